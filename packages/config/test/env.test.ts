@@ -1,0 +1,47 @@
+import t from 'tap'
+import { loadConfig, EnvVarError, buildManifest, checkManifest } from '../src/index.js'
+
+const good = {
+  DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db',
+  NATS_URL: 'nats://127.0.0.1:4222',
+  ADDON_PASSWORD: 'a-long-enough-password',
+  ADDON_SSO_SALT: 'salt-salt-salt-salt',
+  ENCRYPTION_KEYS: 'k1:' + Buffer.alloc(32, 7).toString('base64')
+}
+
+t.test('a valid environment parses with defaults', async (t) => {
+  const c = loadConfig(good, ['addonPassword', 'gatewayPort', 'gatewayPublicUrl', 'herokuApiUrl', 'syncBudgetMs', 'encryptionKeys'])
+  t.equal(c.gatewayPort, 5000)
+  t.equal(c.gatewayPublicUrl, 'http://127.0.0.1:5000')
+  t.equal(c.herokuApiUrl, 'https://api.heroku.com')
+  t.equal(c.syncBudgetMs, 2000)
+  t.equal(c.encryptionKeys.primaryId, 'k1')
+})
+
+t.test('a missing or malformed variable is named in a one-line error', async (t) => {
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{ DATABASE_URL: '' }, 'DATABASE_URL', /is required/],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', /must use postgres: or postgresql:/],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /not a valid URL/],
+    [{ ADDON_PASSWORD: 'short' }, 'ADDON_PASSWORD', /8–72 characters/],
+    [{ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT', /whole number/],
+    [{ ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, 'ENCRYPTION_KEYS', /32 bytes/]
+  ]
+  for (const [override, name, msg] of cases) {
+    const err = t.throws(() => loadConfig({ ...good, ...override }, ['addonPassword', 'gatewayPort', 'encryptionKeys'])) as unknown as EnvVarError
+    t.equal(err.variable, name)
+    t.match(err.message, msg)
+    t.notMatch(err.message, /\n/)
+  }
+})
+
+t.test('the manifest follows Heroku rules', async (t) => {
+  const c = loadConfig(good, [])
+  const m = buildManifest({ addon: c.addon, addonPassword: good.ADDON_PASSWORD, ssoSalt: good.ADDON_SSO_SALT, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1:5000', dashboardTestUrl: 'http://127.0.0.1:5001' })
+  t.same(checkManifest(m), [])
+  t.equal(m.api.production.base_url, 'https://gw.example.com/heroku/resources')
+  const local = { ...m, api: { ...m.api, production: m.api.test, password: 'x' } }
+  const problems = checkManifest(local)
+  t.ok(problems.some((p) => /https/.test(p)))
+  t.ok(problems.some((p) => /8–72/.test(p)))
+})

@@ -1,0 +1,3 @@
+// NATS contracts: subjects, JetStream names and message schemas shared by the services.
+export * from './subjects.js'
+export * from './messages.js'

@@ -1,0 +1,39 @@
+// Every NATS subject, stream and consumer name of Addonkit is spelled here and nowhere else.
+
+/** Root of every subject, so one NATS account can host several Addonkit installs. */
+export const ROOT = 'addonkit'
+
+export const subjects = {
+  /**
+   * Core NATS wake-up: an operation was written to the outbox (operations table).
+   * The outbox row is the durable record; this message only cuts latency, and the
+   * allocator's sweep picks up anything whose wake-up was lost.
+   */
+  operationEnqueued: `${ROOT}.ops.enqueued`,
+  /** Core NATS: lifecycle events of one instance (operation finished, failed, decided). */
+  instanceEvents: (uuid: string) => `${ROOT}.instances.${uuid}.events`,
+  instanceEventsAll: `${ROOT}.instances.*.events`,
+  /** Request/reply: ask the allocator whether a plan change is allowed right now. */
+  planCheck: `${ROOT}.allocator.plan-check`,
+  /** Request/reply: current usage of an instance, for the dashboard. */
+  usage: `${ROOT}.allocator.usage`,
+  /** Live tail of one log tenant (core NATS; a missed message only delays the tail). */
+  logTail: (tenantId: string) => `${ROOT}.logs.tail.${tenantId}`,
+  /** JetStream: accepted drain batches waiting to be written to storage. */
+  logIngest: (tenantId: string) => `${ROOT}.logs.ingest.${tenantId}`,
+  logIngestAll: `${ROOT}.logs.ingest.>`
+} as const
+
+export const streams = {
+  /** Work queue of accepted log batches (limits: work-queue retention, file storage). */
+  logIngest: 'ADDONKIT_LOG_INGEST'
+} as const
+
+export const consumers = {
+  logWriter: 'log-writer'
+} as const
+
+/** Queue group so that only one allocator replica handles each request. */
+export const queueGroups = {
+  allocator: 'addonkit-allocator'
+} as const

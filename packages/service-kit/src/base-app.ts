@@ -1,0 +1,40 @@
+// The Fastify instance every service starts from: logger, request ids, database, NATS,
+// health routes and the root error handler. Services add their own plugins on top.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import dbPlugin from './db.js'
+import natsPlugin from './nats.js'
+import healthPlugin from './health.js'
+import { installErrorHandler } from './error-handler.js'
+import { genReqId, loggerOptions } from './logger.js'
+
+export interface BaseAppOptions {
+  name: string
+  errorPrefix: string
+  databaseUrl: string
+  natsUrl: string
+  logLevel: string
+  dbPoolSize?: number
+  /** A writable stream for the logs (tests capture them); stdout by default. */
+  logStream?: NodeJS.WritableStream
+  bodyLimit?: number
+  fastify?: Partial<FastifyServerOptions>
+}
+
+export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInstance> {
+  const logger = opts.logStream ? { ...loggerOptions(opts.name, opts.logLevel), stream: opts.logStream } : loggerOptions(opts.name, opts.logLevel)
+  const app = Fastify({
+    logger,
+    genReqId,
+    requestIdHeader: false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ...opts.fastify
+  })
+  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
+  installErrorHandler(app, opts.errorPrefix)
+  await app.register(dbPlugin, { url: opts.databaseUrl, poolSize: opts.dbPoolSize })
+  await app.register(natsPlugin, { url: opts.natsUrl, name: opts.name })
+  await app.register(healthPlugin)
+  return app
+}

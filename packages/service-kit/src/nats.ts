@@ -1,0 +1,59 @@
+// NATS connection as a Fastify plugin. The client reconnects forever; `natsStatus` keeps
+// the last known state so readiness can answer without waiting.
+import fp from 'fastify-plugin'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { FastifyInstance } from 'fastify'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    nats: NatsConnection
+  }
+}
+
+export interface NatsPluginOptions { url: string, name: string }
+
+export async function connectNats (url: string, name: string): Promise<NatsConnection> {
+  return connect({
+    servers: url.split(',').map((s) => s.trim()),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    pingInterval: 5000,
+    maxPingOut: 2,
+    waitOnFirstConnect: true
+  })
+}
+
+/** Answers within timeoutMs whether the server answers a ping. */
+export async function natsPing (nc: NatsConnection, timeoutMs = 1000): Promise<void> {
+  if (nc.isClosed()) throw new Error('nats: connection closed')
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      nc.rtt(),
+      new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`nats: no answer within ${timeoutMs} ms`)), timeoutMs) })
+    ])
+  } catch (err) {
+    const msg = (err as Error).message
+    throw new Error(msg.startsWith('nats:') ? msg : `nats: ${msg}`, { cause: err })
+  } finally { clearTimeout(timer) }
+}
+
+async function natsPlugin (app: FastifyInstance, opts: NatsPluginOptions) {
+  const nc = await connectNats(opts.url, opts.name)
+  app.decorate('nats', nc)
+  ;(async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') app.log.warn({ nats: s.type }, 'nats disconnected')
+      else if (s.type === 'reconnect') app.log.info({ nats: s.type }, 'nats reconnected')
+    }
+  })().catch(() => {})
+  app.addHook('onClose', async () => {
+    // drain: finish in-flight subscriptions and flush publishes, then close.
+    await Promise.race([nc.drain().catch(() => nc.close()), new Promise((resolve) => setTimeout(resolve, 3000))])
+    if (!nc.isClosed()) await nc.close()
+  })
+}
+
+export default fp(natsPlugin, { name: 'addonkit-nats', fastify: '5.x' })

@@ -1,0 +1,115 @@
+// Test helpers: a fresh database (cloned from the migrated template the test runner made)
+// and a private nats-server per test file, both real, both torn down after the test.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import pg from 'pg'
+import { startNatsServer, type NatsServerHandle } from '@addonkit/infra'
+import { generateKeyRingSpec, randomSecret } from '@addonkit/secrets'
+
+export interface Teardown { teardown (fn: () => unknown): void }
+
+function adminUrl (): string {
+  const url = process.env.ADDONKIT_TEST_PG_ADMIN_URL
+  if (!url) throw new Error('ADDONKIT_TEST_PG_ADMIN_URL is not set: run the tests with `npm test` from the repository root, which starts PostgreSQL')
+  return url
+}
+
+async function admin<T> (fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() })
+  await client.connect()
+  try { return await fn(client) } finally { await client.end() }
+}
+
+/** Creates a database from the migrated template; dropped when the test ends. */
+export async function createTestDatabase (t: Teardown): Promise<string> {
+  const template = process.env.ADDONKIT_TEST_TEMPLATE_DB ?? 'addonkit_template'
+  const name = `t_${randomBytes(6).toString('hex')}`
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`))
+  t.teardown(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {}))
+  const u = new URL(adminUrl())
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+/** A private nats-server with JetStream for this test; stopped when the test ends. */
+export async function startTestNats (t: Teardown): Promise<NatsServerHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'addonkit-nats-'))
+  const nats = await startNatsServer({ storeDir: dir })
+  t.teardown(async () => { await nats.stop(); rmSync(dir, { recursive: true, force: true }) })
+  return nats
+}
+
+/** Environment with freshly generated secrets, as the start script would provide. */
+export function testEnv (overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ADDON_PASSWORD: randomSecret(24),
+    ADDON_SSO_SALT: randomSecret(24),
+    HEROKU_CLIENT_SECRET: randomSecret(24),
+    ENCRYPTION_KEYS: generateKeyRingSpec(),
+    SESSION_SECRET: randomSecret(32),
+    LOG_LEVEL: 'info',
+    ...overrides
+  }
+}
+
+/** A stream that keeps every log line written to it, for assertions on logs. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = []
+  override _write (chunk: Buffer, _enc: string, cb: () => void) {
+    for (const line of chunk.toString('utf8').split('\n')) if (line) this.lines.push(line)
+    cb()
+  }
+  get text (): string { return this.lines.join('\n') }
+}
+
+/** Polls fn until it returns a truthy value or the timeout passes. */
+export async function eventually<T> (fn: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v as NonNullable<T>
+    } catch (err) { last = err }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
+
+interface Injectable { inject (path: string): Promise<{ statusCode: number, json (): any }> }
+interface Asserts { equal (...args: any[]): unknown, match (...args: any[]): unknown }
+
+/**
+ * The readiness contract every service keeps: /healthz 200; /readyz 200 with both checks
+ * ok; 503 naming nats while nats-server is down; 200 again after it restarts, with no
+ * restart of the service.
+ */
+export async function checkReadinessFollowsNats (t: Asserts, app: Injectable, nats: NatsServerHandle): Promise<void> {
+  t.equal((await app.inject('/healthz')).statusCode, 200, 'healthz')
+  const ready = await app.inject('/readyz')
+  t.equal(ready.statusCode, 200, 'ready')
+  t.match(ready.json().checks, { postgres: 'ok', nats: 'ok' })
+  await nats.stop()
+  const down = await eventually(async () => { const r = await app.inject('/readyz'); return r.statusCode === 503 ? r : undefined })
+  t.match(down.json().status, /nats: /, '503 names nats')
+  t.equal(down.json().checks.postgres, 'ok')
+  await nats.restart()
+  await eventually(async () => (await app.inject('/readyz')).statusCode === 200, 15_000)
+  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready again without restarting the service')
+}
+
+/** Runs a service's start-up file with env and returns its exit code and output. */
+export async function runServerFile (file: string, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null, stderr: string, stdout: string }> {
+  const { spawn } = await import('node:child_process')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''; let stdout = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    child.stdout.on('data', (d: Buffer) => { stdout += d })
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${file} did not exit within ${timeoutMs} ms`)) }, timeoutMs)
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }) })
+  })
+}

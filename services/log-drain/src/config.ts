@@ -1,0 +1,10 @@
+// The log-drain's configuration, validated once at start.
+import { loadConfig } from '@addonkit/config'
+
+export const DRAIN_SETTINGS = ['encryptionKeys', 'drainPort', 'drainPublicUrl'] as const
+
+export type DrainConfig = ReturnType<typeof loadDrainConfig>
+
+export function loadDrainConfig (env: Record<string, string | undefined>) {
+  return loadConfig(env, DRAIN_SETTINGS)
+}
