@@ -6,7 +6,7 @@ import { pnpm } from '../lib/pnpm.mjs'
 import { repoRoot } from '../lib/paths.mjs'
 
 export function run (entry, { install = true } = {}) {
-  if (install) pnpm(['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
+  if (install) pnpm(['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'infra', 'src', 'cli', entry), ...process.argv.slice(2)], { stdio: 'inherit', cwd: repoRoot })
   // The child handles Ctrl-C itself (it stops what it started); the parent only waits.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))

@@ -36,6 +36,9 @@ export interface AllConfig extends CommonConfig {
   syncBudgetMs: number
   purgeGraceSeconds: number
   credentialGraceSeconds: number
+  operationLeaseMs: number
+  operationSweepMs: number
+  operationMaxAttempts: number
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -118,7 +121,10 @@ const SPEC: Spec = {
   allocatorPort: { env: 'ALLOCATOR_PORT', parse: integer('ALLOCATOR_PORT', 5003, 0, 65535) },
   syncBudgetMs: { env: 'SYNC_BUDGET_MS', parse: integer('SYNC_BUDGET_MS', 2000, 0, 20_000) },
   purgeGraceSeconds: { env: 'PURGE_GRACE_SECONDS', parse: integer('PURGE_GRACE_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600) },
-  credentialGraceSeconds: { env: 'CREDENTIAL_GRACE_SECONDS', parse: integer('CREDENTIAL_GRACE_SECONDS', 300, 0, 7 * 24 * 3600) }
+  credentialGraceSeconds: { env: 'CREDENTIAL_GRACE_SECONDS', parse: integer('CREDENTIAL_GRACE_SECONDS', 300, 0, 7 * 24 * 3600) },
+  operationLeaseMs: { env: 'OPERATION_LEASE_MS', parse: integer('OPERATION_LEASE_MS', 15_000, 500, 600_000) },
+  operationSweepMs: { env: 'OPERATION_SWEEP_MS', parse: integer('OPERATION_SWEEP_MS', 1000, 50, 60_000) },
+  operationMaxAttempts: { env: 'OPERATION_MAX_ATTEMPTS', parse: integer('OPERATION_MAX_ATTEMPTS', 8, 1, 100) }
 }
 
 export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const

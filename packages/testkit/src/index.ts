@@ -9,6 +9,8 @@ import pg from 'pg'
 import { startNatsServer, type NatsServerHandle } from '@addonkit/infra'
 import { generateKeyRingSpec, randomSecret } from '@addonkit/secrets'
 
+export type { NatsServerHandle }
+
 export interface Teardown { teardown (fn: () => unknown): void }
 
 function adminUrl (): string {
@@ -66,13 +68,15 @@ export class LogCapture extends Writable {
 }
 
 /** Polls fn until it returns a truthy value or the timeout passes. */
-export async function eventually<T> (fn: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 25): Promise<NonNullable<T>> {
+type Falsy = false | 0 | '' | null | undefined
+
+export async function eventually<T> (fn: () => Promise<T | Falsy> | T | Falsy, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
     try {
       const v = await fn()
-      if (v) return v as NonNullable<T>
+      if (v) return v as T
     } catch (err) { last = err }
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`)
     await new Promise((resolve) => setTimeout(resolve, intervalMs))

@@ -1,10 +1,28 @@
-// The allocator service.
+// The allocator: runs the lifecycle outbox through resource drivers, answers plan checks
+// and usage requests over NATS, and serves only health (and metrics) over HTTP.
 import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
+import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequest, queueGroups, subjects } from '@addonkit/contracts'
+import { findPlan } from '@addonkit/config'
+import { KeyRing } from '@addonkit/secrets'
+import { createPlatformClient, type PlatformClient } from '@addonkit/platform-api'
 import type { AllocatorConfig } from './config.js'
+import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/registry.js'
+import type { DriverContext } from './drivers/driver.js'
+import { PermanentDriverError } from './drivers/driver.js'
+import { createHandlers } from './operations/handlers.js'
+import { OperationRunner, PermanentOperationError } from './operations/runner.js'
 
 export interface AllocatorOptions {
   logStream?: NodeJS.WritableStream
+  drivers?: DriverRegistry
+  platform?: PlatformClient
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runner: OperationRunner
+  }
 }
 
 export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions = {}): Promise<FastifyInstance> {
@@ -14,7 +32,86 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
-    logStream: opts.logStream
+    logStream: opts.logStream,
+    dbPoolSize: 20
+  })
+  const keyRing = new KeyRing(config.encryptionKeys)
+  const drivers = opts.drivers ?? defaultDrivers()
+  const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
+  const { db, nats } = app
+
+  const runner = new OperationRunner({
+    db,
+    nc: nats,
+    log: app.log,
+    leaseMs: config.operationLeaseMs,
+    sweepMs: config.operationSweepMs,
+    maxAttempts: config.operationMaxAttempts,
+    isPermanent: (err) => err instanceof PermanentOperationError || err instanceof PermanentDriverError,
+    handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs }),
+    async onFailed (op, reason) {
+      if (op.kind === 'provision') await db.prisma.instance.updateMany({ where: { uuid: op.instance_uuid, state: 'provisioning' }, data: { state: 'failed', failureReason: reason } })
+      else await db.prisma.instance.update({ where: { uuid: op.instance_uuid }, data: { failureReason: `${op.kind}: ${reason}` } })
+    }
+  })
+  app.decorate('runner', runner)
+
+  async function driverContext (uuid: string): Promise<DriverContext | null> {
+    const instance = await db.prisma.instance.findUnique({ where: { uuid } })
+    const plan = instance && findPlan(config.addon, instance.plan)
+    if (!instance || !plan) return null
+    return {
+      instance: { uuid, plan: instance.plan, region: instance.region, options: instance.options as Record<string, unknown>, logDrainToken: instance.logDrainToken },
+      plan, addon: config.addon, db, keyRing, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds
+    }
+  }
+
+  // Request/reply for the gateway (plan checks) and the dashboard (usage).
+  const subs = [
+    nats.subscribe(subjects.planCheck, {
+      queue: queueGroups.allocator,
+      callback: (err, msg) => {
+        if (err) return
+        void (async () => {
+          let reply: PlanCheckReply
+          try {
+            const req = decode(PlanCheckRequest, msg.data)
+            const ctx = await driverContext(req.instanceUuid)
+            const to = findPlan(config.addon, req.plan)
+            if (!ctx || !to) reply = { allowed: false, reason: 'Unknown add-on or plan.' }
+            else if (to.driver !== ctx.plan.driver) reply = { allowed: false, reason: `The ${to.name} plan provides a different kind of resource than ${ctx.plan.name}; create a new add-on instead.` }
+            else reply = await driverFor(drivers, ctx.plan.driver).checkPlanChange(ctx, to)
+          } catch (e) {
+            app.log.error({ err: e }, 'plan check failed')
+            reply = { allowed: false, reason: 'The plan change could not be checked right now; please try again.' }
+          }
+          msg.respond(encode(PlanCheckReply, reply))
+        })()
+      }
+    }),
+    nats.subscribe(subjects.usage, {
+      queue: queueGroups.allocator,
+      callback: (err, msg) => {
+        if (err) return
+        void (async () => {
+          let reply: UsageReply
+          try {
+            const ctx = await driverContext(decode(UsageRequest, msg.data).instanceUuid)
+            reply = ctx ? { metrics: await driverFor(drivers, ctx.plan.driver).usage(ctx) } : { metrics: [], error: 'unknown instance' }
+          } catch (e) {
+            reply = { metrics: [], error: (e as Error).message }
+          }
+          msg.respond(encode(UsageReply, reply))
+        })()
+      }
+    })
+  ]
+
+  app.addHook('onReady', async () => { runner.start() })
+  // Runs before the NATS and database plugins close (hooks run in reverse order).
+  app.addHook('onClose', async () => {
+    for (const s of subs) { try { s.unsubscribe() } catch {} }
+    await runner.stop()
   })
   return app
 }

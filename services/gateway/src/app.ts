@@ -1,7 +1,10 @@
 // The gateway: the Heroku Add-on Partner API v3 (provision, plan change, deprovision).
 import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
+import { KeyRing } from '@addonkit/secrets'
 import type { GatewayConfig } from './config.js'
+import { createProvisioning } from './provisioning.js'
+import resourceRoutes from './routes/resources.js'
 
 export interface GatewayOptions {
   logStream?: NodeJS.WritableStream
@@ -14,7 +17,18 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
-    logStream: opts.logStream
+    logStream: opts.logStream,
+    dbPoolSize: 20
   })
+  const provisioning = createProvisioning({
+    db: app.db,
+    nats: app.nats,
+    keyRing: new KeyRing(config.encryptionKeys),
+    addon: config.addon,
+    syncBudgetMs: config.syncBudgetMs,
+    purgeGraceSeconds: config.purgeGraceSeconds,
+    log: app.log
+  })
+  await app.register(resourceRoutes, { addonId: config.addon.id, password: config.addonPassword, provisioning })
   return app
 }

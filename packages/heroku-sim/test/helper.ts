@@ -1,0 +1,75 @@
+// Shared fixtures: a manifest, a sim per test (closed at teardown) and a raw HTTP client
+// that can send exactly the headers and bytes a test wants (chunked bodies included).
+import http from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { startHerokuSim, type HerokuSim, type SimManifest } from '../src/index.js'
+
+export const SECRET = 'client-secret-1234'
+
+export const manifest: SimManifest = {
+  id: 'acme-logs',
+  api: {
+    config_vars: ['ACME_LOGS_URL', 'ACME_LOGS_TOKEN'],
+    password: 'basic-password-123',
+    sso_salt: 'salt',
+    requires: ['log_input', 'syslog_drain'],
+    production: { base_url: 'https://acme.example/heroku/resources', sso_url: 'https://acme.example/sso/login' },
+    test: { base_url: 'http://127.0.0.1:5000/heroku/resources', sso_url: 'http://127.0.0.1:5001/sso/login' }
+  }
+}
+
+interface TapLike { teardown (fn: () => unknown): void }
+
+export async function startSim (t: TapLike, extra: { grantTtlSeconds?: number } = {}): Promise<HerokuSim> {
+  const sim = await startHerokuSim({ clientSecret: SECRET, manifest, ...extra })
+  t.teardown(() => sim.close())
+  return sim
+}
+
+export interface RawResponse { status: number, headers: http.IncomingHttpHeaders, body: any }
+
+/** Sends `body` as given; `chunked: true` streams it without a Content-Length. */
+export function rawRequest (url: string, opts: { method?: string, headers?: Record<string, string>, body?: string | Buffer, chunked?: boolean } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const body = opts.body === undefined ? undefined : Buffer.from(opts.body)
+    const headers = { ...opts.headers }
+    if (body !== undefined && opts.chunked !== true && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
+      headers['Content-Length'] = String(body.length)
+    }
+    const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        let parsed: unknown = text
+        try { parsed = text === '' ? null : JSON.parse(text) } catch {}
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed })
+      })
+    })
+    req.on('error', reject)
+    if (body !== undefined && opts.chunked === true) {
+      req.write(body.subarray(0, 5))
+      req.write(body.subarray(5))
+    } else if (body !== undefined) req.write(body)
+    req.end()
+  })
+}
+
+export function form (fields: Record<string, string>): { method: string, headers: Record<string, string>, body: string } {
+  return { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }
+}
+
+/** Registers an add-on and exchanges a fresh grant for it. */
+export async function addonWithToken (sim: HerokuSim): Promise<{ uuid: string, accessToken: string, refreshToken: string }> {
+  const uuid = randomUUID()
+  sim.registerAddon(uuid, { plan: 'hobby' })
+  const res = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: 'authorization_code', code: sim.issueGrant(uuid).code, client_secret: SECRET }))
+  if (res.status !== 200) throw new Error(`token exchange failed: ${res.status}`)
+  return { uuid, accessToken: res.body.access_token, refreshToken: res.body.refresh_token }
+}
+
+export const API_HEADERS = { Accept: 'application/vnd.heroku+json; version=3', 'Content-Type': 'application/json' }
+
+export function bearer (token: string): Record<string, string> {
+  return { ...API_HEADERS, Authorization: `Bearer ${token}` }
+}

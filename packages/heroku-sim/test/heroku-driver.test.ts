@@ -1,0 +1,151 @@
+import t, { type Test } from 'tap'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createPlatformClient } from '@addonkit/platform-api'
+import { createHerokuDriver, type HerokuSim } from '../src/index.js'
+import { SECRET, manifest, startSim } from './helper.js'
+
+interface Seen { method: string, url: string, headers: http.IncomingHttpHeaders, body: any }
+
+/**
+ * A tiny provider gateway: plan `sync` answers 200 with config; `async` answers 202 and
+ * finishes through the Platform API; `bad` returns a config var outside the manifest;
+ * `nope` is refused with 422.
+ */
+async function fakeGateway (t: Test, sim: HerokuSim): Promise<{ baseUrl: string, seen: Seen[], asyncDone: Promise<unknown>[] }> {
+  const seen: Seen[] = []
+  const asyncDone: Promise<unknown>[] = []
+  const client = createPlatformClient({ apiUrl: sim.apiUrl, idUrl: sim.idUrl, clientSecret: SECRET, baseDelayMs: 1, maxAttempts: 2 })
+  const server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (c: Buffer) => { text += c.toString() })
+    req.on('end', () => {
+      const body = text === '' ? undefined : JSON.parse(text)
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const send = (status: number, out?: unknown): void => { res.writeHead(status, { 'Content-Type': 'application/json' }); res.end(out === undefined ? undefined : JSON.stringify(out)) }
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${manifest.id}:${manifest.api.password}`).toString('base64')}`) return send(401, { message: 'bad auth' })
+      if (req.method === 'POST') {
+        const { uuid, plan, oauth_grant: grant } = body
+        if (plan === 'nope') return send(422, { message: 'Plan nope is not available' })
+        if (plan === 'bad') return send(200, { id: uuid, config: { ACME_LOGS_PASSWORD: 'x' } })
+        if (plan === 'async') {
+          asyncDone.push((async () => {
+            const tokens = await client.exchangeGrant(grant.code)
+            await client.updateConfig(uuid, tokens.accessToken, { ACME_LOGS_URL: `https://logs.example/${uuid}` })
+            return client.markProvisioned(uuid, tokens.accessToken)
+          })())
+          return send(202, { id: uuid, message: 'creating' })
+        }
+        return send(200, { id: uuid, config: { ACME_LOGS_URL: `https://logs.example/${uuid}` }, log_drain_url: 'http://127.0.0.1:5002/logplex', message: 'ready' })
+      }
+      if (req.method === 'PUT') return send(200, { config: { ACME_LOGS_TOKEN: `tok-${body.plan}` }, message: 'moved' })
+      if (req.method === 'DELETE') { res.writeHead(204); return res.end() }
+      send(404, { message: 'no' })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/heroku/resources`, seen, asyncDone }
+}
+
+async function setup (t: Test) {
+  const sim = await startSim(t)
+  const gw = await fakeGateway(t, sim)
+  const driver = createHerokuDriver({ sim, baseUrl: gw.baseUrl, addonId: manifest.id, password: manifest.api.password })
+  return { sim, gw, driver }
+}
+
+t.test('provision sends Heroku\'s v3 request and records a synchronous answer', async (t) => {
+  const { sim, gw, driver } = await setup(t)
+  const res = await driver.provision({ plan: 'sync', options: { retention_days: '3' }, extra: { unknown_field: true } })
+  t.equal(res.status, 200)
+  t.equal(res.rejected, undefined)
+  const req = gw.seen[0]!
+  t.equal(req.method, 'POST')
+  t.equal(req.url, '/heroku/resources')
+  t.equal(req.headers['content-type'], 'application/json')
+  t.equal(req.headers.accept, 'application/vnd.heroku-addons+json; version=3')
+  t.match(req.body, {
+    uuid: res.uuid,
+    name: /^acme-logs-sim-[0-9a-f]{8}$/,
+    plan: 'sync',
+    region: 'amazon-web-services::us-east-1',
+    callback_url: `${sim.apiUrl}/addons/${res.uuid}`,
+    oauth_grant: { code: String, expires_at: String, type: 'authorization_code' },
+    options: { retention_days: '3' },
+    log_input_url: sim.logInputUrl(res.uuid),
+    log_drain_token: /^d\.[0-9a-f-]{36}$/,
+    unknown_field: true
+  })
+  const addon = sim.addons.get(res.uuid)!
+  t.match(addon, { state: 'provisioned', plan: 'sync', providerId: res.uuid, logDrainUrl: 'http://127.0.0.1:5002/logplex', logDrainToken: req.body.log_drain_token })
+  t.same(addon.config, { ACME_LOGS_URL: `https://logs.example/${res.uuid}` })
+})
+
+t.test('replay re-sends the identical request', async (t) => {
+  const { gw, driver } = await setup(t)
+  const res = await driver.provision({ plan: 'sync' })
+  const again = await driver.replay(res.request)
+  t.equal(again.status, 200)
+  t.equal(gw.seen.length, 2)
+  t.same(gw.seen[1]!.body, gw.seen[0]!.body)
+})
+
+t.test('an asynchronous provision completes through the Platform API', async (t) => {
+  const { sim, gw, driver } = await setup(t)
+  const res = await driver.provision({ plan: 'async' })
+  t.equal(res.status, 202)
+  const addon = await driver.waitForState(res.uuid, 'provisioned', 5000)
+  await Promise.all(gw.asyncDone)
+  t.same(addon.config, { ACME_LOGS_URL: `https://logs.example/${res.uuid}` })
+  t.same(sim.calls.map((c) => `${c.method} ${c.path} ${c.status}`), [
+    'POST /id/oauth/token 200',
+    `PATCH /api/addons/${res.uuid}/config 200`,
+    `POST /api/addons/${res.uuid}/actions/provision 200`
+  ])
+})
+
+t.test('an expired grant makes the gateway\'s exchange fail', async (t) => {
+  const { gw, driver } = await setup(t)
+  const res = await driver.provision({ plan: 'async', grant: 'expired' })
+  t.equal(res.status, 202)
+  await t.rejects(gw.asyncDone[0]!, { code: 'PLATFORM_INVALID_GRANT' })
+  const none = await driver.provision({ plan: 'sync', grant: 'none' })
+  t.equal(gw.seen[1]!.body.oauth_grant, null)
+  t.equal(none.status, 200)
+})
+
+t.test('answers Heroku would refuse end the install', async (t) => {
+  const { sim, driver } = await setup(t)
+  const bad = await driver.provision({ plan: 'bad' })
+  t.equal(bad.status, 200)
+  t.match(bad.rejected, /ACME_LOGS_PASSWORD is not in the manifest/)
+  t.equal(sim.addons.get(bad.uuid)!.state, 'deprovisioned')
+  t.same(sim.addons.get(bad.uuid)!.config, {})
+  const refused = await driver.provision({ plan: 'nope' })
+  t.equal(refused.status, 422)
+  t.equal(refused.body.message, 'Plan nope is not available')
+  t.equal(sim.addons.get(refused.uuid)!.state, 'deprovisioned')
+  const unauth = await driver.provision({ plan: 'sync', auth: 'Basic eDp5' })
+  t.equal(unauth.status, 401)
+  await t.rejects(driver.waitForState(unauth.uuid, 'provisioned', 50), { code: 'SIM_WAIT_TIMEOUT' })
+})
+
+t.test('changePlan merges config and deprovision marks the add-on', async (t) => {
+  const { sim, gw, driver } = await setup(t)
+  const { uuid } = await driver.provision({ plan: 'sync' })
+  const change = await driver.changePlan(uuid, 'pro')
+  t.equal(change.status, 200)
+  t.match(gw.seen[1], { method: 'PUT', url: `/heroku/resources/${uuid}`, body: { plan: 'pro' } })
+  const addon = sim.addons.get(uuid)!
+  t.equal(addon.plan, 'pro')
+  t.same(addon.config, { ACME_LOGS_URL: `https://logs.example/${uuid}`, ACME_LOGS_TOKEN: 'tok-pro' })
+  t.equal(addon.releases, 1)
+  const gone = await driver.deprovision(uuid)
+  t.equal(gone.status, 204)
+  t.equal(gone.body, null)
+  t.match(gw.seen[2], { method: 'DELETE', url: `/heroku/resources/${uuid}` })
+  t.equal(gw.seen[2]!.headers['content-type'], undefined, 'no body, no Content-Type')
+  t.equal(gw.seen[2]!.headers.authorization, gw.seen[0]!.headers.authorization)
+  t.equal((await driver.waitForState(uuid, 'deprovisioned', 100)).state, 'deprovisioned')
+})

@@ -1,0 +1,41 @@
+// The answer Heroku got for a provision request is decided exactly once (compare-and-set
+// on the instance row) and replayed byte-for-byte on every retry (spec §4.4). The body is
+// sealed because a synchronous answer carries config vars with credentials.
+import type { Db } from '@addonkit/db'
+import type { KeyRing } from '@addonkit/secrets'
+
+export interface Decision { status: number, body: Record<string, unknown> }
+
+const aad = (uuid: string) => `response:${uuid}`
+
+/** Stores the decision unless one exists; returns the decision that stands. */
+export async function decideOnce (db: Db, ring: KeyRing, uuid: string, decision: Decision): Promise<Decision> {
+  const sealed = ring.sealJson(decision.body, aad(uuid))
+  const r = await db.pool.query('UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now() WHERE uuid = $3 AND response_status IS NULL', [decision.status, sealed, uuid])
+  if (r.rowCount === 1) return decision
+  const existing = await readDecision(db, ring, uuid)
+  if (!existing) throw new Error(`instance ${uuid} has no decision after a lost compare-and-set`)
+  return existing
+}
+
+export async function readDecision (db: Db, ring: KeyRing, uuid: string): Promise<Decision | null> {
+  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null }>('SELECT response_status, response_body_enc FROM instances WHERE uuid = $1', [uuid])
+  const row = r.rows[0]
+  if (!row || row.response_status === null || !row.response_body_enc) return null
+  return { status: row.response_status, body: ring.openJson(row.response_body_enc, aad(uuid)) }
+}
+
+/** The 202 body: Heroku shows `message` while the add-on is being created (spec §4.3). */
+export function asyncProvisionBody (uuid: string, addonName: string): Record<string, unknown> {
+  return { id: uuid, message: `${addonName} is being provisioned. Your app restarts with its config vars when it is ready.` }
+}
+
+/** The 200 body: config vars, and the drain URL when the add-on requires syslog_drain (spec §4.2). */
+export function syncProvisionBody (uuid: string, addonName: string, out: { config: Record<string, string>, logDrainUrl?: string }): Record<string, unknown> {
+  return {
+    id: uuid,
+    config: out.config,
+    message: `${addonName} is ready. Open its dashboard with \`heroku addons:open\`.`,
+    ...(out.logDrainUrl ? { log_drain_url: out.logDrainUrl } : {})
+  }
+}

@@ -1,0 +1,68 @@
+// Sends one logical request, retrying transient failures (see retry-policy.ts) and turning
+// every failure into a PlatformApiError. `what` names the request in error messages; it is
+// built by callers from the method and path only, never from tokens or credentials.
+import { PlatformApiError, PlatformErrorCode, codeForStatus } from './errors.js'
+import { readHerokuError } from './heroku-error-body.js'
+import { type HttpRequest, type HttpResponse, TransportError, sendOnce } from './http-transport.js'
+import { type RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry-policy.js'
+
+export interface SendOptions extends RetryPolicy {
+  what: string
+  /** Code for a non-retryable 4xx; defaults to one derived from the status. */
+  rejectCode?: (status: number, herokuId: string | undefined) => string
+}
+
+export async function sendWithRetries (req: HttpRequest, opts: SendOptions): Promise<HttpResponse> {
+  const maxAttempts = Math.max(1, Math.floor(opts.maxAttempts))
+  let lastStatus: number | undefined
+  let lastHerokuId: string | undefined
+  let lastProblem = ''
+  let lastCause: unknown
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let delay = backoffDelay(attempt, opts.baseDelayMs)
+    try {
+      const res = await sendOnce(req)
+      if (res.status >= 200 && res.status < 300) return res
+      const herokuError = readHerokuError(res.body)
+      if (!isRetryableStatus(res.status)) {
+        const code = opts.rejectCode?.(res.status, herokuError.id) ?? codeForStatus(res.status, herokuError.id)
+        throw new PlatformApiError(code, `${opts.what}: ${describe(res.status, herokuError)}`, {
+          status: res.status, retryable: false, ...(herokuError.id === undefined ? {} : { herokuId: herokuError.id })
+        })
+      }
+      lastStatus = res.status
+      lastHerokuId = herokuError.id
+      lastProblem = describe(res.status, herokuError)
+      lastCause = undefined
+      const retryAfter = parseRetryAfter(res.headers['retry-after'])
+      if (retryAfter !== undefined) delay = retryAfter
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err
+      lastStatus = undefined
+      lastHerokuId = undefined
+      lastProblem = err.message
+      lastCause = err
+    }
+    if (attempt < maxAttempts) await sleep(delay)
+  }
+  throw new PlatformApiError(PlatformErrorCode.RETRIES_EXHAUSTED, `${opts.what}: gave up after ${maxAttempts} attempts (last: ${lastProblem})`, {
+    retryable: true,
+    ...(lastStatus === undefined ? {} : { status: lastStatus }),
+    ...(lastHerokuId === undefined ? {} : { herokuId: lastHerokuId }),
+    cause: lastCause
+  })
+}
+
+function describe (status: number, e: { id?: string, message?: string }): string {
+  return [String(status), e.id, e.message].filter(Boolean).join(' ')
+}
+
+/** Parses a 2xx JSON body; an empty body reads as null. */
+export function readJson (res: HttpResponse, what: string): unknown {
+  if (res.body.length === 0) return null
+  try {
+    return JSON.parse(res.body.toString('utf8'))
+  } catch (err) {
+    throw new PlatformApiError(PlatformErrorCode.BAD_RESPONSE, `${what}: answer ${res.status} is not JSON`, { status: res.status, retryable: false, cause: err })
+  }
+}

@@ -1,0 +1,103 @@
+// The `logs` driver: a tenant of Addonkit's own log store. It owns the tenant row with its
+// data-API and drain credentials (stored as SHA-256 verifiers), maps the provision's
+// log_drain_token to the tenant, and hands out <PREFIX>_URL and the log_drain_url.
+import { randomId, randomSecret, sha256Hex } from '@addonkit/secrets'
+import { driverConfigVars, type PlanDefinition } from '@addonkit/config'
+import type { Driver, DriverContext, UsageMetric } from './driver.js'
+
+function urlWithCredentials (base: string, user: string, secret: string, path: string): string {
+  const u = new URL(path, base.endsWith('/') ? base : base + '/')
+  u.username = user
+  u.password = secret
+  return u.toString()
+}
+
+function configFor (ctx: DriverContext, apiUser: string, apiSecret: string): Record<string, string> {
+  const [urlVar] = driverConfigVars('logs', ctx.addon.config_vars_prefix)
+  return { [urlVar!]: urlWithCredentials(ctx.drainPublicUrl, apiUser, apiSecret, 'v1') }
+}
+
+function output (ctx: DriverContext, apiUser: string, apiSecret: string, drainUser: string, drainSecret: string) {
+  const config = configFor(ctx, apiUser, apiSecret)
+  const logDrainUrl = ctx.addon.requires.includes('syslog_drain') ? urlWithCredentials(ctx.drainPublicUrl, drainUser, drainSecret, 'drain') : undefined
+  return { config, ...(logDrainUrl ? { logDrainUrl } : {}) }
+}
+
+export const logsDriver: Driver = {
+  name: 'logs',
+
+  async allocate (ctx) {
+    const { prisma } = ctx.db
+    const apiSecret = randomSecret()
+    const drainSecret = randomSecret()
+    // Upsert: a re-run after a crash keeps the one tenant and replaces credentials that
+    // were never handed out (the config is stored only after this returns).
+    const existing = await prisma.logTenant.findUnique({ where: { instanceUuid: ctx.instance.uuid } })
+    const apiUser = existing?.apiUser ?? randomId('u', 9)
+    const drainUser = existing?.drainUser ?? randomId('d', 9)
+    await prisma.logTenant.upsert({
+      where: { instanceUuid: ctx.instance.uuid },
+      create: { instanceUuid: ctx.instance.uuid, drainToken: ctx.instance.logDrainToken, apiUser, apiSecretHash: sha256Hex(apiSecret), drainUser, drainSecretHash: sha256Hex(drainSecret), plan: ctx.instance.plan },
+      update: { apiSecretHash: sha256Hex(apiSecret), drainSecretHash: sha256Hex(drainSecret), drainToken: ctx.instance.logDrainToken, plan: ctx.instance.plan, revokedAt: null }
+    })
+    return output(ctx, apiUser, apiSecret, drainUser, drainSecret)
+  },
+
+  async checkPlanChange (ctx, to) {
+    const used = await storedMegabytes(ctx)
+    const limit = to.limits.storage_mb ?? Infinity
+    if (used > limit) return { allowed: false, reason: `This add-on stores ${used} MB of logs, more than the ${to.name} plan's ${limit} MB. Delete logs or wait for them to expire, then try again.` }
+    return { allowed: true }
+  },
+
+  async changePlan (ctx, to: PlanDefinition) {
+    await ctx.db.prisma.logTenant.update({ where: { instanceUuid: ctx.instance.uuid }, data: { plan: to.slug } })
+    return {}
+  },
+
+  async rotateCredentials (ctx) {
+    const tenant = await ctx.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: ctx.instance.uuid } })
+    const apiSecret = randomSecret()
+    await ctx.db.prisma.logTenant.update({
+      where: { id: tenant.id },
+      data: {
+        prevApiSecretHash: tenant.apiSecretHash,
+        prevValidUntil: new Date(Date.now() + ctx.credentialGraceSeconds * 1000),
+        apiSecretHash: sha256Hex(apiSecret)
+      }
+    })
+    // Only the data-API credentials rotate: the drain URL is registered with Logplex.
+    return { config: configFor(ctx, tenant.apiUser, apiSecret) }
+  },
+
+  async deallocate (ctx) {
+    await ctx.db.prisma.logTenant.updateMany({ where: { instanceUuid: ctx.instance.uuid, revokedAt: null }, data: { revokedAt: new Date(), prevApiSecretHash: null, prevValidUntil: null } })
+  },
+
+  async purge (ctx) {
+    const tenant = await ctx.db.prisma.logTenant.findUnique({ where: { instanceUuid: ctx.instance.uuid } })
+    if (!tenant) return
+    await purgeTenantLogs(ctx, tenant.id)
+  },
+
+  async usage (ctx): Promise<UsageMetric[]> {
+    const plan = ctx.plan
+    return [
+      { name: 'storage', label: 'Storage', used: await storedMegabytes(ctx), limit: plan.limits.storage_mb ?? null, unit: 'MB' },
+      { name: 'retention', label: 'Retention', used: plan.limits.retention_days ?? 0, limit: plan.limits.retention_days ?? null, unit: 'days' }
+    ]
+  }
+}
+
+/** Megabytes of log data stored for the tenant; 0 until the log store exists. */
+async function storedMegabytes (ctx: DriverContext): Promise<number> {
+  const r = await ctx.db.pool.query<{ mb: string | null }>(
+    `SELECT CASE WHEN to_regclass('log_lines') IS NULL THEN 0 ELSE 0 END AS mb`
+  )
+  return Number(r.rows[0]?.mb ?? 0)
+}
+
+async function purgeTenantLogs (ctx: DriverContext, tenantId: string): Promise<void> {
+  const exists = await ctx.db.pool.query<{ t: string | null }>("SELECT to_regclass('log_lines')::text AS t")
+  if (exists.rows[0]?.t) await ctx.db.pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
+}

@@ -1,0 +1,173 @@
+// What each kind of operation does, step by step. Every step is idempotent and recorded,
+// so a run resumed after a crash skips what finished and redoes only the interrupted step.
+import type { NatsConnection } from '@nats-io/transport-node'
+import type { Db } from '@addonkit/db'
+import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
+import type { KeyRing } from '@addonkit/secrets'
+import { asyncProvisionBody, audit, decideOnce, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import type { PlatformClient } from '@addonkit/platform-api'
+import type { DriverContext } from '../drivers/driver.js'
+import { driverFor, type DriverRegistry } from '../drivers/registry.js'
+import { PlatformTokens } from '../platform-tokens.js'
+import { PermanentOperationError, type OperationHandler, type OperationContext } from './runner.js'
+
+export interface HandlerDeps {
+  db: Db
+  nc: NatsConnection
+  keyRing: KeyRing
+  addon: AddonDefinition
+  drivers: DriverRegistry
+  platform: PlatformClient
+  drainPublicUrl: string
+  credentialGraceSeconds: number
+  syncBudgetMs: number
+}
+
+export function createHandlers (deps: HandlerDeps): Record<OperationContext['op']['kind'], OperationHandler> {
+  const { db, keyRing } = deps
+  const tokens = new PlatformTokens(db, keyRing, deps.platform)
+
+  async function load (uuid: string) {
+    const instance = await db.prisma.instance.findUniqueOrThrow({ where: { uuid } })
+    return instance
+  }
+
+  function planOf (slug: string): PlanDefinition {
+    const plan = findPlan(deps.addon, slug)
+    if (!plan) throw new PermanentOperationError(`plan "${slug}" is not in the add-on definition`)
+    return plan
+  }
+
+  function context (instance: Awaited<ReturnType<typeof load>>, plan: PlanDefinition): DriverContext {
+    return {
+      instance: { uuid: instance.uuid, plan: instance.plan, region: instance.region, options: instance.options as Record<string, unknown>, logDrainToken: instance.logDrainToken },
+      plan,
+      addon: deps.addon,
+      db,
+      keyRing,
+      drainPublicUrl: deps.drainPublicUrl,
+      credentialGraceSeconds: deps.credentialGraceSeconds
+    }
+  }
+
+  /**
+   * Waits for the gateway's answer to Heroku. If the gateway never decides (it crashed
+   * mid-request), the allocator decides 202 itself once the sync budget is long over and
+   * completes asynchronously; Heroku's retry then replays that 202.
+   */
+  async function awaitDecision (uuid: string, createdAt: Date): Promise<Decision> {
+    const deadline = createdAt.getTime() + deps.syncBudgetMs + 3000
+    const watch = watchInstance(deps.nc, uuid)
+    try {
+      for (;;) {
+        const existing = await readDecision(db, keyRing, uuid)
+        if (existing) return existing
+        const left = deadline - Date.now()
+        if (left <= 0) return decideOnce(db, keyRing, uuid, { status: 202, body: asyncProvisionBody(uuid, deps.addon.name) })
+        await watch.next((ev) => ev.kind === 'decided', Math.min(left, 250))
+      }
+    } finally { watch.close() }
+  }
+
+  async function markProvisioned (uuid: string): Promise<void> {
+    await db.prisma.instance.updateMany({ where: { uuid, state: 'provisioning' }, data: { state: 'provisioned', provisionedAt: new Date() } })
+  }
+
+  const provision: OperationHandler = async (ctx) => {
+    const uuid = ctx.op.instance_uuid
+    if (!ctx.done('token')) {
+      const r = await tokens.exchangeGrant(uuid)
+      await audit(db.prisma, uuid, 'grant_exchanged', r === 'no-grant' ? 'noop' : 'ok', { result: r })
+      await ctx.step('token')
+    }
+    let instance = await load(uuid)
+    if (!instance.configEnc) {
+      const driver = driverFor(deps.drivers, instance.driver)
+      const out = await driver.allocate(context(instance, planOf(instance.plan)))
+      await storeResourceOutput(db, keyRing, uuid, out)
+      await audit(db.prisma, uuid, 'allocated', 'ok', { driver: driver.name, config_vars: Object.keys(out.config) })
+      instance = await load(uuid)
+    }
+    await ctx.step('allocated')
+    publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
+    const decision = await awaitDecision(uuid, instance.createdAt)
+    // Heroku may deprovision while a provision is still completing: never resurrect it.
+    if ((await load(uuid)).state !== 'provisioning') {
+      await audit(db.prisma, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
+      return { abandoned: true }
+    }
+    if (decision.status === 200) {
+      await markProvisioned(uuid)
+      await audit(db.prisma, uuid, 'provisioned', 'ok', { path: 'sync' })
+      return { path: 'sync' }
+    }
+    if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
+    const out = openResourceOutput(keyRing, uuid, instance.configEnc)!
+    if (!ctx.done('config_pushed')) {
+      await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, out.config))
+      await audit(db.prisma, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
+      await ctx.step('config_pushed')
+    }
+    await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
+    await markProvisioned(uuid)
+    await audit(db.prisma, uuid, 'provisioned', 'ok', { path: 'async' })
+    return { path: 'async' }
+  }
+
+  const changePlan: OperationHandler = async (ctx) => {
+    const uuid = ctx.op.instance_uuid
+    const { from, to } = ctx.op.params as { from: string, to: string }
+    const instance = await load(uuid)
+    const driver = driverFor(deps.drivers, instance.driver)
+    const result = await driver.changePlan(context(instance, planOf(from)), planOf(to))
+    if (result.config) {
+      const prev = openResourceOutput(keyRing, uuid, instance.configEnc)
+      await storeResourceOutput(db, keyRing, uuid, { ...prev, config: { ...prev?.config, ...result.config } })
+      if (!ctx.done('config_pushed')) {
+        await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, result.config!))
+        await ctx.step('config_pushed')
+      }
+    }
+    await audit(db.prisma, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
+    return { from, to, configChanged: Boolean(result.config) }
+  }
+
+  const rotate: OperationHandler = async (ctx) => {
+    const uuid = ctx.op.instance_uuid
+    const instance = await load(uuid)
+    if (instance.state !== 'provisioned') throw new PermanentOperationError(`cannot rotate credentials of an instance that is ${instance.state}`)
+    // The new config is stored before it is pushed, so a crash after the rotation pushes
+    // the same credentials again rather than minting a third set.
+    if (!ctx.done('rotated')) {
+      const driver = driverFor(deps.drivers, instance.driver)
+      const out = await driver.rotateCredentials(context(instance, planOf(instance.plan)))
+      const prev = openResourceOutput(keyRing, uuid, instance.configEnc)
+      await storeResourceOutput(db, keyRing, uuid, { ...prev, ...out, config: { ...prev?.config, ...out.config } })
+      await ctx.step('rotated')
+    }
+    const current = openResourceOutput(keyRing, uuid, (await load(uuid)).configEnc)!
+    await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, current.config))
+    await audit(db.prisma, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
+    return {}
+  }
+
+  const deprovision: OperationHandler = async (ctx) => {
+    const uuid = ctx.op.instance_uuid
+    const instance = await load(uuid)
+    await driverFor(deps.drivers, instance.driver).deallocate(context(instance, planOf(instance.plan)))
+    await audit(db.prisma, uuid, 'credentials_revoked', 'ok', {})
+    return {}
+  }
+
+  const purge: OperationHandler = async (ctx) => {
+    const uuid = ctx.op.instance_uuid
+    const instance = await load(uuid)
+    await driverFor(deps.drivers, instance.driver).purge(context(instance, planOf(instance.plan)))
+    await db.prisma.instance.update({ where: { uuid }, data: { purgedAt: new Date(), configEnc: null, responseBodyEnc: null } })
+    await db.prisma.oAuthToken.deleteMany({ where: { instanceUuid: uuid } })
+    await audit(db.prisma, uuid, 'purged', 'ok', {})
+    return {}
+  }
+
+  return { provision, change_plan: changePlan, rotate_credentials: rotate, deprovision, purge }
+}

@@ -1,0 +1,140 @@
+// Executes the outbox. Work arrives as NATS wake-ups (fast path) and from a periodic sweep
+// (the durable path: lost wake-ups, crashed runners whose lease expired, retries that came
+// due). A failed attempt is retried with exponential backoff; after the last attempt, or on
+// a permanent error, the operation fails visibly (status, instance state, audit, event).
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '@addonkit/db'
+import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
+import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
+import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type OperationRow } from './claim.js'
+
+export interface OperationContext {
+  op: OperationRow
+  /** Records progress so a resumed run skips finished steps. */
+  step (name: string): Promise<void>
+  done (name: string): boolean
+}
+
+export type OperationHandler = (ctx: OperationContext) => Promise<Record<string, unknown>>
+
+/** Thrown by handlers for failures that retrying cannot fix. */
+export class PermanentOperationError extends Error {
+  readonly code = 'ALLOC_OPERATION_PERMANENT'
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'PermanentOperationError'
+  }
+}
+
+export interface RunnerOptions {
+  db: Db
+  nc: NatsConnection
+  log: FastifyBaseLogger
+  handlers: Record<OperationRow['kind'], OperationHandler>
+  /** Called when an operation fails for good. */
+  onFailed: (op: OperationRow, reason: string) => Promise<void>
+  leaseMs: number
+  sweepMs: number
+  maxAttempts: number
+  isPermanent: (err: unknown) => boolean
+}
+
+export function backoffMs (attempt: number): number {
+  const base = Math.min(60_000, 250 * 2 ** Math.max(0, attempt - 1))
+  return Math.round(base * (0.8 + Math.random() * 0.4))
+}
+
+export class OperationRunner {
+  readonly #o: RunnerOptions
+  readonly #inflight = new Map<string, Promise<void>>()
+  #sub?: Subscription
+  #timer?: NodeJS.Timeout
+  #stopped = false
+  #sweeping = false
+
+  constructor (opts: RunnerOptions) { this.#o = opts }
+
+  start (): void {
+    try {
+      this.#sub = this.#o.nc.subscribe(subjects.operationEnqueued, {
+        queue: queueGroups.allocator,
+        callback: (err, msg) => {
+          if (err) return
+          try { this.kick(decode(OperationEnqueued, msg.data).operationId) } catch (e) { this.#o.log.warn({ err: e }, 'ignored a malformed wake-up') }
+        }
+      })
+    } catch (err) {
+      this.#o.log.warn({ err }, 'could not subscribe to wake-ups; relying on the sweep')
+    }
+    this.#timer = setInterval(() => { void this.sweep() }, this.#o.sweepMs)
+    void this.sweep()
+  }
+
+  /** Tries to run one operation now (no-op if it is not runnable or already running here). */
+  kick (id: string): void {
+    if (this.#stopped || this.#inflight.has(id)) return
+    const p = this.#run(id).catch((err) => this.#o.log.error({ err, operationId: id }, 'operation runner error')).finally(() => this.#inflight.delete(id))
+    this.#inflight.set(id, p)
+  }
+
+  async sweep (): Promise<void> {
+    if (this.#sweeping || this.#stopped) return
+    this.#sweeping = true
+    try {
+      for (const id of await runnableOperations(this.#o.db)) this.kick(id)
+    } catch (err) {
+      this.#o.log.warn({ err: (err as Error).message }, 'sweep failed; will retry')
+    } finally { this.#sweeping = false }
+  }
+
+  async stop (timeoutMs = 8000): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    try { this.#sub?.unsubscribe() } catch {}
+    // Unfinished operations keep their lease and are resumed by the next runner.
+    await Promise.race([Promise.allSettled([...this.#inflight.values()]), new Promise((resolve) => setTimeout(resolve, timeoutMs))])
+  }
+
+  get inflight (): number { return this.#inflight.size }
+
+  async #run (id: string): Promise<void> {
+    const { db, log } = this.#o
+    const op = await claimOperation(db, id, this.#o.leaseMs)
+    if (!op) return
+    const steps = new Set<string>(op.step ? op.step.split(',') : [])
+    const heartbeat = setInterval(() => { renewLease(db, op.id, this.#o.leaseMs).catch(() => {}) }, Math.max(100, Math.floor(this.#o.leaseMs / 3)))
+    const ctx: OperationContext = {
+      op,
+      done: (name) => steps.has(name),
+      step: async (name) => { steps.add(name); await setStep(db, op.id, [...steps].join(',')) }
+    }
+    const olog = log.child({ operationId: op.id, instanceUuid: op.instance_uuid, kind: op.kind, attempt: op.attempts })
+    try {
+      const result = await this.#o.handlers[op.kind](ctx)
+      await finishOperation(db, op.id, result)
+      olog.info('operation succeeded')
+      publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
+    } catch (err) {
+      const reason = (err as Error).message || String(err)
+      const permanent = this.#o.isPermanent(err)
+      if (!permanent && op.attempts < this.#o.maxAttempts) {
+        const delay = backoffMs(op.attempts)
+        olog.warn({ err: reason, retryInMs: delay }, 'operation attempt failed; will retry')
+        await retryOperation(db, op.id, delay, reason)
+        await audit(db.prisma, op.instance_uuid, op.kind, 'retry', { attempt: op.attempts, error: reason, retryInMs: delay }).catch(() => {})
+      } else {
+        olog.error({ err: reason }, 'operation failed')
+        await failOperation(db, op.id, reason)
+        await audit(db.prisma, op.instance_uuid, op.kind, 'failed', { attempt: op.attempts, error: reason }).catch(() => {})
+        await this.#o.onFailed(op, reason).catch((e) => olog.error({ err: e }, 'onFailed hook failed'))
+        publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'failed', message: reason })
+      }
+    } finally {
+      clearInterval(heartbeat)
+    }
+    // The next operation of the same instance may have been waiting for this one.
+    const next = await nextOperationOf(db, op.instance_uuid).catch(() => null)
+    if (next && next !== op.id) setImmediate(() => this.kick(next))
+  }
+}

@@ -1,0 +1,61 @@
+// Platform API for Partners tokens per instance (spec §6): the grant is exchanged right
+// away, both tokens are stored sealed, and the access token is refreshed before it expires
+// (or when Heroku says it already has).
+import type { Db } from '@addonkit/db'
+import type { KeyRing } from '@addonkit/secrets'
+import { oauthAad as aad } from '@addonkit/lifecycle'
+import { needsRefresh, PlatformApiError, type PlatformClient, type TokenSet } from '@addonkit/platform-api'
+import { PermanentOperationError } from './operations/runner.js'
+
+export class PlatformTokens {
+  constructor (private readonly db: Db, private readonly ring: KeyRing, private readonly client: PlatformClient) {}
+
+  async #store (uuid: string, t: TokenSet): Promise<void> {
+    await this.db.prisma.oAuthToken.update({
+      where: { instanceUuid: uuid },
+      data: { accessTokenEnc: this.ring.seal(t.accessToken, aad(uuid, 'access')), refreshTokenEnc: this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), expiresAt: t.expiresAt, grantCodeEnc: null }
+    })
+  }
+
+  /** Exchanges the stored grant code, if there is one not yet exchanged. Returns whether a token exists. */
+  async exchangeGrant (uuid: string): Promise<'exchanged' | 'already' | 'no-grant'> {
+    const row = await this.db.prisma.oAuthToken.findUnique({ where: { instanceUuid: uuid } })
+    if (row?.accessTokenEnc) return 'already'
+    if (!row?.grantCodeEnc) return 'no-grant'
+    const code = this.ring.open(row.grantCodeEnc, aad(uuid, 'grant'))
+    try {
+      await this.#store(uuid, await this.client.exchangeGrant(code))
+    } catch (err) {
+      if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused the OAuth grant: ${err.message}`, { cause: err })
+      throw err
+    }
+    return 'exchanged'
+  }
+
+  /** A valid access token, refreshed first when it is near expiry (or `force`). */
+  async accessToken (uuid: string, force = false): Promise<string> {
+    const row = await this.db.prisma.oAuthToken.findUnique({ where: { instanceUuid: uuid } })
+    if (!row?.accessTokenEnc || !row.refreshTokenEnc || !row.expiresAt) throw new PermanentOperationError('no Platform API token for this add-on: its provision carried no usable OAuth grant')
+    if (!force && !needsRefresh(row.expiresAt)) return this.ring.open(row.accessTokenEnc, aad(uuid, 'access'))
+    let fresh: TokenSet
+    try {
+      fresh = await this.client.refresh(this.ring.open(row.refreshTokenEnc, aad(uuid, 'refresh')))
+    } catch (err) {
+      if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused to refresh the access token: ${err.message}`, { cause: err })
+      throw err
+    }
+    await this.#store(uuid, fresh)
+    return fresh.accessToken
+  }
+
+  /** Runs a Platform API call with a valid token; on 401 refreshes once and tries again. */
+  async call<T> (uuid: string, fn: (token: string) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.accessToken(uuid))
+    } catch (err) {
+      if (err instanceof PlatformApiError && err.status === 401) return fn(await this.accessToken(uuid, true))
+      throw err
+    }
+  }
+}
+

@@ -1,0 +1,221 @@
+// The provisioning lifecycle as Heroku drives it (spec §4–§8): every request is written to
+// the database with the work it implies in one transaction (the outbox), the allocator is
+// woken over NATS, and the answer is decided once — synchronous if the resource is ready
+// within the budget, 202 otherwise — and replayed on every retry of the same uuid.
+import type { FastifyBaseLogger } from 'fastify'
+import type { NatsConnection } from '@nats-io/transport-node'
+import type { Db, Instance } from '@addonkit/db'
+import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@addonkit/config'
+import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
+import type { KeyRing } from '@addonkit/secrets'
+import {
+  asyncProvisionBody, audit, decideOnce, enqueueOperation, openResourceOutput, publishInstanceEvent,
+  readDecision, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
+} from '@addonkit/lifecycle'
+import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
+import type { ProvisionBody } from './routes/schemas.js'
+
+export interface ProvisioningDeps {
+  db: Db
+  nats: NatsConnection
+  keyRing: KeyRing
+  addon: AddonDefinition
+  syncBudgetMs: number
+  purgeGraceSeconds: number
+  log: FastifyBaseLogger
+}
+
+export interface Answer { status: number, body: Record<string, unknown> | null }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const DEPROVISIONED_MESSAGE = 'This add-on has been deprovisioned.'
+
+export function createProvisioning (deps: ProvisioningDeps) {
+  const { db, nats, keyRing, addon } = deps
+
+  const planList = () => addon.plans.map((p) => p.slug).join(', ')
+
+  function validatePlan (slug: string) {
+    const plan = findPlan(addon, slug)
+    if (!plan) throw new Invalid(`Plan "${slug}" is not available for ${addon.name}. Available plans: ${planList()}.`)
+    return plan
+  }
+
+  /**
+   * Waits until the provision of `uuid` can be answered and decides the answer once.
+   * Another request may decide first (a concurrent retry, or the allocator after a gateway
+   * crash); the decision that stands is returned either way.
+   */
+  async function settleProvision (uuid: string, watch: EventWaiter): Promise<Decision> {
+    const deadline = Date.now() + deps.syncBudgetMs
+    for (;;) {
+      const decided = await readDecision(db, keyRing, uuid)
+      if (decided) return decided
+      const inst = await db.prisma.instance.findUnique({ where: { uuid } })
+      if (!inst) throw new Error(`instance ${uuid} vanished`)
+      let decision: Decision | null = null
+      const out = openResourceOutput(keyRing, uuid, inst.configEnc)
+      if (out) decision = { status: 200, body: syncProvisionBody(uuid, addon.name, out) }
+      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } }
+      else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
+      if (decision) {
+        const stands = await decideOnce(db, keyRing, uuid, decision)
+        publishInstanceEvent(nats, { instanceUuid: uuid, kind: 'decided', outcome: 'progress', message: String(stands.status) })
+        return stands
+      }
+      // Re-check the database at least every 250 ms in case an event was lost.
+      await watch.next((ev) => ev.kind === 'ready' || ev.kind === 'decided' || (ev.kind === 'provision' && ev.outcome === 'failed'), Math.min(250, deadline - Date.now()))
+    }
+  }
+
+  async function provision (body: ProvisionBody): Promise<Answer> {
+    const uuid = body.uuid.toLowerCase()
+    const plan = validatePlan(body.plan)
+    if (!regionNameFor(body.region, addon.regions)) {
+      throw new Invalid(`Region "${body.region}" is not supported by ${addon.name}. Supported regions: ${addon.regions.join(', ')}.`)
+    }
+    const options = checkOptions(addon, body.options ?? {})
+    if (!options.ok) throw new Invalid(options.message)
+
+    const watch = watchInstance(nats, uuid)
+    try {
+      const op = await db.prisma.$transaction(async (tx) => {
+        // ON CONFLICT DO NOTHING on the uuid primary key: of any number of concurrent
+        // identical requests exactly one inserts; the others wait for it and see the row.
+        const inserted = await tx.instance.createMany({
+          skipDuplicates: true,
+          data: [{
+            uuid,
+            name: body.name ?? null,
+            plan: plan.slug,
+            region: body.region,
+            driver: plan.driver,
+            options: options.value,
+            callbackUrl: body.callback_url ?? null,
+            logInputUrlEnc: body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null,
+            logDrainToken: body.log_drain_token ?? null
+          }]
+        })
+        if (inserted.count === 0) return null
+        const grant = body.oauth_grant
+        await tx.oAuthToken.create({
+          data: {
+            instanceUuid: uuid,
+            grantCodeEnc: grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
+            grantExpiresAt: grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null
+          }
+        })
+        await audit(tx, uuid, 'provision_requested', 'ok', { plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) })
+        return enqueueOperation(tx, uuid, 'provision', { plan: plan.slug })
+      })
+      if (op) {
+        wakeAllocator(nats, op)
+        return await settleProvision(uuid, watch)
+      }
+      // A retry (or a concurrent duplicate) of a request we already have.
+      const existing = await db.prisma.instance.findUnique({ where: { uuid } })
+      if (!existing) throw new Invalid('The log_drain_token of this request already belongs to another add-on.')
+      if (existing.state === 'deprovisioned' || existing.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
+      const first = await db.prisma.operation.findFirst({ where: { instanceUuid: uuid, kind: 'provision' }, orderBy: { createdAt: 'asc' } })
+      const requestedPlan = (first?.params as { plan?: string } | null)?.plan ?? existing.plan
+      if (requestedPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${requestedPlan} plan; change plans with \`heroku addons:upgrade\`.`)
+      await audit(db.prisma, uuid, 'provision_replayed', 'noop', {})
+      return await settleProvision(uuid, watch)
+    } finally {
+      watch.close()
+    }
+  }
+
+  async function loadLive (id: string, unknown: 'gone' | 'not-found'): Promise<Instance> {
+    const inst = UUID.test(id) ? await db.prisma.instance.findUnique({ where: { uuid: id.toLowerCase() } }) : null
+    if (!inst) {
+      if (unknown === 'gone') throw new Gone('No such add-on.')
+      throw new NotFound('No such add-on.')
+    }
+    if (inst.state === 'deprovisioned' || inst.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
+    return inst
+  }
+
+  async function checkPlanChange (uuid: string, to: string): Promise<PlanCheckReply> {
+    try {
+      const msg = await nats.request(subjects.planCheck, encode(PlanCheckRequest, { instanceUuid: uuid, plan: to }), { timeout: Math.max(500, Math.min(deps.syncBudgetMs, 3000)) })
+      return decode(PlanCheckReply, msg.data)
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message, instanceUuid: uuid }, 'plan check unavailable')
+      // The change cannot be validated now; a 503 makes Heroku report a transient error
+      // instead of accepting a change that might be refused later.
+      throw new Unavailable('The plan change cannot be checked right now; please try again in a minute.')
+    }
+  }
+
+  async function changePlan (id: string, planSlug: string): Promise<Answer> {
+    const inst = await loadLive(id, 'not-found')
+    const to = validatePlan(planSlug)
+    if (inst.state === 'failed') throw new Invalid(`This add-on failed to provision (${inst.failureReason ?? 'unknown error'}); remove it and create it again.`)
+    if (to.slug === inst.plan) {
+      // Spec §8: a change to the current plan is a no-op (and a hint that Heroku thought
+      // an earlier change failed).
+      deps.log.info({ instanceUuid: inst.uuid, plan: to.slug }, 'plan change to the current plan: no-op')
+      await audit(db.prisma, inst.uuid, 'plan_change_requested', 'noop', { plan: to.slug })
+      return { status: 200, body: { message: `Already on the ${to.name} plan.` } }
+    }
+    const from = findPlan(addon, inst.plan)
+    const check = await checkPlanChange(inst.uuid, to.slug)
+    if (!check.allowed) {
+      await audit(db.prisma, inst.uuid, 'plan_change_requested', 'refused', { from: inst.plan, to: to.slug, reason: check.reason })
+      throw new Invalid(check.reason ?? `The change to ${to.name} is not allowed.`)
+    }
+    const watch = watchInstance(nats, inst.uuid)
+    try {
+      const op = await db.prisma.$transaction(async (tx) => {
+        const moved = await tx.instance.updateMany({ where: { uuid: inst.uuid, plan: inst.plan, state: { notIn: ['deprovisioned', 'deprovisioning'] } }, data: { plan: to.slug, failureReason: null } })
+        if (moved.count === 0) return null
+        await audit(tx, inst.uuid, 'plan_change_requested', 'ok', { from: inst.plan, to: to.slug })
+        return enqueueOperation(tx, inst.uuid, 'change_plan', { from: inst.plan, to: to.slug })
+      })
+      if (!op) throw new Conflict('The add-on changed while this request was processed; please retry.')
+      wakeAllocator(nats, op)
+      const deadline = Date.now() + deps.syncBudgetMs
+      const movedMessage = `Moved from ${from?.name ?? inst.plan} to ${to.name}.`
+      for (;;) {
+        const row = await db.prisma.operation.findUnique({ where: { id: op.id } })
+        if (row?.status === 'succeeded') {
+          const changed = (row.result as { configChanged?: boolean } | null)?.configChanged
+          const out = changed ? openResourceOutput(keyRing, inst.uuid, (await db.prisma.instance.findUnique({ where: { uuid: inst.uuid } }))?.configEnc ?? null) : null
+          return { status: 200, body: { message: movedMessage, ...(out ? { config: out.config } : {}) } }
+        }
+        if (row?.status === 'failed') {
+          await db.prisma.instance.updateMany({ where: { uuid: inst.uuid, plan: to.slug }, data: { plan: inst.plan } })
+          throw new Invalid(`The change to ${to.name} failed: ${row.lastError ?? 'unknown error'}`)
+        }
+        if (Date.now() >= deadline) return { status: 202, body: { message: `Moving from ${from?.name ?? inst.plan} to ${to.name}; the new limits apply in a moment.` } }
+        await watch.next((ev) => ev.operationId === op.id, Math.min(250, deadline - Date.now()))
+      }
+    } finally { watch.close() }
+  }
+
+  async function deprovision (id: string): Promise<Answer> {
+    const inst = await loadLive(id, 'gone')
+    const purgeAfter = new Date(Date.now() + deps.purgeGraceSeconds * 1000)
+    const watch = watchInstance(nats, inst.uuid)
+    try {
+      const op = await db.prisma.$transaction(async (tx) => {
+        // From this commit on, every service refuses the instance's credentials and drains.
+        const r = await tx.instance.updateMany({ where: { uuid: inst.uuid, state: { notIn: ['deprovisioned', 'deprovisioning'] } }, data: { state: 'deprovisioned', deprovisionedAt: new Date(), purgeAfter } })
+        if (r.count === 0) return null
+        await audit(tx, inst.uuid, 'deprovision_requested', 'ok', { purge_after: purgeAfter.toISOString() })
+        const revoke = await enqueueOperation(tx, inst.uuid, 'deprovision')
+        await enqueueOperation(tx, inst.uuid, 'purge', {}, purgeAfter)
+        return revoke
+      })
+      if (!op) throw new Gone(DEPROVISIONED_MESSAGE)
+      wakeAllocator(nats, op)
+      // Give the driver the budget to revoke access; the answer is 204 either way, since
+      // the state change above already stops every service from serving the instance.
+      await watch.next((ev) => ev.operationId === op.id, deps.syncBudgetMs)
+      return { status: 204, body: null }
+    } finally { watch.close() }
+  }
+
+  return { provision, changePlan, deprovision }
+}

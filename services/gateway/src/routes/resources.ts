@@ -1,0 +1,46 @@
+// The Add-on Partner API v3 routes Heroku calls: POST /heroku/resources (provision),
+// PUT /heroku/resources/:id (plan change), DELETE /heroku/resources/:id (deprovision).
+import type { FastifyInstance } from 'fastify'
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { basicAuth } from '../auth.js'
+import type { createProvisioning } from '../provisioning.js'
+import { ErrorReply, IdParams, PlanChangeBody, PlanChangeReply, ProvisionBody, ProvisionReply } from './schemas.js'
+
+export interface ResourceRoutesOptions {
+  addonId: string
+  password: string
+  provisioning: ReturnType<typeof createProvisioning>
+}
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 410: ErrorReply, 422: ErrorReply, 503: ErrorReply }
+
+export default async function resourceRoutes (fastify: FastifyInstance, opts: ResourceRoutesOptions) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  // Heroku sends `Content-Type: application/json`; accept its vendor type too (spec §3.3).
+  app.addContentTypeParser('application/vnd.heroku-addons+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addHook('onRequest', basicAuth(opts.addonId, opts.password))
+  // Body validation failures are requests Heroku must not retry: 422 with a message.
+  app.setSchemaErrorFormatter((errs, dataVar) => {
+    const first = errs[0]
+    const where = first?.instancePath ? `${dataVar}${first.instancePath.replace(/\//g, '.')}` : dataVar
+    const err = new Error(`Invalid request: ${where} ${first?.message ?? 'is invalid'}`) as Error & { statusCode: number, code: string }
+    err.statusCode = 422
+    err.code = 'GW_INVALID'
+    return err
+  })
+
+  app.post('/heroku/resources', { schema: { body: ProvisionBody, response: { 200: ProvisionReply, 202: ProvisionReply, ...errors } } }, async (req, reply) => {
+    const answer = await opts.provisioning.provision(req.body)
+    return reply.code(answer.status as 200).send(answer.body as never)
+  })
+
+  app.put('/heroku/resources/:id', { schema: { params: IdParams, body: PlanChangeBody, response: { 200: PlanChangeReply, 202: PlanChangeReply, ...errors } } }, async (req, reply) => {
+    const answer = await opts.provisioning.changePlan(req.params.id, req.body.plan)
+    return reply.code(answer.status as 200).send(answer.body as never)
+  })
+
+  app.delete('/heroku/resources/:id', { schema: { params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    await opts.provisioning.deprovision(req.params.id)
+    return reply.code(204).send(null)
+  })
+}

@@ -1,0 +1,91 @@
+// Spec §18 items 9–13: plan changes and deprovisioning.
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
+import { eventually } from '@addonkit/testkit'
+import { startStack } from './helper.js'
+
+t.test('plan changes', async (t) => {
+  // A definition with a plan of another resource type, to exercise a refused change.
+  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8'))
+  def.config_vars.push('ADDONKIT_DATABASE_URL')
+  def.config_vars = [...new Set(def.config_vars)]
+  def.plans.push({ slug: 'db-mini', name: 'DB Mini', price_cents_per_month: 500, driver: 'postgres', limits: { connection_limit: 5, statement_timeout_ms: 5000, storage_mb: 100 } })
+  const file = join(mkdtempSync(join(tmpdir(), 'addon-')), 'addon.json')
+  writeFileSync(file, JSON.stringify(def))
+  const s = await startStack(t, { env: { ADDON_DEFINITION: file } })
+  const p = await s.heroku.provision({ plan: 'hobby' })
+  t.equal(p.status, 200)
+
+  t.test('9. PUT with a new plan → 200 with a message, limits applied', async (t) => {
+    const r = await s.heroku.changePlan(p.uuid, 'standard')
+    t.equal(r.status, 200)
+    t.match(r.body.message, /Moved from Hobby to Standard/)
+    t.equal((await s.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: p.uuid } })).plan, 'standard')
+    const trail = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: p.uuid, event: 'plan_changed' } })
+    t.equal(trail.length, 1)
+  })
+
+  t.test('10. PUT with the current plan → 200 no-op', async (t) => {
+    const before = await s.db.prisma.operation.count({ where: { instanceUuid: p.uuid } })
+    const r = await s.heroku.changePlan(p.uuid, 'standard')
+    t.equal(r.status, 200)
+    t.match(r.body.message, /Already on the Standard plan/)
+    t.equal(await s.db.prisma.operation.count({ where: { instanceUuid: p.uuid } }), before, 'no work queued')
+  })
+
+  t.test('11. a change the plan rules forbid → 422 with the reason; unknown plan → 422', async (t) => {
+    const r = await s.heroku.changePlan(p.uuid, 'db-mini')
+    t.equal(r.status, 422)
+    t.match(r.body.message, /different kind of resource/)
+    t.equal((await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: p.uuid } })).plan, 'standard', 'plan unchanged')
+    const unknown = await s.heroku.changePlan(p.uuid, 'platinum')
+    t.equal(unknown.status, 422)
+    t.match(unknown.body.message, /Available plans/)
+  })
+
+  t.test('PUT for an unknown uuid → 404', async (t) => {
+    t.equal((await s.heroku.changePlan(randomUUID(), 'pro')).status, 404)
+  })
+})
+
+t.test('deprovisioning', async (t) => {
+  const s = await startStack(t, { env: { PURGE_GRACE_SECONDS: '2' } })
+  const p = await s.heroku.provision()
+  t.equal(p.status, 200)
+
+  t.test('12. DELETE → 204; credentials revoked at once; data purged after the grace period', async (t) => {
+    const r = await s.heroku.deprovision(p.uuid)
+    t.equal(r.status, 204)
+    const inst = await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: p.uuid } })
+    t.equal(inst.state, 'deprovisioned')
+    const tenant = await eventually(async () => {
+      const tn = await s.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: p.uuid } })
+      return tn.revokedAt && tn
+    })
+    t.ok(tenant.revokedAt)
+    const purged = await eventually(async () => {
+      const i = await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: p.uuid } })
+      return i.purgedAt && i
+    }, 15_000)
+    t.equal(purged.configEnc, null, 'secrets gone after purge')
+    t.ok(purged.purgedAt!.getTime() - inst.deprovisionedAt!.getTime() >= 1900, 'not before the grace period')
+    t.equal(await s.db.prisma.oAuthToken.count({ where: { instanceUuid: p.uuid } }), 0)
+  })
+
+  t.test('13. DELETE again or for an unknown uuid → 410, never 5xx', async (t) => {
+    t.equal((await s.heroku.deprovision(p.uuid)).status, 410)
+    t.equal((await s.heroku.deprovision(randomUUID())).status, 410)
+    t.equal((await s.heroku.deprovision('not-a-uuid')).status, 410)
+  })
+
+  t.test('the audit log records the lifecycle in order', async (t) => {
+    const trail = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: p.uuid }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })
+    const events = trail.map((e) => e.event)
+    for (const e of ['provision_requested', 'grant_exchanged', 'allocated', 'provisioned', 'deprovision_requested', 'credentials_revoked', 'purged']) t.ok(events.includes(e), e)
+    t.ok(events.indexOf('provisioned') < events.indexOf('deprovision_requested'))
+  })
+})
