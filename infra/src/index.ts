@@ -2,3 +2,4 @@
 export { freePort, waitForPort } from './free-port.js'
 export { ensureNatsServer, startNatsServer, NatsServerMissingError, type NatsServerHandle } from './nats-server.js'
 export { startPostgresServer, type PostgresServerHandle } from './postgres-server.js'
+export { startStack as startEmbeddedStack, migrate, type Stack as EmbeddedStack } from './stack.js'

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildManifest, checkManifest, loadConfig } from '@addonkit/config'
+import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo } from '../stack.js'
 import { loadOrCreateSecrets } from '../secrets-file.js'
 import { dataDir, repoRoot } from '../paths.js'
@@ -43,6 +44,7 @@ async function main () {
     log
   })
   const children: ChildProcess[] = []
+  let stopSim: () => Promise<void> = async () => {}
   let stopping = false
   const stop = async (code: number) => {
     if (stopping) return
@@ -54,6 +56,7 @@ async function main () {
       c.once('exit', () => { clearTimeout(timer); resolve() })
       c.kill('SIGTERM')
     })))
+    await stopSim().catch(() => {})
     await stack.stop()
     log('stopped: nothing is left running')
     process.exit(code)
@@ -68,13 +71,6 @@ async function main () {
     if (turbo(['run', 'build', '--output-logs=errors-only']) !== 0) throw new Error('build failed')
     const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl }
     const config = loadConfig(env, ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'])
-    for (const svc of SERVICES) {
-      const child = spawn(process.execPath, [join(repoRoot, 'services', svc.name, 'dist', 'server.js')], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true })
-      child.on('exit', (code, signal) => { if (!stopping) { log(`${svc.name} exited (${code ?? signal}); stopping everything`); void stop(1) } })
-      children.push(child)
-    }
-    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `http://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
-    await Promise.all(urls.map((u, i) => waitReady(`${u.url}/readyz`, children[i]!)))
     const manifest = buildManifest({
       addon: config.addon,
       addonPassword: config.addonPassword,
@@ -84,6 +80,22 @@ async function main () {
       gatewayTestUrl: `http://127.0.0.1:${config.gatewayPort}`,
       dashboardTestUrl: `http://127.0.0.1:${config.dashboardPort}`
     })
+    // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
+    let sim: HerokuSim | undefined
+    if (!process.env.HEROKU_API_URL) {
+      sim = await startHerokuSim({ clientSecret: secrets.HEROKU_CLIENT_SECRET!, manifest, port: Number(process.env.HEROKU_SIM_PORT ?? 5010), control: true })
+      stopSim = () => sim!.close()
+      env.HEROKU_API_URL = sim.apiUrl
+      env.HEROKU_ID_URL = sim.idUrl
+      writeFileSync(join(dataDir, 'heroku-sim.json'), JSON.stringify({ url: sim.url }) + '\n')
+    }
+    for (const svc of SERVICES) {
+      const child = spawn(process.execPath, [join(repoRoot, 'services', svc.name, 'dist', 'server.js')], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true })
+      child.on('exit', (code, signal) => { if (!stopping) { log(`${svc.name} exited (${code ?? signal}); stopping everything`); void stop(1) } })
+      children.push(child)
+    }
+    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `http://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
+    await Promise.all(urls.map((u, i) => waitReady(`${u.url}/readyz`, children[i]!)))
     writeFileSync(join(dataDir, 'addon-manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
     const problems = checkManifest(manifest)
     console.log('')
@@ -93,6 +105,7 @@ async function main () {
     log(`  SSO login         http://127.0.0.1:${config.dashboardPort}/sso/login`)
     log(`  PostgreSQL        ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`)
     log(`  NATS              ${stack.natsUrl}`)
+    log(`  Heroku            ${sim ? `simulator at ${sim.url} (npm run demo plays Heroku through it)` : env.HEROKU_API_URL}`)
     log(`  manifest          ${join(dataDir, 'addon-manifest.json')}`)
     if (problems.length) log(`  note: the production manifest needs: ${problems.join('; ')} (set GATEWAY_PUBLIC_URL / DASHBOARD_PUBLIC_URL to https URLs)`)
     log('Ctrl-C stops everything.')

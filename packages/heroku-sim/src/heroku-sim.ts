@@ -4,6 +4,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FaultInjector } from './fault-injection.js'
+import { handleControl } from './control-routes.js'
 import { handleLogInput } from './log-input-route.js'
 import { handleOAuthToken } from './oauth-token-route.js'
 import { handlePlatformApi } from './platform-api-routes.js'
@@ -15,6 +16,7 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
   const state = new SimState(opts)
   const faults = new FaultInjector()
   const calls: SimCall[] = []
+  let port = 0
 
   const server = http.createServer((req, res) => {
     const call: SimCall = { at: new Date(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: undefined, status: 0 }
@@ -36,6 +38,9 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
       const raw = await readBody(req)
       call.body = decodeBody(req.headers['content-type'], raw)
       const path = new URL(req.url ?? '/', 'http://sim').pathname
+      if (opts.control && path.startsWith('/_sim/')) {
+        return handleControl({ state, faults, logInputUrl: (uuid) => `http://token:${state.logToken(uuid)}@127.0.0.1:${port}/logs`, apiUrl: () => `http://127.0.0.1:${port}/api` }, req.method ?? '', path, call.body)
+      }
       await faults.passHolds(path)
       const injected = faults.takeFailure(path)
       if (injected !== undefined) return herokuError(injected, injected === 429 ? 'rate_limit' : 'service_unavailable', 'Injected failure (heroku-sim failNext).')
@@ -57,7 +62,7 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve() })
   })
-  const { port } = server.address() as AddressInfo
+  port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}`
 
   return {

@@ -23,6 +23,8 @@ export interface SimOptions {
   grantTtlSeconds?: number
   /** Lifetime of access tokens. Default 28800 (8 h, §6.1). */
   accessTokenTtlSeconds?: number
+  /** Serve the control API under /_sim/ (for a Heroku played from another process). */
+  control?: boolean
 }
 
 export interface SimCall {

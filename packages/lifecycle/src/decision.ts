@@ -39,3 +39,14 @@ export function syncProvisionBody (uuid: string, addonName: string, out: { confi
     ...(out.logDrainUrl ? { log_drain_url: out.logDrainUrl } : {})
   }
 }
+
+/**
+ * Moves an instance from provisioning to provisioned and records it, once: whichever of
+ * the gateway (sync answer) and the allocator (async completion) gets there first.
+ * Never resurrects an instance deprovisioned meanwhile.
+ */
+export async function markProvisioned (db: Db, uuid: string, path: 'sync' | 'async'): Promise<boolean> {
+  const r = await db.prisma.instance.updateMany({ where: { uuid, state: 'provisioning' }, data: { state: 'provisioned', provisionedAt: new Date() } })
+  if (r.count === 1) await db.prisma.auditEvent.create({ data: { instanceUuid: uuid, event: 'provisioned', outcome: 'ok', detail: { path } } })
+  return r.count === 1
+}

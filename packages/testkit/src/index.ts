@@ -106,7 +106,7 @@ export async function checkReadinessFollowsNats (t: Asserts, app: Injectable, na
 }
 
 /** Runs a service's start-up file with env and returns its exit code and output. */
-export async function runServerFile (file: string, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null, stderr: string, stdout: string }> {
+export async function runServerFile (file: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null, stderr: string, stdout: string }> {
   const { spawn } = await import('node:child_process')
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -117,3 +117,4 @@ export async function runServerFile (file: string, env: Record<string, string>, 
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }) })
   })
 }
+export * from './load.js'

@@ -9,7 +9,7 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import type { KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, decideOnce, enqueueOperation, openResourceOutput, publishInstanceEvent,
+  asyncProvisionBody, audit, decideOnce, markProvisioned, enqueueOperation, openResourceOutput, publishInstanceEvent,
   readDecision, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
@@ -60,6 +60,8 @@ export function createProvisioning (deps: ProvisioningDeps) {
       else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
       if (decision) {
         const stands = await decideOnce(db, keyRing, uuid, decision)
+        // Heroku takes a 200 as "provisioned": record it before answering.
+        if (stands.status === 200) await markProvisioned(db, uuid, 'sync')
         publishInstanceEvent(nats, { instanceUuid: uuid, kind: 'decided', outcome: 'progress', message: String(stands.status) })
         return stands
       }

@@ -1,12 +1,13 @@
 // Start-up of the gateway: the only file that listens.
 import { startService } from '@addonkit/service-kit'
-import { buildApp } from './app.js'
 import { loadGatewayConfig } from './config.js'
 
 await startService({
   name: 'gateway',
   loadConfig: loadGatewayConfig,
-  buildApp: (config) => buildApp(config),
+  // The app (and everything it imports) loads only after the config is valid, so a
+  // configuration error is reported at once.
+  buildApp: async (config) => (await import('./app.js')).buildApp(config),
   port: (c) => c.gatewayPort,
   host: (c) => c.host
 })

@@ -1,12 +1,13 @@
 // Start-up of the log-drain: the only file that listens.
 import { startService } from '@addonkit/service-kit'
-import { buildApp } from './app.js'
 import { loadDrainConfig } from './config.js'
 
 await startService({
   name: 'log-drain',
   loadConfig: loadDrainConfig,
-  buildApp: (config) => buildApp(config),
+  // The app (and everything it imports) loads only after the config is valid, so a
+  // configuration error is reported at once.
+  buildApp: async (config) => (await import('./app.js')).buildApp(config),
   port: (c) => c.drainPort,
   host: (c) => c.host
 })

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, decideOnce, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
 import type { PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -69,10 +69,6 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     } finally { watch.close() }
   }
 
-  async function markProvisioned (uuid: string): Promise<void> {
-    await db.prisma.instance.updateMany({ where: { uuid, state: 'provisioning' }, data: { state: 'provisioned', provisionedAt: new Date() } })
-  }
-
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
     if (!ctx.done('token')) {
@@ -92,13 +88,13 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
     const decision = await awaitDecision(uuid, instance.createdAt)
     // Heroku may deprovision while a provision is still completing: never resurrect it.
-    if ((await load(uuid)).state !== 'provisioning') {
+    const now = (await load(uuid)).state
+    if (now === 'deprovisioned' || now === 'deprovisioning') {
       await audit(db.prisma, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
       return { abandoned: true }
     }
     if (decision.status === 200) {
-      await markProvisioned(uuid)
-      await audit(db.prisma, uuid, 'provisioned', 'ok', { path: 'sync' })
+      await markProvisioned(db, uuid, 'sync')
       return { path: 'sync' }
     }
     if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
@@ -109,8 +105,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       await ctx.step('config_pushed')
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
-    await markProvisioned(uuid)
-    await audit(db.prisma, uuid, 'provisioned', 'ok', { path: 'async' })
+    await markProvisioned(db, uuid, 'async')
     return { path: 'async' }
   }
 
