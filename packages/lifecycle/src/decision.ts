@@ -46,7 +46,10 @@ export function syncProvisionBody (uuid: string, addonName: string, out: { confi
  * Never resurrects an instance deprovisioned meanwhile.
  */
 export async function markProvisioned (db: Db, uuid: string, path: 'sync' | 'async'): Promise<boolean> {
-  const r = await db.prisma.instance.updateMany({ where: { uuid, state: 'provisioning' }, data: { state: 'provisioned', provisionedAt: new Date() } })
-  if (r.count === 1) await db.prisma.auditEvent.create({ data: { instanceUuid: uuid, event: 'provisioned', outcome: 'ok', detail: { path } } })
-  return r.count === 1
+  const r = await db.pool.query(
+    `WITH moved AS (UPDATE instances SET state = 'provisioned', provisioned_at = now(), updated_at = now()
+                     WHERE uuid = $1 AND state = 'provisioning' RETURNING uuid)
+     INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provisioned', 'ok', $2::jsonb FROM moved`,
+    [uuid, JSON.stringify({ path })])
+  return r.rowCount === 1
 }

@@ -8,7 +8,7 @@ export interface ResourceOutput { config: Record<string, string>, logDrainUrl?: 
 const aad = (uuid: string) => `config:${uuid}`
 
 export async function storeResourceOutput (db: Db, ring: KeyRing, uuid: string, out: ResourceOutput): Promise<void> {
-  await db.prisma.instance.update({ where: { uuid }, data: { configEnc: ring.sealJson(out, aad(uuid)) } })
+  await db.pool.query('UPDATE instances SET config_enc = $2, updated_at = now() WHERE uuid = $1', [uuid, ring.sealJson(out, aad(uuid))])
 }
 
 export function openResourceOutput (ring: KeyRing, uuid: string, sealed: string | null): ResourceOutput | null {

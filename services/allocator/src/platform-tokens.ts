@@ -7,22 +7,28 @@ import { oauthAad as aad } from '@addonkit/lifecycle'
 import { needsRefresh, PlatformApiError, type PlatformClient, type TokenSet } from '@addonkit/platform-api'
 import { PermanentOperationError } from './operations/runner.js'
 
+interface TokenRow { grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null }
+
 export class PlatformTokens {
   constructor (private readonly db: Db, private readonly ring: KeyRing, private readonly client: PlatformClient) {}
 
   async #store (uuid: string, t: TokenSet): Promise<void> {
-    await this.db.prisma.oAuthToken.update({
-      where: { instanceUuid: uuid },
-      data: { accessTokenEnc: this.ring.seal(t.accessToken, aad(uuid, 'access')), refreshTokenEnc: this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), expiresAt: t.expiresAt, grantCodeEnc: null }
-    })
+    await this.db.pool.query(
+      'UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now() WHERE instance_uuid = $1',
+      [uuid, this.ring.seal(t.accessToken, aad(uuid, 'access')), this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), t.expiresAt])
+  }
+
+  async #row (uuid: string): Promise<TokenRow | undefined> {
+    const r = await this.db.pool.query<TokenRow>('SELECT grant_code_enc, access_token_enc, refresh_token_enc, expires_at FROM oauth_tokens WHERE instance_uuid = $1', [uuid])
+    return r.rows[0]
   }
 
   /** Exchanges the stored grant code, if there is one not yet exchanged. Returns whether a token exists. */
   async exchangeGrant (uuid: string): Promise<'exchanged' | 'already' | 'no-grant'> {
-    const row = await this.db.prisma.oAuthToken.findUnique({ where: { instanceUuid: uuid } })
-    if (row?.accessTokenEnc) return 'already'
-    if (!row?.grantCodeEnc) return 'no-grant'
-    const code = this.ring.open(row.grantCodeEnc, aad(uuid, 'grant'))
+    const row = await this.#row(uuid)
+    if (row?.access_token_enc) return 'already'
+    if (!row?.grant_code_enc) return 'no-grant'
+    const code = this.ring.open(row.grant_code_enc, aad(uuid, 'grant'))
     try {
       await this.#store(uuid, await this.client.exchangeGrant(code))
     } catch (err) {
@@ -34,12 +40,12 @@ export class PlatformTokens {
 
   /** A valid access token, refreshed first when it is near expiry (or `force`). */
   async accessToken (uuid: string, force = false): Promise<string> {
-    const row = await this.db.prisma.oAuthToken.findUnique({ where: { instanceUuid: uuid } })
-    if (!row?.accessTokenEnc || !row.refreshTokenEnc || !row.expiresAt) throw new PermanentOperationError('no Platform API token for this add-on: its provision carried no usable OAuth grant')
-    if (!force && !needsRefresh(row.expiresAt)) return this.ring.open(row.accessTokenEnc, aad(uuid, 'access'))
+    const row = await this.#row(uuid)
+    if (!row?.access_token_enc || !row.refresh_token_enc || !row.expires_at) throw new PermanentOperationError('no Platform API token for this add-on: its provision carried no usable OAuth grant')
+    if (!force && !needsRefresh(row.expires_at)) return this.ring.open(row.access_token_enc, aad(uuid, 'access'))
     let fresh: TokenSet
     try {
-      fresh = await this.client.refresh(this.ring.open(row.refreshTokenEnc, aad(uuid, 'refresh')))
+      fresh = await this.client.refresh(this.ring.open(row.refresh_token_enc, aad(uuid, 'refresh')))
     } catch (err) {
       if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused to refresh the access token: ${err.message}`, { cause: err })
       throw err

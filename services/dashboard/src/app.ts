@@ -1,20 +1,63 @@
-// The dashboard service.
+// The dashboard service: Heroku SSO (spec §10) and the customer dashboard of each add-on.
 import type { FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
 import { createBaseApp } from '@addonkit/service-kit'
+import { KeyRing } from '@addonkit/secrets'
 import type { DashboardConfig } from './config.js'
+import sessionStore from './plugins/session-store.js'
+import ssoNonces from './plugins/sso-nonces.js'
+import { every } from './plugins/periodic-task.js'
+import { FailureLimiter, type FailureLimit } from './sso/failure-limiter.js'
+import uiRoutes from './routes/ui.js'
 
 export interface DashboardOptions {
   logStream?: NodeJS.WritableStream
+  /** A session unused this long ends. Default 30 minutes. */
+  sessionIdleMs?: number
+  /** A session ends this long after sign-in. Default 12 hours. */
+  sessionMaxAgeMs?: number
+  /** Failed SSO attempts allowed per source address. Default 20 a minute. */
+  ssoFailureLimit?: FailureLimit
+  /** How long the overview waits for the allocator's usage answer. Default 1 s. */
+  usageTimeoutMs?: number
+  /** How often expired sessions and used SSO nonces are deleted. Default 1 minute. */
+  housekeepingMs?: number
 }
 
+export const DASHBOARD_DEFAULTS = {
+  sessionIdleMs: 30 * 60_000,
+  sessionMaxAgeMs: 12 * 3600_000,
+  ssoFailureLimit: { max: 20, windowMs: 60_000 },
+  usageTimeoutMs: 1000,
+  housekeepingMs: 60_000
+} as const
+
 export async function buildApp (config: DashboardConfig, opts: DashboardOptions = {}): Promise<FastifyInstance> {
+  const o = { ...DASHBOARD_DEFAULTS, ...opts }
   const app = await createBaseApp({
     name: 'dashboard',
     errorPrefix: 'DASH',
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
-    logStream: opts.logStream
+    logStream: o.logStream
+  })
+  await app.register(cookie, { secret: config.sessionSecret })
+  await app.register(formbody)
+  await app.register(sessionStore, { idleMs: o.sessionIdleMs, maxAgeMs: o.sessionMaxAgeMs, purgeEveryMs: o.housekeepingMs })
+  await app.register(ssoNonces, { purgeEveryMs: o.housekeepingMs })
+
+  const limiter = new FailureLimiter(o.ssoFailureLimit)
+  const stopSweep = every(o.housekeepingMs, async () => limiter.sweep(), () => {})
+  app.addHook('onClose', async () => { stopSweep() })
+
+  const cookieSettings = { secure: config.dashboardPublicUrl.startsWith('https:'), maxAgeMs: o.sessionMaxAgeMs }
+  await app.register(uiRoutes, {
+    addon: config.addon,
+    keyRing: new KeyRing(config.encryptionKeys),
+    usageTimeoutMs: o.usageTimeoutMs,
+    sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings }
   })
   return app
 }

@@ -9,7 +9,7 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import type { KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, decideOnce, markProvisioned, enqueueOperation, openResourceOutput, publishInstanceEvent,
+  asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, markProvisioned, enqueueOperation, openResourceOutput, publishInstanceEvent,
   readDecision, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
@@ -51,12 +51,12 @@ export function createProvisioning (deps: ProvisioningDeps) {
     for (;;) {
       const decided = await readDecision(db, keyRing, uuid)
       if (decided) return decided
-      const inst = await db.prisma.instance.findUnique({ where: { uuid } })
+      const inst = await loadInstance(db, uuid)
       if (!inst) throw new Error(`instance ${uuid} vanished`)
       let decision: Decision | null = null
-      const out = openResourceOutput(keyRing, uuid, inst.configEnc)
+      const out = openResourceOutput(keyRing, uuid, inst.config_enc)
       if (out) decision = { status: 200, body: syncProvisionBody(uuid, addon.name, out) }
-      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } }
+      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failure_reason ?? 'unknown error'}` } }
       else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
       if (decision) {
         const stands = await decideOnce(db, keyRing, uuid, decision)
@@ -81,47 +81,42 @@ export function createProvisioning (deps: ProvisioningDeps) {
 
     const watch = watchInstance(nats, uuid)
     try {
-      const op = await db.prisma.$transaction(async (tx) => {
-        // ON CONFLICT DO NOTHING on the uuid primary key: of any number of concurrent
-        // identical requests exactly one inserts; the others wait for it and see the row.
-        const inserted = await tx.instance.createMany({
-          skipDuplicates: true,
-          data: [{
-            uuid,
-            name: body.name ?? null,
-            plan: plan.slug,
-            region: body.region,
-            driver: plan.driver,
-            options: options.value,
-            callbackUrl: body.callback_url ?? null,
-            logInputUrlEnc: body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null,
-            logDrainToken: body.log_drain_token ?? null
-          }]
-        })
-        if (inserted.count === 0) return null
-        const grant = body.oauth_grant
-        await tx.oAuthToken.create({
-          data: {
-            instanceUuid: uuid,
-            grantCodeEnc: grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
-            grantExpiresAt: grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null
-          }
-        })
-        await audit(tx, uuid, 'provision_requested', 'ok', { plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) })
-        return enqueueOperation(tx, uuid, 'provision', { plan: plan.slug })
-      })
+      const grant = body.oauth_grant
+      // One statement, so one round trip: the instance, its pending grant, the audit entry
+      // and the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key
+      // (and the unique drain token): of any number of concurrent identical requests
+      // exactly one inserts; the others wait for it and then see the row.
+      const inserted = await db.pool.query<{ id: string, instance_uuid: string, kind: string }>(
+        `WITH ins AS (
+           INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
+         tok AS (
+           INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
+         aud AS (
+           INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provision_requested', 'ok', $12::jsonb FROM ins)
+         INSERT INTO operations (id, instance_uuid, kind, params) SELECT gen_random_uuid(), uuid, 'provision', $13::jsonb FROM ins
+         RETURNING id, instance_uuid, kind`,
+        [
+          uuid, body.name ?? null, plan.slug, body.region, plan.driver, JSON.stringify(options.value), body.callback_url ?? null,
+          body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null, body.log_drain_token ?? null,
+          grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
+          grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
+          JSON.stringify({ plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) }),
+          JSON.stringify({ plan: plan.slug })
+        ])
+      const op = inserted.rows[0] ? { id: inserted.rows[0].id, instanceUuid: inserted.rows[0].instance_uuid, kind: inserted.rows[0].kind } : null
       if (op) {
         wakeAllocator(nats, op)
         return await settleProvision(uuid, watch)
       }
       // A retry (or a concurrent duplicate) of a request we already have.
-      const existing = await db.prisma.instance.findUnique({ where: { uuid } })
+      const existing = await loadInstance(db, uuid)
       if (!existing) throw new Invalid('The log_drain_token of this request already belongs to another add-on.')
       if (existing.state === 'deprovisioned' || existing.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
-      const first = await db.prisma.operation.findFirst({ where: { instanceUuid: uuid, kind: 'provision' }, orderBy: { createdAt: 'asc' } })
-      const requestedPlan = (first?.params as { plan?: string } | null)?.plan ?? existing.plan
+      const first = await db.pool.query<{ plan: string | null }>(`SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1`, [uuid])
+      const requestedPlan = first.rows[0]?.plan ?? existing.plan
       if (requestedPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${requestedPlan} plan; change plans with \`heroku addons:upgrade\`.`)
-      await audit(db.prisma, uuid, 'provision_replayed', 'noop', {})
+      await auditRaw(db.pool, uuid, 'provision_replayed', 'noop', {})
       return await settleProvision(uuid, watch)
     } finally {
       watch.close()

@@ -27,19 +27,18 @@ export const logsDriver: Driver = {
   name: 'logs',
 
   async allocate (ctx) {
-    const { prisma } = ctx.db
     const apiSecret = randomSecret()
     const drainSecret = randomSecret()
-    // Upsert: a re-run after a crash keeps the one tenant and replaces credentials that
-    // were never handed out (the config is stored only after this returns).
-    const existing = await prisma.logTenant.findUnique({ where: { instanceUuid: ctx.instance.uuid } })
-    const apiUser = existing?.apiUser ?? randomId('u', 9)
-    const drainUser = existing?.drainUser ?? randomId('d', 9)
-    await prisma.logTenant.upsert({
-      where: { instanceUuid: ctx.instance.uuid },
-      create: { instanceUuid: ctx.instance.uuid, drainToken: ctx.instance.logDrainToken, apiUser, apiSecretHash: sha256Hex(apiSecret), drainUser, drainSecretHash: sha256Hex(drainSecret), plan: ctx.instance.plan },
-      update: { apiSecretHash: sha256Hex(apiSecret), drainSecretHash: sha256Hex(drainSecret), drainToken: ctx.instance.logDrainToken, plan: ctx.instance.plan, revokedAt: null }
-    })
+    // Upsert: a re-run after a crash keeps the one tenant (and its user names) and replaces
+    // credentials that were never handed out (the config is stored only after this returns).
+    const r = await ctx.db.pool.query<{ api_user: string, drain_user: string }>(
+      `INSERT INTO log_tenants (id, instance_uuid, drain_token, api_user, api_secret_hash, drain_user, drain_secret_hash, plan)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (instance_uuid) DO UPDATE SET api_secret_hash = EXCLUDED.api_secret_hash, drain_secret_hash = EXCLUDED.drain_secret_hash,
+         drain_token = EXCLUDED.drain_token, plan = EXCLUDED.plan, revoked_at = NULL
+       RETURNING api_user, drain_user`,
+      [ctx.instance.uuid, ctx.instance.logDrainToken, randomId('u', 9), sha256Hex(apiSecret), randomId('d', 9), sha256Hex(drainSecret), ctx.instance.plan])
+    const { api_user: apiUser, drain_user: drainUser } = r.rows[0]!
     return output(ctx, apiUser, apiSecret, drainUser, drainSecret)
   },
 

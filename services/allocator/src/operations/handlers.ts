@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import { asyncProvisionBody, auditRaw, loadInstance, type InstanceRow, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
 import type { PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -27,8 +27,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   const { db, keyRing } = deps
   const tokens = new PlatformTokens(db, keyRing, deps.platform)
 
-  async function load (uuid: string) {
-    const instance = await db.prisma.instance.findUniqueOrThrow({ where: { uuid } })
+  async function load (uuid: string): Promise<InstanceRow> {
+    const instance = await loadInstance(db, uuid)
+    if (!instance) throw new PermanentOperationError(`instance ${uuid} does not exist`)
     return instance
   }
 
@@ -38,9 +39,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     return plan
   }
 
-  function context (instance: Awaited<ReturnType<typeof load>>, plan: PlanDefinition): DriverContext {
+  function context (instance: InstanceRow, plan: PlanDefinition): DriverContext {
     return {
-      instance: { uuid: instance.uuid, plan: instance.plan, region: instance.region, options: instance.options as Record<string, unknown>, logDrainToken: instance.logDrainToken },
+      instance: { uuid: instance.uuid, plan: instance.plan, region: instance.region, options: instance.options, logDrainToken: instance.log_drain_token },
       plan,
       addon: deps.addon,
       db,
@@ -73,24 +74,24 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const uuid = ctx.op.instance_uuid
     if (!ctx.done('token')) {
       const r = await tokens.exchangeGrant(uuid)
-      await audit(db.prisma, uuid, 'grant_exchanged', r === 'no-grant' ? 'noop' : 'ok', { result: r })
+      await auditRaw(db.pool, uuid, 'grant_exchanged', r === 'no-grant' ? 'noop' : 'ok', { result: r })
       await ctx.step('token')
     }
     let instance = await load(uuid)
-    if (!instance.configEnc) {
+    if (!instance.config_enc) {
       const driver = driverFor(deps.drivers, instance.driver)
       const out = await driver.allocate(context(instance, planOf(instance.plan)))
       await storeResourceOutput(db, keyRing, uuid, out)
-      await audit(db.prisma, uuid, 'allocated', 'ok', { driver: driver.name, config_vars: Object.keys(out.config) })
+      await auditRaw(db.pool, uuid, 'allocated', 'ok', { driver: driver.name, config_vars: Object.keys(out.config) })
       instance = await load(uuid)
     }
     await ctx.step('allocated')
     publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
-    const decision = await awaitDecision(uuid, instance.createdAt)
+    const decision = await awaitDecision(uuid, instance.created_at)
     // Heroku may deprovision while a provision is still completing: never resurrect it.
     const now = (await load(uuid)).state
     if (now === 'deprovisioned' || now === 'deprovisioning') {
-      await audit(db.prisma, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
+      await auditRaw(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
       return { abandoned: true }
     }
     if (decision.status === 200) {
@@ -98,10 +99,10 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       return { path: 'sync' }
     }
     if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
-    const out = openResourceOutput(keyRing, uuid, instance.configEnc)!
+    const out = openResourceOutput(keyRing, uuid, instance.config_enc)!
     if (!ctx.done('config_pushed')) {
       await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, out.config))
-      await audit(db.prisma, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
+      await auditRaw(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
       await ctx.step('config_pushed')
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
@@ -116,14 +117,14 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const driver = driverFor(deps.drivers, instance.driver)
     const result = await driver.changePlan(context(instance, planOf(from)), planOf(to))
     if (result.config) {
-      const prev = openResourceOutput(keyRing, uuid, instance.configEnc)
+      const prev = openResourceOutput(keyRing, uuid, instance.config_enc)
       await storeResourceOutput(db, keyRing, uuid, { ...prev, config: { ...prev?.config, ...result.config } })
       if (!ctx.done('config_pushed')) {
         await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, result.config!))
         await ctx.step('config_pushed')
       }
     }
-    await audit(db.prisma, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
+    await auditRaw(db.pool, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
     return { from, to, configChanged: Boolean(result.config) }
   }
 
@@ -136,13 +137,13 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     if (!ctx.done('rotated')) {
       const driver = driverFor(deps.drivers, instance.driver)
       const out = await driver.rotateCredentials(context(instance, planOf(instance.plan)))
-      const prev = openResourceOutput(keyRing, uuid, instance.configEnc)
+      const prev = openResourceOutput(keyRing, uuid, instance.config_enc)
       await storeResourceOutput(db, keyRing, uuid, { ...prev, ...out, config: { ...prev?.config, ...out.config } })
       await ctx.step('rotated')
     }
-    const current = openResourceOutput(keyRing, uuid, (await load(uuid)).configEnc)!
+    const current = openResourceOutput(keyRing, uuid, (await load(uuid)).config_enc)!
     await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, current.config))
-    await audit(db.prisma, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
+    await auditRaw(db.pool, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
     return {}
   }
 
@@ -150,7 +151,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const uuid = ctx.op.instance_uuid
     const instance = await load(uuid)
     await driverFor(deps.drivers, instance.driver).deallocate(context(instance, planOf(instance.plan)))
-    await audit(db.prisma, uuid, 'credentials_revoked', 'ok', {})
+    await auditRaw(db.pool, uuid, 'credentials_revoked', 'ok', {})
     return {}
   }
 
@@ -158,9 +159,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const uuid = ctx.op.instance_uuid
     const instance = await load(uuid)
     await driverFor(deps.drivers, instance.driver).purge(context(instance, planOf(instance.plan)))
-    await db.prisma.instance.update({ where: { uuid }, data: { purgedAt: new Date(), configEnc: null, responseBodyEnc: null } })
-    await db.prisma.oAuthToken.deleteMany({ where: { instanceUuid: uuid } })
-    await audit(db.prisma, uuid, 'purged', 'ok', {})
+    await db.pool.query('UPDATE instances SET purged_at = now(), config_enc = NULL, response_body_enc = NULL, log_input_url_enc = NULL, updated_at = now() WHERE uuid = $1', [uuid])
+    await db.pool.query('DELETE FROM oauth_tokens WHERE instance_uuid = $1', [uuid])
+    await auditRaw(db.pool, uuid, 'purged', 'ok', {})
     return {}
   }
 

@@ -1,0 +1,47 @@
+// Request and response schemas of the dashboard's routes. Pages are HTML strings; forms are
+// application/x-www-form-urlencoded. SSO requests may carry fields we do not know (spec
+// §10.7: ignore them), so their schemas allow additional properties.
+import { Type } from '@fastify/type-provider-typebox'
+
+export const HtmlPage = Type.String({ description: 'text/html page' })
+export const Redirect = Type.Null({ description: 'redirect; see Location' })
+
+const Field = Type.String({ maxLength: 2000 })
+
+/** The v3 SSO form (spec §10.2); every field optional so that a bad request gets a 403 page. */
+export const SsoForm = Type.Object({
+  resource_id: Type.Optional(Field),
+  id: Type.Optional(Field),
+  timestamp: Type.Optional(Field),
+  resource_token: Type.Optional(Field),
+  user_scoped_resource_token: Type.Optional(Field),
+  token: Type.Optional(Field),
+  user_id: Type.Optional(Field),
+  email: Type.Optional(Field),
+  app: Type.Optional(Field),
+  context_app: Type.Optional(Field),
+  'nav-data': Type.Optional(Type.String({ maxLength: 20000 }))
+}, { additionalProperties: true })
+
+/** The legacy v1 GET (spec §10.6). */
+export const LegacySsoQuery = Type.Object({
+  token: Type.Optional(Field),
+  timestamp: Type.Optional(Field),
+  email: Type.Optional(Field),
+  app: Type.Optional(Field),
+  'nav-data': Type.Optional(Type.String({ maxLength: 20000 }))
+}, { additionalProperties: true })
+
+export const LegacySsoParams = Type.Object({ id: Type.String({ maxLength: 200 }) })
+
+export const InstanceParams = Type.Object({
+  uuid: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' })
+})
+
+/** Extras Heroku passed through SSO, shown on the landing page. */
+export const LandingQuery = Type.Record(Type.String(), Type.Unknown())
+
+export const CredentialsQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 64 })) })
+
+/** Every dashboard form: the CSRF token, checked by the handler (a missing one is a 403 page, not a 400). */
+export const CsrfForm = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: true })

@@ -1,0 +1,38 @@
+// Everything a browser reaches, in one encapsulated context: HTML error pages, security
+// headers, the SSO entry points, the dashboard pages, the stylesheet and a home page.
+import type { FastifyInstance } from 'fastify'
+import type { AddonDefinition } from '@addonkit/config'
+import type { KeyRing } from '@addonkit/secrets'
+import { homePage } from '../views/message-pages.js'
+import type { SsoLoginDeps } from '../sso/sso-login.js'
+import { installHtmlErrors, sendPage } from './html-errors.js'
+import { HtmlPage } from './schemas.js'
+import assetRoutes from './assets.js'
+import dashboardRoutes from './dashboard.js'
+import ssoRoutes from './sso.js'
+
+export interface UiOptions {
+  addon: AddonDefinition
+  keyRing: KeyRing
+  sso: SsoLoginDeps
+  usageTimeoutMs: number
+}
+
+// Pages load only their own stylesheet and post only to themselves; nothing may frame them.
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
+  const labels = { name: opts.addon.name, id: opts.addon.id }
+  installHtmlErrors(app, labels)
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', CSP)
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-frame-options', 'DENY')
+    // SSO requests carry tokens (the legacy GET in its URL): never leak them as a referrer.
+    reply.header('referrer-policy', 'no-referrer')
+  })
+  app.get('/', { schema: { response: { 200: HtmlPage } } }, async (_req, reply) => sendPage(reply, 200, homePage(labels)))
+  await app.register(assetRoutes)
+  await app.register(ssoRoutes, opts.sso)
+  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, cookie: opts.sso.cookie, usageTimeoutMs: opts.usageTimeoutMs })
+}

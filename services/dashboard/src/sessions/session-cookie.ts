@@ -1,0 +1,34 @@
+// The session cookie: a random id signed with SESSION_SECRET, HttpOnly, SameSite=Lax (so it
+// survives the redirect that follows Heroku's cross-site form POST, spec §10.3), Secure when
+// the dashboard is served over https. Its path is the add-on's dashboard, so a browser can
+// hold sessions for several add-ons at once, each sent only to its own pages.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export const SESSION_COOKIE = 'addonkit_session'
+
+export interface CookieSettings { secure: boolean, maxAgeMs: number }
+
+export const dashboardPath = (uuid: string) => `/dashboard/${uuid}`
+
+export function setSessionCookie (reply: FastifyReply, uuid: string, id: string, s: CookieSettings): void {
+  reply.setCookie(SESSION_COOKIE, id, {
+    signed: true,
+    httpOnly: true,
+    secure: s.secure,
+    sameSite: 'lax',
+    path: dashboardPath(uuid),
+    maxAge: Math.max(1, Math.floor(s.maxAgeMs / 1000))
+  })
+}
+
+export function clearSessionCookie (reply: FastifyReply, uuid: string, s: CookieSettings): void {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: s.secure, sameSite: 'lax', path: dashboardPath(uuid) })
+}
+
+/** The session id from a cookie whose signature checks out; null otherwise. */
+export function readSessionCookie (req: FastifyRequest): string | null {
+  const raw = req.cookies[SESSION_COOKIE]
+  if (!raw) return null
+  const r = req.unsignCookie(raw)
+  return r.valid && r.value ? r.value : null
+}

@@ -1,0 +1,39 @@
+// Limits failed SSO attempts per source address (a sliding window kept in memory): once an
+// address has failed `max` times within `windowMs`, its SSO requests get 429 until the
+// oldest failure leaves the window. Successful sign-ins are never counted. Per process: with
+// several replicas an address gets `max` failures on each, which still stops guessing.
+
+export interface FailureLimit { max: number, windowMs: number }
+
+export class FailureLimiter {
+  readonly #failures = new Map<string, number[]>()
+  constructor (readonly limit: FailureLimit) {}
+
+  /** Milliseconds until `key` may try again; 0 when it may now. */
+  retryAfterMs (key: string, now = Date.now()): number {
+    const recent = this.#recent(key, now)
+    if (recent.length < this.limit.max) return 0
+    return recent[recent.length - this.limit.max]! + this.limit.windowMs - now
+  }
+
+  record (key: string, now = Date.now()): void {
+    const recent = this.#recent(key, now)
+    recent.push(now)
+    // Only the newest `max` failures matter for the decision.
+    if (recent.length > this.limit.max) recent.splice(0, recent.length - this.limit.max)
+    this.#failures.set(key, recent)
+  }
+
+  /** Forgets addresses with no failure left in the window (bounded memory). */
+  sweep (now = Date.now()): void {
+    for (const key of [...this.#failures.keys()]) if (this.#recent(key, now).length === 0) this.#failures.delete(key)
+  }
+
+  #recent (key: string, now: number): number[] {
+    const list = this.#failures.get(key)
+    if (!list) return []
+    const fresh = list.filter((t) => t > now - this.limit.windowMs)
+    if (fresh.length !== list.length) this.#failures.set(key, fresh)
+    return fresh
+  }
+}

@@ -1,0 +1,80 @@
+// One SSO sign-in (spec §10.3), shared by the v3 form POST and the legacy v1 GET: refuse
+// addresses over the failure limit, verify the token and its freshness, require an add-on
+// that is provisioned (or still provisioning), accept the signed request only once, then
+// start a session and send the browser to the add-on's dashboard with Heroku's extras.
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
+import type { Db } from '@addonkit/db'
+import { SsoRateLimited, SsoRefused } from '../errors.js'
+import type { SessionStore } from '../plugins/session-store.js'
+import type { NonceStore } from '../plugins/sso-nonces.js'
+import { dashboardPath, setSessionCookie, type CookieSettings } from '../sessions/session-cookie.js'
+import type { FailureLimiter } from './failure-limiter.js'
+import { replayKeys } from './sso-params.js'
+import { verifySso, type SsoParams } from './tokens.js'
+
+export interface SsoLoginDeps {
+  db: Db
+  salt: string
+  sessions: SessionStore
+  nonces: NonceStore
+  limiter: FailureLimiter
+  cookie: CookieSettings
+}
+
+export interface SsoAttempt {
+  /** null when the request was malformed (a known field repeated or not text). */
+  params: (SsoParams & { app?: string }) | null
+  extras: Array<[string, string]>
+  ip: string
+  via: 'post' | 'legacy-get'
+  log: FastifyBaseLogger
+}
+
+type Failure = 'malformed' | 'missing' | 'bad-token' | 'bad-timestamp' | 'stale' | 'future' | 'unknown' | 'unavailable' | 'replay'
+
+const MESSAGES: Record<Failure, string> = {
+  malformed: 'The sign-in request from Heroku was malformed.',
+  missing: 'The sign-in request is incomplete: it must come from Heroku.',
+  'bad-token': 'The sign-in request could not be verified.',
+  'bad-timestamp': 'The sign-in request could not be verified.',
+  stale: 'The sign-in request has expired: each one is valid for 5 minutes.',
+  future: 'The sign-in request is dated in the future, so it cannot be accepted.',
+  unknown: 'This add-on does not exist here.',
+  unavailable: 'This add-on is no longer available: it has been removed or could not be created.',
+  replay: 'This sign-in request has already been used. Each sign-in from Heroku works once.'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** How long a claimed request is remembered: past the 5-minute window plus skew. */
+const NONCE_TTL_MS = 10 * 60_000
+
+export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: FastifyReply): Promise<string> {
+  const wait = deps.limiter.retryAfterMs(a.ip)
+  if (wait > 0) {
+    a.log.warn({ sso: 'rate-limited', ip: a.ip, via: a.via }, 'SSO refused: too many failures from this address')
+    reply.header('retry-after', String(Math.ceil(wait / 1000)))
+    throw new SsoRateLimited()
+  }
+  const fail = (reason: Failure, resourceId?: string): never => {
+    deps.limiter.record(a.ip)
+    a.log.warn({ sso: reason, ip: a.ip, via: a.via, resourceId }, 'SSO refused')
+    throw Object.assign(new SsoRefused(MESSAGES[reason]), { app: a.params?.app })
+  }
+  if (!a.params) return fail('malformed')
+  const verdict = verifySso(a.params, deps.salt)
+  if (!verdict.ok) return fail(verdict.reason, a.params.resource_id ?? a.params.id)
+  const uuid = verdict.resourceId
+  if (!UUID.test(uuid)) return fail('unknown', uuid)
+  const instance = await deps.db.prisma.instance.findUnique({ where: { uuid: uuid.toLowerCase() }, select: { uuid: true, state: true } })
+  if (!instance) return fail('unknown', uuid)
+  if (instance.state !== 'provisioned' && instance.state !== 'provisioning') return fail('unavailable', uuid)
+  const ts = Number(a.params.timestamp) * 1000
+  if (!await deps.nonces.claim(replayKeys(a.params, deps.salt), new Date(Math.max(ts, Date.now()) + NONCE_TTL_MS))) return fail('replay', uuid)
+
+  const { id } = await deps.sessions.create({ instanceUuid: instance.uuid, userId: verdict.userId, email: verdict.email, app: a.params.app ?? null })
+  setSessionCookie(reply, instance.uuid, id, deps.cookie)
+  a.log.info({ sso: 'ok', via: a.via, method: verdict.method, resourceId: instance.uuid }, 'SSO sign-in')
+  const query = a.extras.length ? `?${new URLSearchParams(a.extras).toString()}` : ''
+  return dashboardPath(instance.uuid) + query
+}

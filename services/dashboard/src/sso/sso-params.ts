@@ -1,0 +1,70 @@
+// What an SSO request carries besides its token (spec §10.2): the fields Heroku defines,
+// the extra fields and query parameters it may pass through to the landing page (kept,
+// bounded, never trusted), and the keys that make one signed request usable only once.
+import { legacyToken, resourceToken, userScopedResourceToken, type SsoParams } from './tokens.js'
+import { safeEqual } from '@addonkit/secrets'
+
+/** Fields with a meaning in SSO; anything else is an extra passed to the landing page. */
+export const SSO_FIELDS = new Set(['resource_id', 'id', 'timestamp', 'resource_token', 'user_scoped_resource_token', 'token', 'user_id', 'email', 'app', 'context_app', 'nav-data'])
+
+const EXTRA_NAME = /^[A-Za-z0-9_.:\-[\]]{1,64}$/
+const MAX_EXTRAS = 20
+const MAX_EXTRA_LENGTH = 500
+
+export type RawFields = Record<string, unknown>
+
+/** The single-valued string fields; null when a known field is repeated or not text. */
+export function ssoFields (raw: RawFields): SsoParams & { app?: string, context_app?: string } | null {
+  const out: Record<string, string> = {}
+  for (const name of SSO_FIELDS) {
+    const v = raw[name]
+    if (v === undefined) continue
+    if (typeof v !== 'string') return null
+    out[name] = v
+  }
+  return out
+}
+
+/** Extra fields for the landing page, in order, within bounds. */
+export function extraParams (...sources: RawFields[]): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const seen = new Set<string>()
+  for (const src of sources) {
+    for (const [name, value] of Object.entries(src)) {
+      if (out.length >= MAX_EXTRAS) return out
+      if (SSO_FIELDS.has(name) || seen.has(name) || !EXTRA_NAME.test(name)) continue
+      if (typeof value !== 'string' || value.length > MAX_EXTRA_LENGTH) continue
+      seen.add(name)
+      out.push([name, value])
+    }
+  }
+  return out
+}
+
+export interface ReplayKeys {
+  /** Keys that must not have been claimed before (else the request is a replay). */
+  required: string[]
+  /** Keys claimed as well, without failing if already claimed. */
+  shadow: string[]
+}
+
+/**
+ * The once-only keys of a verified request. A request with a valid user-scoped token is
+ * identified by it (two users opening the same add-on in the same second are different
+ * requests), and it also claims the resource-level key, so that a replay that strips the
+ * user-scoped token to present the resource token alone meets that claim. A request with
+ * only a resource (or legacy) token is identified by the resource-level key.
+ */
+export function replayKeys (p: SsoParams, salt: string): ReplayKeys {
+  const rid = p.resource_id ?? p.id
+  const ts = p.timestamp
+  if (!rid || !ts) return { required: [], shadow: [] }
+  const resourceKey = `resource:${rid}:${ts}`
+  if (p.user_scoped_resource_token && p.user_id !== undefined && p.email !== undefined &&
+      safeEqual(userScopedResourceToken(rid, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) {
+    return { required: [`user:${rid}:${ts}:${p.user_id}:${p.email}`], shadow: [resourceKey] }
+  }
+  const resourceValid = (p.resource_token && p.resource_id && safeEqual(resourceToken(rid, salt, ts), p.resource_token.toLowerCase())) ||
+    (p.token && safeEqual(legacyToken(rid, salt, ts), p.token.toLowerCase()))
+  return resourceValid ? { required: [resourceKey], shadow: [] } : { required: [], shadow: [] }
+}

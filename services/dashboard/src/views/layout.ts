@@ -1,0 +1,69 @@
+// The page shell every dashboard page shares: document head, skip link, header with the
+// signed-in user and sign-out form, the add-on navigation and the main landmark.
+import { html, type SafeHtml } from './html.js'
+
+export type Section = 'overview' | 'credentials' | 'activity'
+
+export interface SignedIn {
+  uuid: string
+  email: string | null
+  csrfToken: string
+  section: Section
+}
+
+export interface PageInput {
+  title: string
+  addonName: string
+  body: SafeHtml
+  /** The page's name for tests and styling (`data-page`). */
+  page: string
+  /** The error code the page explains, if any (`data-error-code`). */
+  errorCode?: string
+  signedIn?: SignedIn
+  /** Reloads the page after this many seconds (progress pages work without JavaScript). */
+  refreshSeconds?: number
+}
+
+const SECTIONS: Array<{ id: Section, label: string, path: string }> = [
+  { id: 'overview', label: 'Overview', path: '' },
+  { id: 'credentials', label: 'Credentials', path: '/credentials' },
+  { id: 'activity', label: 'Activity', path: '/activity' }
+]
+
+export function csrfField (token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`
+}
+
+export function layout (p: PageInput): string {
+  const s = p.signedIn
+  const who = s
+    ? html`<div class="who"><span>Signed in${s.email ? html` as <strong>${s.email}</strong>` : ''}</span>
+        <form method="post" action="/dashboard/${s.uuid}/logout">${csrfField(s.csrfToken)}<button type="submit">Sign out</button></form></div>`
+    : ''
+  const nav = s
+    ? html`<nav class="site-nav" aria-label="Add-on sections"><ul>${SECTIONS.map((x) => html`
+        <li><a href="/dashboard/${s.uuid}${x.path}"${x.id === s.section ? html` aria-current="page"` : ''}>${x.label}</a></li>`)}
+      </ul></nav>`
+    : ''
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+${p.refreshSeconds ? html`<meta http-equiv="refresh" content="${p.refreshSeconds}">` : ''}
+<title>${p.title} · ${p.addonName}</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to main content</a>
+<header class="site-header"><div class="header-row"><p class="brand">${p.addonName}</p>${who}</div></header>
+${nav}
+<main id="main" tabindex="-1" data-page="${p.page}"${p.errorCode ? html` data-error-code="${p.errorCode}"` : ''}>
+${p.body}
+</main>
+<footer><p>${p.addonName} dashboard. Open it from the Heroku Dashboard or with <code>heroku addons:open</code>.</p></footer>
+</body>
+</html>
+`.value
+}

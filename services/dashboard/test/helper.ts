@@ -1,0 +1,120 @@
+// Builds the dashboard for a test on a fresh database and a private nats-server, and makes
+// add-on instances and SSO requests the way Heroku and the gateway would.
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { createTestDatabase, startTestNats, testEnv, LogCapture, type Teardown } from '@addonkit/testkit'
+import { createDb, type Db, type InstanceState } from '@addonkit/db'
+import { KeyRing } from '@addonkit/secrets'
+import { storeResourceOutput } from '@addonkit/lifecycle'
+import { buildApp, type DashboardOptions } from '../src/app.js'
+import { loadDashboardConfig, type DashboardConfig } from '../src/config.js'
+import { legacyToken, resourceToken, userScopedResourceToken } from '../src/sso/tokens.js'
+
+export interface Base {
+  env: Record<string, string>
+  config: DashboardConfig
+  db: Db
+  keyRing: KeyRing
+  nats: Awaited<ReturnType<typeof startTestNats>>
+}
+
+export interface Dash extends Base {
+  app: FastifyInstance
+  logs: LogCapture
+}
+
+/** A database, a nats-server and the config every dashboard of this test shares. */
+export async function startBase (t: Teardown, env: Record<string, string> = {}): Promise<Base> {
+  const nats = await startTestNats(t)
+  const fullEnv = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'info', ...env })
+  const config = loadDashboardConfig(fullEnv)
+  const db = createDb(fullEnv.DATABASE_URL!)
+  t.teardown(() => db.close())
+  return { env: fullEnv, config, db, keyRing: new KeyRing(config.encryptionKeys), nats }
+}
+
+export async function buildDashboard (t: Teardown, base: Base, opts: DashboardOptions = {}, configOverrides: Partial<DashboardConfig> = {}): Promise<Dash> {
+  const logs = new LogCapture()
+  const app = await buildApp({ ...base.config, ...configOverrides }, { logStream: logs, ...opts })
+  await app.ready()
+  t.teardown(() => app.close())
+  return { ...base, app, logs }
+}
+
+export async function startDashboard (t: Teardown, opts: DashboardOptions = {}, env: Record<string, string> = {}): Promise<Dash> {
+  return buildDashboard(t, await startBase(t, env), opts)
+}
+
+export interface InstanceInit {
+  state?: InstanceState
+  plan?: string
+  name?: string
+  config?: Record<string, string>
+}
+
+/** An add-on instance as the gateway and allocator leave it, config vars sealed. */
+export async function createInstance (b: Base, init: InstanceInit = {}): Promise<string> {
+  const uuid = randomUUID()
+  await b.db.prisma.instance.create({
+    data: { uuid, name: init.name ?? `addonkit-test-${uuid.slice(0, 8)}`, plan: init.plan ?? 'hobby', region: 'us', driver: 'logs', state: init.state ?? 'provisioned', provisionedAt: new Date() }
+  })
+  const config = init.config ?? { ADDONKIT_URL: `https://u${uuid.slice(0, 6)}:s3cr3t-${uuid.slice(-6)}@drain.example.com/v1` }
+  await storeResourceOutput(b.db, b.keyRing, uuid, { config })
+  return uuid
+}
+
+export const USER = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'dev@example.com' }
+
+export type TokenKind = 'user_scoped' | 'resource' | 'legacy'
+
+export interface SsoFormOptions {
+  kind?: TokenKind
+  /** Seconds relative to now (default 0). */
+  age?: number
+  salt?: string
+  extra?: Record<string, string>
+  app?: string
+  user?: { user_id: string, email: string }
+}
+
+/** The fields Heroku posts to sso_url (spec §10.2), signed with the configured salt. */
+export function ssoForm (b: Base, uuid: string, o: SsoFormOptions = {}): Record<string, string> {
+  const salt = o.salt ?? b.config.ssoSalt
+  const ts = String(Math.floor(Date.now() / 1000) - (o.age ?? 0))
+  const kind = o.kind ?? 'user_scoped'
+  const user = o.user ?? USER
+  const common = { timestamp: ts, email: user.email, app: o.app ?? 'my-app', ...o.extra }
+  if (kind === 'legacy') return { id: uuid, token: legacyToken(uuid, salt, ts), ...common }
+  const v3 = { resource_id: uuid, resource_token: resourceToken(uuid, salt, ts), user_id: user.user_id, context_app: o.app ?? 'my-app', ...common }
+  if (kind === 'resource') return v3
+  return { ...v3, user_scoped_resource_token: userScopedResourceToken(uuid, salt, ts, user.user_id, user.email) }
+}
+
+export function formBody (fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString()
+}
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+/** Posts the SSO form; returns the response and the session cookie value if one was set. */
+export async function postSso (app: FastifyInstance, fields: Record<string, string>, remoteAddress = '127.0.0.1'): Promise<{ res: LightMyRequestResponse, cookie?: LightMyRequestResponse['cookies'][number] }> {
+  const res = await app.inject({ method: 'POST', url: '/sso/login', headers: FORM, payload: formBody(fields), remoteAddress })
+  const cookie = res.cookies.find((c) => c.name === 'addonkit_session')
+  return { res, cookie }
+}
+
+/** Signs in to one add-on and returns the cookie to send with later requests. */
+export async function signIn (d: Dash, uuid: string, o: SsoFormOptions = {}): Promise<Record<string, string>> {
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid, o))
+  if (res.statusCode !== 303 || !cookie) throw new Error(`sign-in failed: ${res.statusCode} ${res.body.slice(0, 200)}`)
+  return { addonkit_session: cookie.value }
+}
+
+/** The CSRF token of the forms on a page. */
+export function csrfOf (html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html)
+  if (!m) throw new Error('no CSRF field on the page')
+  return m[1]!
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

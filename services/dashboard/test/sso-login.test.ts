@@ -1,0 +1,207 @@
+// SSO (spec §10): each token kind signs in once with a 303 and a session cookie; forged,
+// stale, future, replayed and unknown requests get a 403 HTML page; failures are limited
+// per source address; Heroku's extra fields reach the landing page.
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { FORM, USER, createInstance, postSso, ssoForm, startDashboard } from './helper.js'
+
+const d = await startDashboard(t, { ssoFailureLimit: { max: 1000, windowMs: 60_000 } })
+
+t.test('user_scoped_resource_token → 303 to the dashboard with a session cookie', async (t) => {
+  const uuid = await createInstance(d)
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid))
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, `/dashboard/${uuid}`)
+  t.equal(res.body, '', 'a bare redirect')
+  t.ok(cookie, 'session cookie set')
+  t.equal(cookie!.httpOnly, true, 'HttpOnly')
+  t.equal(cookie!.sameSite, 'Lax', 'SameSite=Lax survives the redirect after a cross-site POST')
+  t.notOk(cookie!.secure, 'not Secure on an http dashboard URL')
+  t.equal(cookie!.path, `/dashboard/${uuid}`)
+  t.equal(cookie!.maxAge, 12 * 3600, 'lives at most the absolute session lifetime')
+  t.match(cookie!.value, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9+/=]+$/, 'a random id with a signature')
+  const rows = await d.db.pool.query('SELECT instance_uuid, user_id, email FROM dashboard_sessions')
+  t.match(rows.rows, [{ instance_uuid: uuid, user_id: USER.user_id, email: USER.email }], 'the session is the per-resource shadow user')
+  t.notOk(JSON.stringify(rows.rows).includes(cookie!.value.split('.')[0]!), 'the raw session id is not stored')
+  const page = await d.app.inject({ url: res.headers.location as string, cookies: { addonkit_session: cookie!.value } })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /text\/html/)
+  t.match(page.body, /Signed in as <strong>dev@example\.com<\/strong>/)
+})
+
+t.test('resource_token alone → 303', async (t) => {
+  const uuid = await createInstance(d)
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid, { kind: 'resource' }))
+  t.equal(res.statusCode, 303)
+  t.ok(cookie)
+})
+
+t.test('a wrong user-scoped token falls back to a valid resource_token', async (t) => {
+  const uuid = await createInstance(d)
+  const { res } = await postSso(d.app, { ...ssoForm(d, uuid), user_scoped_resource_token: 'f'.repeat(64) })
+  t.equal(res.statusCode, 303)
+})
+
+t.test('legacy id/token POST → 303', async (t) => {
+  const uuid = await createInstance(d)
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid, { kind: 'legacy' }))
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, `/dashboard/${uuid}`)
+  t.ok(cookie)
+})
+
+t.test('legacy GET /heroku/resources/:id?token=…&timestamp=… → 303, and only once', async (t) => {
+  const uuid = await createInstance(d)
+  const f = ssoForm(d, uuid, { kind: 'legacy', extra: { issue_no: '7' } })
+  const url = `/heroku/resources/${uuid}?${new URLSearchParams({ token: f.token!, timestamp: f.timestamp!, email: f.email!, app: 'my-app', issue_no: '7' })}`
+  const res = await d.app.inject({ url })
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, `/dashboard/${uuid}?issue_no=7`)
+  t.ok(res.cookies.find((c) => c.name === 'addonkit_session'))
+  t.equal(res.headers['referrer-policy'], 'no-referrer')
+  const again = await d.app.inject({ url })
+  t.equal(again.statusCode, 403)
+  t.match(again.body, /already been used/)
+})
+
+t.test('provisioning instances can be opened (async provisioning shows progress)', async (t) => {
+  const uuid = await createInstance(d, { state: 'provisioning' })
+  t.equal((await postSso(d.app, ssoForm(d, uuid))).res.statusCode, 303)
+})
+
+const refusals: Array<[string, (uuid: string) => Record<string, string>, RegExp]> = [
+  ['forged token (wrong salt)', (uuid) => ssoForm(d, uuid, { salt: 'not-the-salt-at-all' }), /could not be verified/],
+  ['forged email under a user-scoped token', (uuid) => { const f = ssoForm(d, uuid); delete f.resource_token; return { ...f, email: 'evil@example.com' } }, /could not be verified/],
+  ['stale timestamp (6 minutes)', (uuid) => ssoForm(d, uuid, { age: 360 }), /expired/],
+  ['future timestamp (+2 minutes)', (uuid) => ssoForm(d, uuid, { age: -120 }), /future/],
+  ['no token at all', (uuid) => ({ resource_id: uuid, timestamp: String(Math.floor(Date.now() / 1000)) }), /incomplete/],
+  ['repeated fields', (uuid) => ({ ...ssoForm(d, uuid) }), /malformed/]
+]
+for (const [name, form, reason] of refusals) {
+  t.test(`${name} → 403 HTML page`, async (t) => {
+    const uuid = await createInstance(d)
+    const fields = form(uuid)
+    const payload = name === 'repeated fields' ? `${new URLSearchParams(fields)}&timestamp=1` : new URLSearchParams(fields).toString()
+    const res = await d.app.inject({ method: 'POST', url: '/sso/login', headers: FORM, payload })
+    t.equal(res.statusCode, 403)
+    t.match(res.headers['content-type'], /^text\/html/)
+    t.match(res.body, reason)
+    t.match(res.body, /data-error-code="DASH_SSO_REFUSED"/)
+    t.match(res.body, /heroku addons:open addonkit --app (my-app|YOUR-APP)/, 'says how to open the dashboard again')
+    t.match(res.body, /Resources<\/strong> tab/)
+    t.notMatch(res.body, /at .*\.ts:\d+|Error:|stack/i, 'no stack trace')
+    t.notOk(res.cookies.find((c) => c.name === 'addonkit_session'), 'no session')
+  })
+}
+
+t.test('replay of the exact same signed request → 403', async (t) => {
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  t.equal((await postSso(d.app, form)).res.statusCode, 303)
+  const replay = await postSso(d.app, form)
+  t.equal(replay.res.statusCode, 403)
+  t.match(replay.res.body, /already been used/)
+  // Stripping one token (to present the other alone) is still a replay.
+  const { user_scoped_resource_token: _u, ...resourceOnly } = form
+  t.equal((await postSso(d.app, resourceOnly)).res.statusCode, 403)
+})
+
+t.test('two users opening the same add-on in the same second both get in; each request once', async (t) => {
+  const uuid = await createInstance(d)
+  const first = ssoForm(d, uuid)
+  const second = ssoForm(d, uuid, { user: { user_id: '0b9a7c52-1b1e-4e4e-9d3a-6f1f0c2a9e11', email: 'teammate@example.com' } })
+  t.equal(first.timestamp, second.timestamp)
+  t.equal((await postSso(d.app, first)).res.statusCode, 303)
+  t.equal((await postSso(d.app, second)).res.statusCode, 303)
+  t.equal((await postSso(d.app, second)).res.statusCode, 403)
+  const { user_scoped_resource_token: _u, ...stripped } = second
+  t.equal((await postSso(d.app, stripped)).res.statusCode, 403, 'the resource token alone is a replay too')
+})
+
+t.test('a replay is refused by another dashboard process too (nonces are in PostgreSQL)', async (t) => {
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  t.equal((await postSso(d.app, form)).res.statusCode, 303)
+  const { buildDashboard } = await import('./helper.js')
+  const other = await buildDashboard(t, d)
+  t.equal((await postSso(other.app, form)).res.statusCode, 403)
+})
+
+t.test('unknown resource → 403', async (t) => {
+  const res = (await postSso(d.app, ssoForm(d, randomUUID()))).res
+  t.equal(res.statusCode, 403)
+  t.match(res.body, /does not exist here/)
+  const notUuid = (await postSso(d.app, ssoForm(d, 'not-a-uuid', { kind: 'legacy' }))).res
+  t.equal(notUuid.statusCode, 403)
+})
+
+for (const state of ['deprovisioned', 'deprovisioning', 'failed'] as const) {
+  t.test(`${state} resource → 403`, async (t) => {
+    const uuid = await createInstance(d, { state })
+    const res = (await postSso(d.app, ssoForm(d, uuid))).res
+    t.equal(res.statusCode, 403)
+    t.match(res.body, /no longer available/)
+  })
+}
+
+t.test('extra fields and sso_url query params reach the landing page, escaped', async (t) => {
+  const uuid = await createInstance(d)
+  const fields = ssoForm(d, uuid, { extra: { issue_no: '42', note: '<script>alert(1)</script>' } })
+  const res = await d.app.inject({ method: 'POST', url: '/sso/login?from=heroku', headers: FORM, payload: new URLSearchParams(fields).toString() })
+  t.equal(res.statusCode, 303)
+  const location = res.headers.location as string
+  const q = new URL(location, 'http://x').searchParams
+  t.equal(q.get('issue_no'), '42')
+  t.equal(q.get('from'), 'heroku')
+  t.notOk(q.has('resource_token') || q.has('timestamp') || q.has('email'), 'SSO fields are not passed on')
+  const cookie = res.cookies.find((c) => c.name === 'addonkit_session')!
+  const page = await d.app.inject({ url: location, cookies: { addonkit_session: cookie.value } })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, /<dt>issue_no<\/dt><dd>42<\/dd>/)
+  t.match(page.body, /<dt>from<\/dt><dd>heroku<\/dd>/)
+  t.match(page.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
+  t.notMatch(page.body, /<script>alert/)
+})
+
+t.test('the SSO endpoint needs neither Basic auth nor a CSRF token, and logs no token', async (t) => {
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  t.equal((await postSso(d.app, form)).res.statusCode, 303)
+  t.notOk(d.logs.text.includes(form.user_scoped_resource_token!), 'token not logged')
+  t.notOk(d.logs.text.includes(form.resource_token!), 'token not logged')
+})
+
+t.test('failed SSO attempts are limited per source address → 429 page', async (t) => {
+  const d = await startDashboard(t, { ssoFailureLimit: { max: 3, windowMs: 60_000 } })
+  const uuid = await createInstance(d)
+  for (let i = 0; i < 3; i++) t.equal((await postSso(d.app, ssoForm(d, uuid, { salt: 'wrong-salt-wrong-salt' }), '10.0.0.1')).res.statusCode, 403)
+  const limited = (await postSso(d.app, ssoForm(d, uuid), '10.0.0.1')).res
+  t.equal(limited.statusCode, 429, 'even a valid request is refused while the address is over the limit')
+  t.match(limited.headers['content-type'], /^text\/html/)
+  t.match(limited.body, /Too many sign-in attempts/)
+  t.match(limited.body, /data-error-code="DASH_SSO_RATE_LIMITED"/)
+  t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'Retry-After')
+  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.2')).res.statusCode, 303, 'another address is not affected')
+  // Successful sign-ins do not count.
+  for (let i = 0; i < 5; i++) t.equal((await postSso(d.app, ssoForm(d, await createInstance(d)), '10.0.0.3')).res.statusCode, 303)
+})
+
+t.test('the limit window passes', async (t) => {
+  const d = await startDashboard(t, { ssoFailureLimit: { max: 2, windowMs: 800 } })
+  const uuid = await createInstance(d)
+  for (let i = 0; i < 2; i++) await postSso(d.app, ssoForm(d, uuid, { age: 400 }), '10.0.0.9')
+  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.9')).res.statusCode, 429)
+  await new Promise((resolve) => setTimeout(resolve, 900))
+  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.9')).res.statusCode, 303)
+})
+
+t.test('the session cookie is Secure when the dashboard URL is https', async (t) => {
+  const d = await startDashboard(t, {}, { DASHBOARD_PUBLIC_URL: 'https://dash.example.com' })
+  const uuid = await createInstance(d)
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid))
+  t.equal(res.statusCode, 303)
+  t.equal(cookie!.secure, true)
+  t.match(res.headers['set-cookie'], /HttpOnly/)
+  t.match(res.headers['set-cookie'], /SameSite=Lax/)
+  t.match(res.headers['set-cookie'], /Secure/)
+})

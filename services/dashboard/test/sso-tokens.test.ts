@@ -1,0 +1,33 @@
+import t from 'tap'
+import { resourceToken, userScopedResourceToken, legacyToken, verifySso } from '../src/sso/tokens.js'
+
+t.test('spec §10.4 test vectors', async (t) => {
+  t.equal(legacyToken('123', '2f97bfa52ca102f8874716e2eb1d3b4920ad0be4', '1267597772'), 'bb466eb1d6bc345d11072c3cd25c311f21be130d')
+  t.equal(legacyToken('1', 'SSO_SALT', '1262304000'), 'b6010f6fbb850887a396c2bc0ab23974003008f6')
+  t.equal(resourceToken('01234567-89ab-cdef-0123-456789abcdef', '7CwqmJLEjv8YZTXK', '1267597772'), 'fcafa20c7ac7675276ea92ed04bc929674b711a5')
+  t.equal(userScopedResourceToken('01234567-89ab-cdef-0123-456789abcdef', '7CwqmJLEjv8YZTXK', '1267597772', 'fedcba98-7654-3210-fedc-ba9876543210', 'user@example.com'), '286fdd23ff5fd473f16b18658595fdaf5041926c8aeca2c645a2507128060040')
+})
+
+t.test('verification: token kinds, freshness window, forgeries', async (t) => {
+  const salt = '7CwqmJLEjv8YZTXK'
+  const rid = '01234567-89ab-cdef-0123-456789abcdef'
+  const now = 1_800_000_000
+  const ts = String(now - 10)
+  const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
+  t.match(verifySso({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: userScopedResourceToken(rid, salt, ts, user.user_id, user.email) }, salt, now), { ok: true, method: 'user_scoped_resource_token', userId: user.user_id })
+  t.match(verifySso({ resource_id: rid, timestamp: ts, resource_token: resourceToken(rid, salt, ts) }, salt, now), { ok: true, method: 'resource_token' })
+  t.match(verifySso({ id: rid, timestamp: ts, token: legacyToken(rid, salt, ts) }, salt, now), { ok: true, method: 'token' })
+  // A wrong user-scoped token falls back to a valid resource token.
+  t.match(verifySso({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: 'f'.repeat(64), resource_token: resourceToken(rid, salt, ts) }, salt, now), { ok: true, method: 'resource_token' })
+  t.match(verifySso({ resource_id: rid, timestamp: ts, resource_token: resourceToken(rid, 'other-salt', ts) }, salt, now), { ok: false, reason: 'bad-token' })
+  t.match(verifySso({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: userScopedResourceToken(rid, salt, ts, user.user_id, 'evil@example.com') }, salt, now), { ok: false, reason: 'bad-token' })
+  const stale = String(now - 301)
+  t.match(verifySso({ resource_id: rid, timestamp: stale, resource_token: resourceToken(rid, salt, stale) }, salt, now), { ok: false, reason: 'stale' })
+  const sixMinutes = String(now - 360)
+  t.match(verifySso({ resource_id: rid, timestamp: sixMinutes, resource_token: resourceToken(rid, salt, sixMinutes) }, salt, now), { ok: false, reason: 'stale' })
+  const future = String(now + 61)
+  t.match(verifySso({ resource_id: rid, timestamp: future, resource_token: resourceToken(rid, salt, future) }, salt, now), { ok: false, reason: 'future' })
+  t.match(verifySso({ resource_id: rid, timestamp: String(now + 59), resource_token: resourceToken(rid, salt, String(now + 59)) }, salt, now), { ok: true })
+  t.match(verifySso({ resource_id: rid, timestamp: '1e9', resource_token: 'x' }, salt, now), { ok: false, reason: 'bad-timestamp' })
+  t.match(verifySso({ resource_id: rid, timestamp: ts }, salt, now), { ok: false, reason: 'missing' })
+})

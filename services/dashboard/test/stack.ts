@@ -1,0 +1,63 @@
+// The stack for the browser tests: a database, a nats-server, the Heroku simulator, the
+// allocator in-process and the dashboard listening on a real port. Instances are provisioned
+// the way Heroku and the gateway leave them for the allocator (an outbox row, a sealed
+// OAuth grant, a 202 answer), so the allocator completes them against the simulator.
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { LogCapture, eventually, type Teardown } from '@addonkit/testkit'
+import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
+import { buildManifest } from '@addonkit/config'
+import { asyncProvisionBody, decideOnce, enqueueOperation, sealGrantCode, wakeAllocator } from '@addonkit/lifecycle'
+import { buildApp as buildAllocator, loadAllocatorConfig } from '@addonkit/allocator'
+import type { DashboardOptions } from '../src/app.js'
+import { buildDashboard, startBase, type Base, type Dash } from './helper.js'
+
+export interface Stack extends Base {
+  sim: HerokuSim
+  allocator: FastifyInstance
+  logs: LogCapture
+  /** Starts a dashboard on a free port; returns it with its base URL. */
+  dashboard (opts?: DashboardOptions): Promise<Dash & { url: string }>
+  /** Provisions an add-on end to end (allocator ↔ simulator) and waits until it is provisioned. */
+  provision (plan?: string): Promise<string>
+}
+
+export async function startStack (t: Teardown): Promise<Stack> {
+  const base = await startBase(t, { OPERATION_SWEEP_MS: '200', OPERATION_LEASE_MS: '3000', SYNC_BUDGET_MS: '0' })
+  const { env, config } = base
+  const manifest = buildManifest({ addon: config.addon, addonPassword: 'unused-password', ssoSalt: config.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
+  const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
+  t.teardown(() => sim.close())
+  env.HEROKU_API_URL = sim.apiUrl
+  env.HEROKU_ID_URL = sim.idUrl
+  const logs = new LogCapture()
+  const allocator = await buildAllocator(loadAllocatorConfig(env), { logStream: logs })
+  await allocator.ready()
+  t.teardown(() => allocator.close())
+
+  return {
+    ...base, sim, allocator, logs,
+    async dashboard (opts = {}) {
+      const d = await buildDashboard(t, base, opts)
+      const url = await d.app.listen({ port: 0, host: '127.0.0.1' })
+      return { ...d, url }
+    },
+    async provision (plan = 'hobby') {
+      const uuid = randomUUID()
+      const addon = sim.registerAddon(uuid, { plan })
+      const grant = sim.issueGrant(uuid)
+      const { db, keyRing } = base
+      const op = await db.prisma.$transaction(async (tx) => {
+        await tx.instance.create({ data: { uuid, name: addon.name, plan, region: 'us', driver: 'logs', state: 'provisioning', callbackUrl: `${sim.apiUrl}/addons/${uuid}` } })
+        await tx.oAuthToken.create({ data: { instanceUuid: uuid, grantCodeEnc: sealGrantCode(keyRing, uuid, grant.code), grantExpiresAt: new Date(grant.expires_at) } })
+        return enqueueOperation(tx, uuid, 'provision')
+      })
+      // The gateway answered Heroku 202: the allocator pushes the config and reports provisioned.
+      await decideOnce(db, keyRing, uuid, { status: 202, body: asyncProvisionBody(uuid, config.addon.name) })
+      wakeAllocator(allocator.nats, op)
+      await eventually(async () => sim.addons.get(uuid)?.state === 'provisioned' &&
+        (await db.prisma.instance.findUnique({ where: { uuid } }))?.state === 'provisioned', 15_000)
+      return uuid
+    }
+  }
+}
