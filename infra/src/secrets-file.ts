@@ -9,7 +9,9 @@ const GENERATED = {
   ADDON_SSO_SALT: () => randomBytes(24).toString('base64url'),
   HEROKU_CLIENT_SECRET: () => randomBytes(24).toString('base64url'),
   ENCRYPTION_KEYS: () => `k1:${randomBytes(32).toString('base64')}`,
-  SESSION_SECRET: () => randomBytes(32).toString('base64url')
+  SESSION_SECRET: () => randomBytes(32).toString('base64url'),
+  /** Superuser password of the embedded tenant-database cluster (npm start only). */
+  EMBEDDED_RESOURCE_PG_PASSWORD: () => randomBytes(24).toString('base64url')
 } as const
 
 /** The generated secrets, merged under what env already sets. */

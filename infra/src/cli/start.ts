@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { buildManifest, checkManifest, loadConfig } from '@addonkit/config'
 import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo } from '../stack.js'
+import { startPostgresServer } from '../postgres-server.js'
 import { loadOrCreateSecrets } from '../secrets-file.js'
 import { dataDir, repoRoot } from '../paths.js'
 
@@ -45,6 +46,7 @@ async function main () {
   })
   const children: ChildProcess[] = []
   let stopSim: () => Promise<void> = async () => {}
+  let stopResourcePg: () => Promise<void> = async () => {}
   let stopping = false
   const stop = async (code: number) => {
     if (stopping) return
@@ -57,6 +59,7 @@ async function main () {
       c.kill('SIGTERM')
     })))
     await stopSim().catch(() => {})
+    await stopResourcePg().catch(() => {})
     await stack.stop()
     log('stopped: nothing is left running')
     process.exit(code)
@@ -80,6 +83,13 @@ async function main () {
       gatewayTestUrl: `http://127.0.0.1:${config.gatewayPort}`,
       dashboardTestUrl: `http://127.0.0.1:${config.dashboardPort}`
     })
+    // The `postgres` driver creates tenant databases on a cluster of their own, never on
+    // the platform's server.
+    if (!process.env.RESOURCE_PG_ADMIN_URL) {
+      const resourcePg = await startPostgresServer({ dataDir: join(dataDir, 'resource-postgres'), port: Number(process.env.EMBEDDED_RESOURCE_PG_PORT ?? 54330), password: secrets.EMBEDDED_RESOURCE_PG_PASSWORD, persistent: true, log })
+      stopResourcePg = () => resourcePg.stop()
+      env.RESOURCE_PG_ADMIN_URL = resourcePg.adminUrl
+    }
     // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
     let sim: HerokuSim | undefined
     if (!process.env.HEROKU_API_URL) {
@@ -105,6 +115,7 @@ async function main () {
     log(`  SSO login         http://127.0.0.1:${config.dashboardPort}/sso/login`)
     log(`  PostgreSQL        ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`)
     log(`  NATS              ${stack.natsUrl}`)
+    log(`  tenant databases  ${(env.RESOURCE_PG_ADMIN_URL ?? '').replace(/:[^:@/]*@/, ':***@')}`)
     log(`  Heroku            ${sim ? `simulator at ${sim.url} (npm run demo plays Heroku through it)` : env.HEROKU_API_URL}`)
     log(`  manifest          ${join(dataDir, 'addon-manifest.json')}`)
     if (problems.length) log(`  note: the production manifest needs: ${problems.join('; ')} (set GATEWAY_PUBLIC_URL / DASHBOARD_PUBLIC_URL to https URLs)`)

@@ -53,3 +53,21 @@ export async function markProvisioned (db: Db, uuid: string, path: 'sync' | 'asy
     [uuid, JSON.stringify({ path })])
   return r.rowCount === 1
 }
+
+export interface ProvisionState {
+  decision: Decision | null
+  state: string
+  failureReason: string | null
+  /** The sealed resource output (open it with openResourceOutput). */
+  configEnc: string | null
+}
+
+/** Everything a provision waiter needs, in one query. */
+export async function readProvisionState (db: Db, ring: KeyRing, uuid: string): Promise<ProvisionState | null> {
+  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, state: string, failure_reason: string | null, config_enc: string | null }>(
+    'SELECT response_status, response_body_enc, state, failure_reason, config_enc FROM instances WHERE uuid = $1', [uuid])
+  const row = r.rows[0]
+  if (!row) return null
+  const decision = row.response_status !== null && row.response_body_enc ? { status: row.response_status, body: ring.openJson<Record<string, unknown>>(row.response_body_enc, aad(uuid)) } : null
+  return { decision, state: row.state, failureReason: row.failure_reason, configEnc: row.config_enc }
+}

@@ -12,10 +12,13 @@ interface TokenRow { grant_code_enc: string | null, access_token_enc: string | n
 export class PlatformTokens {
   constructor (private readonly db: Db, private readonly ring: KeyRing, private readonly client: PlatformClient) {}
 
-  async #store (uuid: string, t: TokenSet): Promise<void> {
+  /** Stores the tokens; with `auditEvent`, records it in the same statement. */
+  async #store (uuid: string, t: TokenSet, auditEvent?: string): Promise<void> {
     await this.db.pool.query(
-      'UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now() WHERE instance_uuid = $1',
-      [uuid, this.ring.seal(t.accessToken, aad(uuid, 'access')), this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), t.expiresAt])
+      `WITH s AS (UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now()
+                   WHERE instance_uuid = $1 RETURNING instance_uuid)
+       INSERT INTO audit_events (instance_uuid, event, outcome) SELECT instance_uuid, $5, 'ok' FROM s WHERE $5::text IS NOT NULL`,
+      [uuid, this.ring.seal(t.accessToken, aad(uuid, 'access')), this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), t.expiresAt, auditEvent ?? null])
   }
 
   async #row (uuid: string): Promise<TokenRow | undefined> {
@@ -30,7 +33,7 @@ export class PlatformTokens {
     if (!row?.grant_code_enc) return 'no-grant'
     const code = this.ring.open(row.grant_code_enc, aad(uuid, 'grant'))
     try {
-      await this.#store(uuid, await this.client.exchangeGrant(code))
+      await this.#store(uuid, await this.client.exchangeGrant(code), 'grant_exchanged')
     } catch (err) {
       if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused the OAuth grant: ${err.message}`, { cause: err })
       throw err
@@ -50,7 +53,7 @@ export class PlatformTokens {
       if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused to refresh the access token: ${err.message}`, { cause: err })
       throw err
     }
-    await this.#store(uuid, fresh)
+    await this.#store(uuid, fresh, 'token_refreshed')
     return fresh.accessToken
   }
 

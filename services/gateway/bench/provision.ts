@@ -7,15 +7,20 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
-import { startPostgresServer, startNatsServer, migrate } from '@addonkit/infra'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { startPostgresServer, startNatsServer, migrate, freePort, waitForPort } from '@addonkit/infra'
 import { buildManifest, loadConfig } from '@addonkit/config'
 import { testEnv, runLoad, formatRow, type LoadResult } from '@addonkit/testkit'
 import { startHerokuSim } from '@addonkit/heroku-sim'
-import { buildApp as buildAllocator, loadAllocatorConfig } from '@addonkit/allocator'
-import { buildApp } from '../src/app.js'
-import { loadGatewayConfig } from '../src/config.js'
 import { basicAuth } from '../src/auth.js'
 import { ProvisionBody } from '../src/routes/schemas.js'
+
+function spawnService (specifier: string, env: Record<string, string>): ChildProcess {
+  const file = fileURLToPath(import.meta.resolve(specifier))
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  return child
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-'))
 const pg = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: false })
@@ -28,10 +33,15 @@ const manifest = buildManifest({ addon: base.addon, addonPassword: base.addonPas
 const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
 env.HEROKU_API_URL = sim.apiUrl
 env.HEROKU_ID_URL = sim.idUrl
-const allocator = await buildAllocator(loadAllocatorConfig(env))
-await allocator.ready()
-const gateway = await buildApp(loadGatewayConfig(env))
-const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' })
+// The gateway and the allocator run as separate processes, as they do in production; the
+// bench process holds only the load generator, the simulator and the bare route.
+const gatewayPort = await freePort()
+const children = [
+  spawnService('@addonkit/allocator/server', { ...env, ALLOCATOR_PORT: String(await freePort()) }),
+  spawnService('@addonkit/gateway/server', { ...env, GATEWAY_PORT: String(gatewayPort) })
+]
+const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+await waitForPort(gatewayPort, 60_000)
 
 const bare = Fastify({ logger: false })
 bare.addHook('onRequest', basicAuth(base.addon.id, base.addonPassword))
@@ -79,7 +89,9 @@ for (const c of [1, 16, 64]) {
   console.log(`c=${c}: new provision ${(n.perSecond / b.perSecond).toFixed(3)}x the bare route's throughput (p99 ${n.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms); replay ${(r.perSecond / b.perSecond).toFixed(3)}x (p99 ${r.p99.toFixed(1)} ms); replay/new throughput ${(r.perSecond / n.perSecond).toFixed(2)}x`)
 }
 
-await gateway.close(); await bare.close(); await allocator.close(); await sim.close()
+for (const c of children) c.kill('SIGTERM')
+await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))))
+await bare.close(); await sim.close()
 await nats.stop(); await pg.stop()
 rmSync(dir, { recursive: true, force: true })
 process.exit(0)

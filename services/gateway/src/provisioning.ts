@@ -10,7 +10,7 @@ import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@add
 import type { KeyRing } from '@addonkit/secrets'
 import {
   asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, markProvisioned, enqueueOperation, openResourceOutput, publishInstanceEvent,
-  readDecision, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
+  readProvisionState, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
 import type { ProvisionBody } from './routes/schemas.js'
@@ -49,14 +49,13 @@ export function createProvisioning (deps: ProvisioningDeps) {
   async function settleProvision (uuid: string, watch: EventWaiter): Promise<Decision> {
     const deadline = Date.now() + deps.syncBudgetMs
     for (;;) {
-      const decided = await readDecision(db, keyRing, uuid)
-      if (decided) return decided
-      const inst = await loadInstance(db, uuid)
+      const inst = await readProvisionState(db, keyRing, uuid)
       if (!inst) throw new Error(`instance ${uuid} vanished`)
+      if (inst.decision) return inst.decision
       let decision: Decision | null = null
-      const out = openResourceOutput(keyRing, uuid, inst.config_enc)
+      const out = openResourceOutput(keyRing, uuid, inst.configEnc)
       if (out) decision = { status: 200, body: syncProvisionBody(uuid, addon.name, out) }
-      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failure_reason ?? 'unknown error'}` } }
+      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } }
       else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
       if (decision) {
         const stands = await decideOnce(db, keyRing, uuid, decision)

@@ -50,8 +50,14 @@ export async function setStep (db: Db, id: string, step: string): Promise<void> 
   await db.pool.query('UPDATE operations SET step = $2 WHERE id = $1', [id, step])
 }
 
-export async function finishOperation (db: Db, id: string, result: Record<string, unknown>): Promise<void> {
-  await db.pool.query(`UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1`, [id, JSON.stringify(result)])
+/** Marks the operation done and returns the next unfinished operation of its instance. */
+export async function finishOperation (db: Db, id: string, result: Record<string, unknown>): Promise<string | null> {
+  const r = await db.pool.query<{ id: string }>(
+    `WITH f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
+     SELECT o.id FROM operations o JOIN f ON o.instance_uuid = f.instance_uuid
+      WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`,
+    [id, JSON.stringify(result)])
+  return r.rows[0]?.id ?? null
 }
 
 export async function retryOperation (db: Db, id: string, delayMs: number, error: string): Promise<void> {

@@ -72,34 +72,32 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
 
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
-    if (!ctx.done('token')) {
-      const r = await tokens.exchangeGrant(uuid)
-      await auditRaw(db.pool, uuid, 'grant_exchanged', r === 'no-grant' ? 'noop' : 'ok', { result: r })
-      await ctx.step('token')
-    }
+    // Both steps check their own state (token present, config stored), so a resumed run
+    // skips them without a recorded step.
+    const grant = await tokens.exchangeGrant(uuid)
+    if (grant === 'no-grant') await auditRaw(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant })
     let instance = await load(uuid)
-    if (!instance.config_enc) {
+    let out = openResourceOutput(keyRing, uuid, instance.config_enc)
+    if (!out) {
       const driver = driverFor(deps.drivers, instance.driver)
-      const out = await driver.allocate(context(instance, planOf(instance.plan)))
-      await storeResourceOutput(db, keyRing, uuid, out)
-      await auditRaw(db.pool, uuid, 'allocated', 'ok', { driver: driver.name, config_vars: Object.keys(out.config) })
-      instance = await load(uuid)
+      out = await driver.allocate(context(instance, planOf(instance.plan)))
+      await storeResourceOutput(db, keyRing, uuid, out, { event: 'allocated', detail: { driver: driver.name, config_vars: Object.keys(out.config) } })
     }
-    await ctx.step('allocated')
     publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
     const decision = await awaitDecision(uuid, instance.created_at)
-    // Heroku may deprovision while a provision is still completing: never resurrect it.
-    const now = (await load(uuid)).state
-    if (now === 'deprovisioned' || now === 'deprovisioning') {
-      await auditRaw(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
-      return { abandoned: true }
-    }
     if (decision.status === 200) {
+      // The gateway marked it provisioned when it answered; this covers a gateway that
+      // crashed between deciding and marking. Never resurrects a deprovisioned instance.
       await markProvisioned(db, uuid, 'sync')
       return { path: 'sync' }
     }
+    // Heroku may deprovision while a provision is still completing: do not push config.
+    instance = await load(uuid)
+    if (instance.state === 'deprovisioned' || instance.state === 'deprovisioning') {
+      await auditRaw(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
+      return { abandoned: true }
+    }
     if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
-    const out = openResourceOutput(keyRing, uuid, instance.config_enc)!
     if (!ctx.done('config_pushed')) {
       await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, out.config))
       await auditRaw(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })

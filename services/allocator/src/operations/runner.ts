@@ -110,9 +110,10 @@ export class OperationRunner {
       step: async (name) => { steps.add(name); await setStep(db, op.id, [...steps].join(',')) }
     }
     const olog = log.child({ operationId: op.id, instanceUuid: op.instance_uuid, kind: op.kind, attempt: op.attempts })
+    let next: string | null | undefined
     try {
       const result = await this.#o.handlers[op.kind](ctx)
-      await finishOperation(db, op.id, result)
+      next = await finishOperation(db, op.id, result)
       olog.info('operation succeeded')
       publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
     } catch (err) {
@@ -134,7 +135,7 @@ export class OperationRunner {
       clearInterval(heartbeat)
     }
     // The next operation of the same instance may have been waiting for this one.
-    const next = await nextOperationOf(db, op.instance_uuid).catch(() => null)
-    if (next && next !== op.id) setImmediate(() => this.kick(next))
+    if (next === undefined) next = await nextOperationOf(db, op.instance_uuid).catch(() => null)
+    if (next && next !== op.id) { const id = next; setImmediate(() => this.kick(id)) }
   }
 }
