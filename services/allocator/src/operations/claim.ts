@@ -14,15 +14,15 @@ export interface OperationRow {
 }
 
 const RUNNABLE = `((o.status = 'pending' AND o.next_attempt_at <= now()) OR (o.status = 'running' AND o.lease_until < now()))`
+const FIRST_OF_INSTANCE = `NOT EXISTS (SELECT 1 FROM operations e
+                         WHERE e.instance_uuid = o.instance_uuid AND e.status IN ('pending', 'running')
+                           AND (e.created_at, e.id) < (o.created_at, o.id))`
 
 export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<OperationRow | null> {
   const r = await db.pool.query<OperationRow>(
     `UPDATE operations o
         SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
-      WHERE o.id = $1 AND ${RUNNABLE}
-        AND NOT EXISTS (SELECT 1 FROM operations e
-                         WHERE e.instance_uuid = o.instance_uuid AND e.status IN ('pending', 'running')
-                           AND (e.created_at, e.id) < (o.created_at, o.id))
+      WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
       RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at`,
     [id, leaseMs]
   )
@@ -36,7 +36,7 @@ export async function renewLease (db: Db, id: string, leaseMs: number): Promise<
 
 /** Ids of operations that are runnable now, oldest first. */
 export async function runnableOperations (db: Db, limit = 50): Promise<string[]> {
-  const r = await db.pool.query<{ id: string }>(`SELECT o.id FROM operations o WHERE ${RUNNABLE} ORDER BY o.created_at, o.id LIMIT $1`, [limit])
+  const r = await db.pool.query<{ id: string }>(`SELECT o.id FROM operations o WHERE ${RUNNABLE} AND ${FIRST_OF_INSTANCE} ORDER BY o.created_at, o.id LIMIT $1`, [limit])
   return r.rows.map((row) => row.id)
 }
 

@@ -1,0 +1,38 @@
+// The outbox's claiming rules against real PostgreSQL: one operation in flight per
+// instance, in order; a crashed runner's lease expires and another runner takes over.
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { createDb } from '@addonkit/db'
+import { createTestDatabase } from '@addonkit/testkit'
+import { claimOperation, finishOperation, retryOperation, runnableOperations } from '../src/operations/claim.js'
+
+t.test('operations of one instance run one at a time, in order; leases expire', async (t) => {
+  const db = createDb(await createTestDatabase(t))
+  t.teardown(() => db.close())
+  const uuid = randomUUID()
+  await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs' } })
+  const first = await db.prisma.operation.create({ data: { instanceUuid: uuid, kind: 'provision' } })
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const second = await db.prisma.operation.create({ data: { instanceUuid: uuid, kind: 'change_plan' } })
+
+  t.equal(await claimOperation(db, second.id, 10_000), null, 'a later operation waits for the earlier one')
+  const claims = await Promise.all(Array.from({ length: 8 }, () => claimOperation(db, first.id, 2000)))
+  t.equal(claims.filter(Boolean).length, 1, 'eight concurrent claimers: exactly one wins')
+  t.equal(await claimOperation(db, second.id, 10_000), null, 'still waits while the first runs')
+  t.same(await runnableOperations(db), [], 'nothing runnable while the lease holds')
+
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.same(await runnableOperations(db), [first.id], 'the expired lease makes it runnable again')
+  const takeover = await claimOperation(db, first.id, 10_000)
+  t.equal(takeover?.attempts, 2, 'the takeover counts as a second attempt')
+
+  await retryOperation(db, first.id, 60_000, 'transient')
+  t.equal(await claimOperation(db, first.id, 10_000), null, 'a retry waits for its backoff')
+  t.equal(await claimOperation(db, second.id, 10_000), null, 'and keeps later operations waiting')
+
+  await db.pool.query(`UPDATE operations SET next_attempt_at = now() WHERE id = $1`, [first.id])
+  t.ok(await claimOperation(db, first.id, 10_000))
+  t.equal(await finishOperation(db, first.id, {}), second.id, 'finishing names the next operation')
+  const next = await claimOperation(db, second.id, 10_000)
+  t.equal(next?.kind, 'change_plan')
+})
