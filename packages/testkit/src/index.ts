@@ -118,3 +118,25 @@ export async function runServerFile (file: string, env: Record<string, string>, 
   })
 }
 export * from './load.js'
+
+interface TapLike extends Teardown, Asserts { test (name: string, fn: (t: TapLike) => Promise<void>): unknown }
+interface ClosableApp extends Injectable { close (): Promise<unknown> }
+
+/**
+ * The start-up contract every service keeps, as two tests: /healthz and /readyz follow
+ * nats-server down and back up; a malformed variable stops start-up with one line naming it.
+ */
+export function serviceStartupTests<C> (t: TapLike, opts: { loadConfig: (env: Record<string, string>) => C, buildApp: (config: C) => Promise<ClosableApp>, serverFile: string }): void {
+  t.test('healthz, and readyz follows nats-server down and back up', async (t) => {
+    const nats = await startTestNats(t)
+    const app = await opts.buildApp(opts.loadConfig(testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'silent' })))
+    t.teardown(() => app.close())
+    await checkReadinessFollowsNats(t, app, nats)
+  })
+  t.test('a malformed variable stops start-up with one line naming it', async (t) => {
+    const r = await runServerFile(opts.serverFile, testEnv({ DATABASE_URL: 'mysql://nope', NATS_URL: 'nats://127.0.0.1:1' }))
+    t.equal(r.code, 1)
+    t.equal(r.stderr.trim().split('\n').length, 1)
+    t.match(r.stderr, /DATABASE_URL: must use postgres: or postgresql:/)
+  })
+}
