@@ -8,11 +8,26 @@ export interface Decision { status: number, body: Record<string, unknown> }
 
 const aad = (uuid: string) => `response:${uuid}`
 
-/** Stores the decision unless one exists; returns the decision that stands. */
-export async function decideOnce (db: Db, ring: KeyRing, uuid: string, decision: Decision): Promise<Decision> {
+/**
+ * Stores the decision unless one exists; returns the decision that stands. A 200 is
+ * Heroku's "provisioned": with `markProvisioned` the same statement moves the instance
+ * from provisioning to provisioned and records it.
+ */
+export async function decideOnce (db: Db, ring: KeyRing, uuid: string, decision: Decision, opts: { markProvisioned?: boolean } = {}): Promise<Decision> {
   const sealed = ring.sealJson(decision.body, aad(uuid))
-  const r = await db.pool.query('UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now() WHERE uuid = $3 AND response_status IS NULL', [decision.status, sealed, uuid])
-  if (r.rowCount === 1) return decision
+  const mark = Boolean(opts.markProvisioned && decision.status === 200)
+  const r = await db.pool.query<{ n: number }>(
+    `WITH d AS (
+       UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now(),
+              state = CASE WHEN $4 AND state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE state END,
+              provisioned_at = CASE WHEN $4 AND state = 'provisioning' THEN now() ELSE provisioned_at END
+        WHERE uuid = $3 AND response_status IS NULL
+       RETURNING uuid, state),
+     a AS (INSERT INTO audit_events (instance_uuid, event, outcome, detail)
+           SELECT uuid, 'provisioned', 'ok', '{"path":"sync"}'::jsonb FROM d WHERE $4 AND state = 'provisioned' RETURNING 1)
+     SELECT count(*)::int AS n FROM d`,
+    [decision.status, sealed, uuid, mark])
+  if (r.rows[0]?.n === 1) return decision
   const existing = await readDecision(db, ring, uuid)
   if (!existing) throw new Error(`instance ${uuid} has no decision after a lost compare-and-set`)
   return existing

@@ -9,7 +9,7 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import type { KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, markProvisioned, enqueueOperation, openResourceOutput, publishInstanceEvent,
+  asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, enqueueOperation, openResourceOutput, publishInstanceEvent,
   readProvisionState, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
@@ -58,9 +58,8 @@ export function createProvisioning (deps: ProvisioningDeps) {
       else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } }
       else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
       if (decision) {
-        const stands = await decideOnce(db, keyRing, uuid, decision)
-        // Heroku takes a 200 as "provisioned": record it before answering.
-        if (stands.status === 200) await markProvisioned(db, uuid, 'sync')
+        // Heroku takes a 200 as "provisioned": it is recorded with the decision.
+        const stands = await decideOnce(db, keyRing, uuid, decision, { markProvisioned: true })
         publishInstanceEvent(nats, { instanceUuid: uuid, kind: 'decided', outcome: 'progress', message: String(stands.status) })
         return stands
       }
