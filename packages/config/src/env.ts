@@ -39,6 +39,18 @@ export interface AllConfig extends CommonConfig {
   operationLeaseMs: number
   operationSweepMs: number
   operationMaxAttempts: number
+  /** Admin URL of the PostgreSQL cluster the `postgres` driver creates tenant databases on. */
+  resourcePgAdminUrl: string | null
+  /** Largest drain or data-API body the log-drain accepts (bytes; at least 1 MiB, spec §11.1). */
+  drainBodyLimit: number
+  /** Publishes to JetStream in flight at once before the log-drain answers 503 (saturation). */
+  drainMaxInflight: number
+  /** How long the log-drain waits for a JetStream PubAck before answering 503. */
+  drainPublishTimeoutMs: number
+  /** How long a tenant lookup is cached (events invalidate it sooner). */
+  drainTenantCacheMs: number
+  /** Whether this log-drain process also runs the writer (JetStream → PostgreSQL). */
+  drainWriter: boolean
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -124,7 +136,20 @@ const SPEC: Spec = {
   credentialGraceSeconds: { env: 'CREDENTIAL_GRACE_SECONDS', parse: integer('CREDENTIAL_GRACE_SECONDS', 300, 0, 7 * 24 * 3600) },
   operationLeaseMs: { env: 'OPERATION_LEASE_MS', parse: integer('OPERATION_LEASE_MS', 15_000, 500, 600_000) },
   operationSweepMs: { env: 'OPERATION_SWEEP_MS', parse: integer('OPERATION_SWEEP_MS', 1000, 50, 60_000) },
-  operationMaxAttempts: { env: 'OPERATION_MAX_ATTEMPTS', parse: integer('OPERATION_MAX_ATTEMPTS', 8, 1, 100) }
+  operationMaxAttempts: { env: 'OPERATION_MAX_ATTEMPTS', parse: integer('OPERATION_MAX_ATTEMPTS', 8, 1, 100) },
+  drainBodyLimit: { env: 'DRAIN_BODY_LIMIT', parse: integer('DRAIN_BODY_LIMIT', 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024) },
+  drainMaxInflight: { env: 'DRAIN_MAX_INFLIGHT', parse: integer('DRAIN_MAX_INFLIGHT', 512, 1, 100_000) },
+  drainPublishTimeoutMs: { env: 'DRAIN_PUBLISH_TIMEOUT_MS', parse: integer('DRAIN_PUBLISH_TIMEOUT_MS', 2000, 100, 30_000) },
+  drainTenantCacheMs: { env: 'DRAIN_TENANT_CACHE_MS', parse: integer('DRAIN_TENANT_CACHE_MS', 2000, 0, 60_000) },
+  drainWriter: {
+    env: 'DRAIN_WRITER',
+    parse: (v) => {
+      const s = v?.trim().toLowerCase() || 'on'
+      if (!['on', 'off'].includes(s)) throw new EnvVarError('DRAIN_WRITER', `must be on or off, got "${v}"`)
+      return s === 'on'
+    }
+  },
+  resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 
 export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const

@@ -10,6 +10,8 @@ import type { AllocatorConfig } from './config.js'
 import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/registry.js'
 import type { DriverContext } from './drivers/driver.js'
 import { PermanentDriverError } from './drivers/driver.js'
+import { createPostgresDriver } from './drivers/postgres-driver.js'
+import type { QuotaEnforcer } from './drivers/postgres-enforcer.js'
 import { createHandlers } from './operations/handlers.js'
 import { OperationRunner, PermanentOperationError } from './operations/runner.js'
 
@@ -36,7 +38,9 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     dbPoolSize: 20
   })
   const keyRing = new KeyRing(config.encryptionKeys)
-  const drivers = opts.drivers ?? defaultDrivers()
+  // The postgres driver exists only where a resource cluster is configured.
+  const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl }) : null
+  const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
   const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
   const { db, nats } = app
 
@@ -107,11 +111,17 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     })
   ]
 
-  app.addHook('onReady', async () => { runner.start() })
+  let enforcer: QuotaEnforcer | undefined
+  app.addHook('onReady', async () => {
+    runner.start()
+    if (postgres) enforcer = postgres.startQuotaEnforcer({ db, log: app.log })
+  })
   // Runs before the NATS and database plugins close (hooks run in reverse order).
   app.addHook('onClose', async () => {
     for (const s of subs) { try { s.unsubscribe() } catch {} }
     await runner.stop()
+    await enforcer?.stop()
+    await postgres?.close()
   })
   return app
 }

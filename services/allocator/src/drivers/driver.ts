@@ -1,5 +1,5 @@
 // The resource-driver interface: what the allocator asks of any resource type. The
-// guarantees each method must keep are in docs/drivers.md (idempotent, resumable).
+// guarantees each method must keep are in DRIVERS.md beside this package (idempotent, resumable).
 import type { Db } from '@addonkit/db'
 import type { AddonDefinition, PlanDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
