@@ -11,6 +11,7 @@ import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/regist
 import type { DriverContext } from './drivers/driver.js'
 import { PermanentDriverError } from './drivers/driver.js'
 import { createPostgresDriver } from './drivers/postgres-driver.js'
+import { appLogNotifier } from './app-log-notifier.js'
 import type { QuotaEnforcer } from './drivers/postgres-enforcer.js'
 import { createHandlers } from './operations/handlers.js'
 import { OperationRunner, PermanentOperationError } from './operations/runner.js'
@@ -38,8 +39,9 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     dbPoolSize: 20
   })
   const keyRing = new KeyRing(config.encryptionKeys)
+  const userAgent = `${config.addon.name} (addonkit; ${config.addon.id})`
   // The postgres driver exists only where a resource cluster is configured.
-  const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl }) : null
+  const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl, notify: appLogNotifier(app.db, keyRing, userAgent) }) : null
   const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
   const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
   const { db, nats } = app

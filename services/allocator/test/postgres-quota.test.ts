@@ -4,6 +4,8 @@
 import t from 'tap'
 import { appClient, databaseUrlOf, pgErrorCode, pgFixture } from './postgres-helper.js'
 import { tenantNames } from '../src/drivers/postgres-names.js'
+import { startHerokuSim } from '@addonkit/heroku-sim'
+import { appLogNotifier } from '../src/app-log-notifier.js'
 
 // ~1 KB rows of random hex, stored uncompressed (below the TOAST threshold).
 const FILL = `INSERT INTO blob (body) SELECT (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i) FROM generate_series(1, $1::int) g`
@@ -13,7 +15,13 @@ t.test('storage quota', async (t) => {
   const uuid = await f.newInstance('db-small')
   const url = databaseUrlOf(await f.driver.allocate(f.ctx(uuid, 'db-small')))
   const database = tenantNames(uuid).database
-  const enforcer = f.driver.startQuotaEnforcer({ db: f.db, intervalMs: 60_000 })
+  // The instance's app log stream, as Heroku's log input would receive it (spec §11.2).
+  const sim = await startHerokuSim({ clientSecret: 'unused-secret', manifest: { id: 'addonkit', api: { config_vars: [], password: 'unused-password', sso_salt: 'unused', production: { base_url: 'https://x', sso_url: 'https://x' }, test: { base_url: 'http://x', sso_url: 'http://x' } } } })
+  t.teardown(() => sim.close())
+  sim.registerAddon(uuid)
+  const ctx0 = f.ctx(uuid, 'db-small')
+  await f.db.pool.query('UPDATE instances SET log_input_url_enc = $2 WHERE uuid = $1', [uuid, ctx0.keyRing.seal(sim.logInputUrl(uuid), `log_input_url:${uuid}`)])
+  const enforcer = f.driver.startQuotaEnforcer({ db: f.db, intervalMs: 60_000, notify: appLogNotifier(f.db, ctx0.keyRing, 'Addonkit test (addonkit)') })
   t.teardown(() => enforcer.stop())
   const auditOf = (event: string) => f.db.prisma.auditEvent.findMany({ where: { instanceUuid: uuid, event }, orderBy: { id: 'asc' } })
 
@@ -39,6 +47,7 @@ t.test('storage quota', async (t) => {
     t.ok(entry, 'audit entry for the dashboard')
     t.match(entry!.detail, { limit_mb: 20, message: /read-only/ })
     t.ok((entry!.detail as { used_mb: number }).used_mb > 20)
+    t.match(sim.addons.get(uuid)!.logLines, [/read-only until data is deleted/], 'and in the app\'s log stream')
     t.notOk((await enforcer.runOnce({ wait: true })).madeReadOnly.includes(database), 'idempotent: no second transition')
     t.equal((await auditOf('storage_quota_exceeded')).length, 1)
     const storage = (await f.driver.usage(f.ctx(uuid, 'db-small'))).find((m) => m.name === 'storage')!

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { driverConfigVars, type PlanDefinition } from '@addonkit/config'
 import { PermanentDriverError, type Driver, type DriverContext, type UsageMetric } from './driver.js'
 import { megabytes, ResourceCluster } from './postgres-cluster.js'
-import { applyQuota, dropLogin, startQuotaEnforcer, type EnforcerOptions, type QuotaEnforcer } from './postgres-enforcer.js'
+import { applyQuota, dropLogin, startQuotaEnforcer, type CustomerNotifier, type EnforcerOptions, type QuotaEnforcer } from './postgres-enforcer.js'
 import { likePrefix, loginGeneration, quoteIdent, quoteLiteral, tenantNames, type TenantNames } from './postgres-names.js'
 import { scramVerifier } from './postgres-scram.js'
 
@@ -27,6 +27,8 @@ export interface PostgresDriverOptions {
    * crash at that point; production passes nothing.
    */
   onStep?: (method: string, step: string) => void | Promise<void>
+  /** Tells the customer about quota changes in the app's log stream too. */
+  notify?: CustomerNotifier
 }
 
 export interface PostgresDriver extends Driver {
@@ -145,7 +147,7 @@ export function createPostgresDriver (opts: PostgresDriverOptions): PostgresDriv
       await step('changePlan', 'limits')
       // A bigger quota gives writes back now, not at the enforcer's next tick.
       const row = await sizeOf(n)
-      if (row) await applyQuota(cluster, ctx.db, row)
+      if (row) await applyQuota(cluster, ctx.db, row, opts.notify)
       return {}
     },
 
@@ -193,7 +195,7 @@ export function createPostgresDriver (opts: PostgresDriverOptions): PostgresDriv
       ]
     },
 
-    startQuotaEnforcer (o) { return startQuotaEnforcer(cluster, o) },
+    startQuotaEnforcer (o) { return startQuotaEnforcer(cluster, { notify: opts.notify, ...o }) },
     close () { return cluster.close() }
   }
   return driver

@@ -19,7 +19,12 @@ export interface EnforcerOptions {
   db: Db
   intervalMs?: number
   log?: { warn (obj: object, msg: string): void }
+  /** Also tells the customer in the app's own log stream (spec §11.2), best effort. */
+  notify?: CustomerNotifier
 }
+
+/** Writes a line into an instance's app log stream; failures are the caller's to log. */
+export type CustomerNotifier = (instanceUuid: string, message: string) => Promise<void>
 
 export interface EnforcerReport {
   skipped: boolean
@@ -45,7 +50,7 @@ export function startQuotaEnforcer (cluster: ResourceCluster, opts: EnforcerOpti
   let running: Promise<unknown> = Promise.resolve()
 
   const runOnce = async (o: { wait?: boolean } = {}): Promise<EnforcerReport> => {
-    const p = enforceOnce(cluster, opts.db, o.wait ?? false)
+    const p = enforceOnce(cluster, opts.db, o.wait ?? false, opts.notify)
     running = p.catch(() => {})
     return p
   }
@@ -63,7 +68,7 @@ export function startQuotaEnforcer (cluster: ResourceCluster, opts: EnforcerOpti
 }
 
 /** One pass over every tenant database of this platform. Exported for tests and the bench. */
-export async function enforceOnce (cluster: ResourceCluster, db: Db, wait = false): Promise<EnforcerReport> {
+export async function enforceOnce (cluster: ResourceCluster, db: Db, wait = false, notify?: CustomerNotifier): Promise<EnforcerReport> {
   const report: EnforcerReport = { skipped: false, madeReadOnly: [], madeWritable: [], droppedLogins: [], cancelled: 0 }
   // One lock per platform database: allocators of one deployment take turns, while
   // another deployment (or another test) sharing the cluster is not blocked.
@@ -78,7 +83,7 @@ export async function enforceOnce (cluster: ResourceCluster, db: Db, wait = fals
       const ours = await instancesOf(db, rows.map((r) => r.meta!.instance))
       for (const row of rows) {
         if (!ours.has(row.meta!.instance)) continue
-        const change = await applyQuota(cluster, db, row)
+        const change = await applyQuota(cluster, db, row, notify)
         if (change === 'read-only') report.madeReadOnly.push(row.database)
         if (change === 'writable') report.madeWritable.push(row.database)
         report.cancelled += await cancelOverlong(cluster, row)
@@ -102,7 +107,7 @@ async function instancesOf (db: Db, uuids: string[]): Promise<Set<string>> {
  * sessions keep the value they started with, so they are ended on each change: the app's
  * pool reconnects and picks up the new mode (at most twice per crossing of the quota).
  */
-export async function applyQuota (cluster: ResourceCluster, db: Db, row: TenantDatabaseRow): Promise<'read-only' | 'writable' | null> {
+export async function applyQuota (cluster: ResourceCluster, db: Db, row: TenantDatabaseRow, notify?: CustomerNotifier): Promise<'read-only' | 'writable' | null> {
   const meta = row.meta
   if (!meta) return null
   const over = meta.storage_mb > 0 && row.bytes > meta.storage_mb * 1024 * 1024
@@ -110,21 +115,17 @@ export async function applyQuota (cluster: ResourceCluster, db: Db, row: TenantD
   if (over && !row.readOnly) {
     await cluster.query(`ALTER DATABASE ${quoteIdent(row.database)} SET default_transaction_read_only = on`)
     await cluster.terminate({ database: row.database })
-    await auditRaw(db.pool, meta.instance, 'storage_quota_exceeded', 'refused', {
-      used_mb: usedMb,
-      limit_mb: meta.storage_mb,
-      message: `The database uses ${usedMb} MB, more than the plan's ${meta.storage_mb} MB: it is read-only until data is deleted (in a transaction started with SET TRANSACTION READ WRITE) or the plan is upgraded.`
-    })
+    const message = `The database uses ${usedMb} MB, more than the plan's ${meta.storage_mb} MB: it is read-only until data is deleted (in a transaction started with SET TRANSACTION READ WRITE) or the plan is upgraded.`
+    await auditRaw(db.pool, meta.instance, 'storage_quota_exceeded', 'refused', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
+    await notify?.(meta.instance, message).catch(() => {})
     return 'read-only'
   }
   if (!over && row.readOnly) {
     await cluster.query(`ALTER DATABASE ${quoteIdent(row.database)} RESET default_transaction_read_only`)
     await cluster.terminate({ database: row.database })
-    await auditRaw(db.pool, meta.instance, 'storage_quota_restored', 'ok', {
-      used_mb: usedMb,
-      limit_mb: meta.storage_mb,
-      message: `The database uses ${usedMb} MB of the plan's ${meta.storage_mb} MB: writes are allowed again.`
-    })
+    const message = `The database uses ${usedMb} MB of the plan's ${meta.storage_mb} MB: writes are allowed again.`
+    await auditRaw(db.pool, meta.instance, 'storage_quota_restored', 'ok', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
+    await notify?.(meta.instance, message).catch(() => {})
     return 'writable'
   }
   return null
