@@ -19,6 +19,12 @@ export const subjects = {
   usage: `${ROOT}.allocator.usage`,
   /** Live tail of one log tenant (core NATS; a missed message only delays the tail). */
   logTail: (tenantId: string) => `${ROOT}.logs.tail.${tenantId}`,
+  /**
+   * Core NATS: "someone is tailing this tenant", sent by each open tail on connect and then
+   * every few seconds, so the writer builds tail messages only for tenants being watched.
+   */
+  logTailInterest: (tenantId: string) => `${ROOT}.logs.tail-interest.${tenantId}`,
+  logTailInterestAll: `${ROOT}.logs.tail-interest.*`,
   /** JetStream: accepted drain batches waiting to be written to storage. */
   logIngest: (tenantId: string) => `${ROOT}.logs.ingest.${tenantId}`,
   logIngestAll: `${ROOT}.logs.ingest.>`

@@ -6,3 +6,4 @@ export { type HerokuDriver, type HerokuDriverOptions, type DriverRequest, type D
 export { SimError } from './errors.js'
 export { LogplexParseError, parseLogplexBody } from './logplex-parser.js'
 export { HEROKU_ACCEPT } from './platform-api-routes.js'
+export { createDrainSender, encodeDrainFrame, type DrainSender, type DrainSenderOptions, type DrainSenderCounters, type DrainLine, type DrainBatchRecord } from './drain-sender.js'

@@ -23,6 +23,8 @@ export interface DashboardOptions {
   usageTimeoutMs?: number
   /** How often expired sessions and used SSO nonces are deleted. Default 1 minute. */
   housekeepingMs?: number
+  /** How often the live tail sends a keep-alive comment and re-checks the session. Default 15 s. */
+  tailHeartbeatMs?: number
 }
 
 export const DASHBOARD_DEFAULTS = {
@@ -30,7 +32,8 @@ export const DASHBOARD_DEFAULTS = {
   sessionMaxAgeMs: 12 * 3600_000,
   ssoFailureLimit: { max: 20, windowMs: 60_000 },
   usageTimeoutMs: 1000,
-  housekeepingMs: 60_000
+  housekeepingMs: 60_000,
+  tailHeartbeatMs: 15_000
 } as const
 
 export async function buildApp (config: DashboardConfig, opts: DashboardOptions = {}): Promise<FastifyInstance> {
@@ -57,6 +60,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     addon: config.addon,
     keyRing: new KeyRing(config.encryptionKeys),
     usageTimeoutMs: o.usageTimeoutMs,
+    tailHeartbeatMs: o.tailHeartbeatMs,
     sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings }
   })
   return app

@@ -43,7 +43,9 @@ t.test('Heroku\'s SSO form signs in and lands on the overview, which shows the e
   t.match(await page.textContent('.who'), USER.email)
   t.match(await page.textContent('[data-config-vars]'), /ADDONKIT_URL/)
   t.equal(await page.getAttribute('[data-usage]', 'data-usage'), 'available', 'usage from the allocator')
-  t.equal(await page.locator('meter').count(), 2)
+  // One bar per usage metric with a plan limit; how many the allocator's logs driver reports
+  // (storage, requests, lines today, …) is its business.
+  t.ok(await page.locator('meter').count() >= 2, 'usage bars')
   t.match(await page.textContent('[data-plan="pro"] pre'), /heroku addons:upgrade \S+ addonkit:pro/)
   const [cookie] = (await browser.cookies()).filter((c) => c.name === 'addonkit_session')
   t.ok(cookie, 'the session cookie survived the cross-site POST and redirect')
@@ -69,9 +71,10 @@ t.test('Heroku\'s SSO form signs in and lands on the overview, which shows the e
   await page.keyboard.press('Tab')
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign out')
   t.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible')
-  await page.keyboard.press('Tab')
-  await page.keyboard.press('Tab')
-  t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Credentials')
+  for (const name of ['Overview', 'Logs', 'Metrics', 'Credentials']) {
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate(() => document.activeElement?.textContent), name, `Tab reaches ${name}`)
+  }
   await Promise.all([page.waitForURL(`**/dashboard/${uuid}/credentials`), page.keyboard.press('Enter')])
   t.equal(await page.textContent('h1'), 'Credentials')
   await page.close()

@@ -35,7 +35,8 @@ t.test('overview with the allocator answering usage', async (t) => {
   t.notMatch(body, /addonkit:hobby/, 'no command for the current plan')
   t.match(body, /<dt>Storage<\/dt><dd>4,096 MB<\/dd>/, 'other plans with their limits')
   t.match(body, /\$15\/month/)
-  t.notMatch(body, /href="[^"]*\/(logs|metrics)"/, 'no links to pages that do not exist yet')
+  t.match(body, new RegExp(`<a href="/dashboard/${uuid}/logs">Logs</a>`), 'nav links to the logs page')
+  t.match(body, new RegExp(`<a href="/dashboard/${uuid}/metrics">Metrics</a>`), 'and to the metrics page')
 })
 
 t.test('overview without an answer: "usage unavailable" within the 1 s timeout', async (t) => {

@@ -116,7 +116,7 @@ t.test('pages carry security headers and are not cached', async (t) => {
 t.test('unknown dashboard pages and malformed ids get HTML pages', async (t) => {
   const uuid = await createInstance(d)
   const cookies = await signIn(d, uuid)
-  const missing = await d.app.inject({ url: `/dashboard/${uuid}/logs`, cookies })
+  const missing = await d.app.inject({ url: `/dashboard/${uuid}/no-such-page`, cookies })
   t.equal(missing.statusCode, 404)
   t.match(missing.headers['content-type'], /^text\/html/)
   t.match(missing.body, /Page not found/)

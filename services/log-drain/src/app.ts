@@ -1,10 +1,31 @@
-// The log-drain service.
+// The log-drain service: Logplex drain ingestion (POST /drain, spec §11.1) into a
+// JetStream work queue, the writer that stores batches exactly once in PostgreSQL, and the
+// add-on's data API (/v1/logs: search, tail, post). See README.md for the design.
 import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
+import { KeyRing } from '@addonkit/secrets'
 import type { DrainConfig } from './config.js'
+import tenantDirectory from './tenants/tenant-directory.js'
+import ingestPublisher from './ingest/ingest-publisher.js'
+import logWriter from './writer/log-writer.js'
+import { createPgLogStore } from './store/pg-log-store.js'
+import type { LogStore } from './store/log-store.js'
+import { scheduleMaintenance } from './maintenance.js'
+import { longestRetentionDays } from './plans.js'
+import { installDrainErrorHandler } from './error-handler.js'
+import drainRoutes from './routes/drain.js'
+import dataApi from './routes/data-api.js'
 
 export interface DrainOptions {
   logStream?: NodeJS.WritableStream
+  /** Most lines the writer stores in one transaction (tests make it small). */
+  writerMaxLines?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    logStore: LogStore
+  }
 }
 
 export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): Promise<FastifyInstance> {
@@ -14,7 +35,23 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
-    logStream: opts.logStream
+    logStream: opts.logStream,
+    bodyLimit: config.drainBodyLimit,
+    dbPoolSize: 12,
+    // Logplex waits 5 s per request (spec §11.1): keep its connections open between batches.
+    fastify: { keepAliveTimeout: 65_000 }
+  })
+  const store = createPgLogStore(app.db.pool)
+  app.decorate('logStore', store)
+  const keyRing = new KeyRing(config.encryptionKeys)
+  await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
+  await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs })
+  scheduleMaintenance(app, store, longestRetentionDays(config.addon))
+  if (config.drainWriter) await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines })
+  await app.register(async (scope) => {
+    installDrainErrorHandler(scope)
+    await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit })
+    await scope.register(dataApi, { store, bodyLimit: config.drainBodyLimit })
   })
   return app
 }

@@ -1,7 +1,10 @@
-// The log-drain's configuration, validated once at start.
+// The log-drain's configuration, validated once at start (packages/config/src/env.ts).
 import { loadConfig } from '@addonkit/config'
 
-export const DRAIN_SETTINGS = ['encryptionKeys', 'drainPort', 'drainPublicUrl'] as const
+export const DRAIN_SETTINGS = [
+  'encryptionKeys', 'drainPort', 'drainPublicUrl',
+  'drainBodyLimit', 'drainMaxInflight', 'drainPublishTimeoutMs', 'drainTenantCacheMs', 'drainWriter'
+] as const
 
 export type DrainConfig = ReturnType<typeof loadDrainConfig>
 

@@ -81,22 +81,51 @@ export const logsDriver: Driver = {
 
   async usage (ctx): Promise<UsageMetric[]> {
     const plan = ctx.plan
+    const today = await todayCounters(ctx)
     return [
+      { name: 'lines_today', label: 'Log lines today (UTC)', used: today.lines, limit: plan.limits.lines_per_day ?? null, unit: 'lines' },
+      { name: 'dropped_today', label: 'Lines dropped over the daily limit today', used: today.dropped, limit: null, unit: 'lines' },
       { name: 'storage', label: 'Storage', used: await storedMegabytes(ctx), limit: plan.limits.storage_mb ?? null, unit: 'MB' },
-      { name: 'retention', label: 'Retention', used: plan.limits.retention_days ?? 0, limit: plan.limits.retention_days ?? null, unit: 'days' }
+      { name: 'retention', label: 'Retention', used: retentionDays(ctx), limit: plan.limits.retention_days ?? null, unit: 'days' }
     ]
   }
 }
 
-/** Megabytes of log data stored for the tenant; 0 until the log store exists. */
+// The log store's tables belong to services/log-drain (migration 20261127020000_log_store):
+// log_lines (partitioned by expiry day), log_usage_daily (per tenant and UTC day: lines,
+// dropped, bytes) and log_batches (de-duplication). The queries below read them directly.
+
+/** The instance's retention: the plan's, or the shorter one the customer chose. */
+function retentionDays (ctx: DriverContext): number {
+  const plan = ctx.plan.limits.retention_days ?? 7
+  const chosen = ctx.instance.options.retention_days
+  return typeof chosen === 'number' && Number.isInteger(chosen) && chosen >= 1 && chosen < plan ? chosen : plan
+}
+
+async function todayCounters (ctx: DriverContext): Promise<{ lines: number, dropped: number }> {
+  const r = await ctx.db.pool.query<{ lines: string | null, dropped: string | null }>(
+    `SELECT sum(u.lines) AS lines, sum(u.dropped) AS dropped FROM log_usage_daily u JOIN log_tenants t ON t.id = u.tenant_id
+      WHERE t.instance_uuid = $1 AND u.day = (now() AT TIME ZONE 'UTC')::date`, [ctx.instance.uuid])
+  return { lines: Number(r.rows[0]?.lines ?? 0), dropped: Number(r.rows[0]?.dropped ?? 0) }
+}
+
+/**
+ * Megabytes of log data stored for the tenant (rounded up to 0.01): the bytes the writer
+ * counted per day (text plus an estimate of row and index overhead) over the days still
+ * within retention. A counter instead of pg_total_relation_size, which cannot be split by
+ * tenant and would scan every partition.
+ */
 async function storedMegabytes (ctx: DriverContext): Promise<number> {
-  const r = await ctx.db.pool.query<{ mb: string | null }>(
-    `SELECT CASE WHEN to_regclass('log_lines') IS NULL THEN 0 ELSE 0 END AS mb`
-  )
-  return Number(r.rows[0]?.mb ?? 0)
+  const r = await ctx.db.pool.query<{ bytes: string | null }>(
+    `SELECT sum(u.bytes) AS bytes FROM log_usage_daily u JOIN log_tenants t ON t.id = u.tenant_id
+      WHERE t.instance_uuid = $1 AND u.day > (now() AT TIME ZONE 'UTC')::date - $2::int - 1`, [ctx.instance.uuid, retentionDays(ctx)])
+  return Math.ceil(Number(r.rows[0]?.bytes ?? 0) / (1024 * 1024) * 100) / 100
 }
 
 async function purgeTenantLogs (ctx: DriverContext, tenantId: string): Promise<void> {
-  const exists = await ctx.db.pool.query<{ t: string | null }>("SELECT to_regclass('log_lines')::text AS t")
-  if (exists.rows[0]?.t) await ctx.db.pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
+  // Every partition is searched through its (tenant_id, ts, seq) index; the counters and
+  // de-duplication rows go too, so the usage shows zero afterwards.
+  await ctx.db.pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
+  await ctx.db.pool.query('DELETE FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
+  await ctx.db.pool.query('DELETE FROM log_batches WHERE tenant_id = $1', [tenantId])
 }

@@ -1,5 +1,6 @@
-// The customer dashboard of one add-on, under /dashboard/:uuid: Overview, Credentials
-// (reveal on a confirming POST, rotation) and Activity. Every page needs a live session for
+// The customer dashboard of one add-on, under /dashboard/:uuid: Overview, Logs and Metrics
+// (routes/logs.ts, routes/metrics.ts), Credentials (reveal on a confirming POST, rotation)
+// and Activity. Every page needs a live session for
 // this add-on; every form needs the session's CSRF token.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -20,6 +21,8 @@ import type { Section, SignedIn } from '../views/layout.js'
 import { errorPage, signedOutPage } from '../views/message-pages.js'
 import { overviewPage } from '../views/overview-page.js'
 import { sendPage } from './html-errors.js'
+import logRoutes from './logs.js'
+import metricsRoutes from './metrics.js'
 import { CsrfForm, CredentialsQuery, HtmlPage, InstanceParams, LandingQuery, Redirect } from './schemas.js'
 
 export interface DashboardRoutesOptions {
@@ -27,6 +30,8 @@ export interface DashboardRoutesOptions {
   keyRing: KeyRing
   cookie: CookieSettings
   usageTimeoutMs: number
+  /** How often the live tail sends a keep-alive comment and re-checks the session. */
+  tailHeartbeatMs: number
 }
 
 interface SignedInRequest { sessionId: string, session: Session, instance: Instance }
@@ -150,4 +155,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
     clearSessionCookie(reply, s.instance.uuid, opts.cookie)
     return sendPage(reply, 200, signedOutPage(labels))
   })
+
+  await app.register(logRoutes, { addonName: addon.name, heartbeatMs: opts.tailHeartbeatMs })
+  await app.register(metricsRoutes, { addonName: addon.name })
 }

@@ -45,3 +45,13 @@ export const CredentialsQuery = Type.Object({ notice: Type.Optional(Type.String(
 
 /** Every dashboard form: the CSRF token, checked by the handler (a missing one is a 403 page, not a 400). */
 export const CsrfForm = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: true })
+
+const SearchField = Type.Optional(Type.String({ maxLength: 500 }))
+
+/** The logs search form (GET); values are checked by logs/search-form.ts, never refused here. */
+export const LogsQuery = Type.Object({
+  q: SearchField, range: SearchField, from: SearchField, to: SearchField, source: SearchField,
+  proc: SearchField, status: SearchField, path: SearchField, before: Type.Optional(Type.String({ maxLength: 64 }))
+})
+
+export const EventStream = Type.String({ description: 'text/event-stream of `line` events (LogTailLine JSON) and keep-alive comments' })

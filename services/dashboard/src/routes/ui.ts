@@ -16,10 +16,12 @@ export interface UiOptions {
   keyRing: KeyRing
   sso: SsoLoginDeps
   usageTimeoutMs: number
+  tailHeartbeatMs: number
 }
 
-// Pages load only their own stylesheet and post only to themselves; nothing may frame them.
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// Pages load only their own stylesheet and scripts, connect (live tail) and post only to
+// themselves; nothing may frame them.
+const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   const labels = { name: opts.addon.name, id: opts.addon.id }
@@ -34,5 +36,5 @@ export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   app.get('/', { schema: { response: { 200: HtmlPage } } }, async (_req, reply) => sendPage(reply, 200, homePage(labels)))
   await app.register(assetRoutes)
   await app.register(ssoRoutes, opts.sso)
-  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, cookie: opts.sso.cookie, usageTimeoutMs: opts.usageTimeoutMs })
+  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, cookie: opts.sso.cookie, usageTimeoutMs: opts.usageTimeoutMs, tailHeartbeatMs: opts.tailHeartbeatMs })
 }

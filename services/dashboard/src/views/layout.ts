@@ -2,7 +2,7 @@
 // signed-in user and sign-out form, the add-on navigation and the main landmark.
 import { html, type SafeHtml } from './html.js'
 
-export type Section = 'overview' | 'credentials' | 'activity'
+export type Section = 'overview' | 'logs' | 'metrics' | 'credentials' | 'activity'
 
 export interface SignedIn {
   uuid: string
@@ -22,10 +22,15 @@ export interface PageInput {
   signedIn?: SignedIn
   /** Reloads the page after this many seconds (progress pages work without JavaScript). */
   refreshSeconds?: number
+  /** Extra stylesheets and scripts of the page (our own /assets URLs only; the CSP allows nothing else). */
+  stylesheets?: string[]
+  scripts?: string[]
 }
 
 const SECTIONS: Array<{ id: Section, label: string, path: string }> = [
   { id: 'overview', label: 'Overview', path: '' },
+  { id: 'logs', label: 'Logs', path: '/logs' },
+  { id: 'metrics', label: 'Metrics', path: '/metrics' },
   { id: 'credentials', label: 'Credentials', path: '/credentials' },
   { id: 'activity', label: 'Activity', path: '/activity' }
 ]
@@ -54,7 +59,9 @@ export function layout (p: PageInput): string {
 ${p.refreshSeconds ? html`<meta http-equiv="refresh" content="${p.refreshSeconds}">` : ''}
 <title>${p.title} · ${p.addonName}</title>
 <link rel="stylesheet" href="/assets/dashboard.css">
-</head>
+${(p.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">
+`)}${(p.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
+`)}</head>
 <body>
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="site-header"><div class="header-row"><p class="brand">${p.addonName}</p>${who}</div></header>

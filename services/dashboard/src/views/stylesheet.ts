@@ -65,6 +65,25 @@ button.secondary { background: var(--bg); color: var(--accent); }
 form.stack { display: grid; gap: 0.75rem; justify-items: start; }
 .check { display: flex; gap: 0.5rem; align-items: flex-start; }
 .check input { width: 1.25rem; height: 1.25rem; margin-top: 0.15rem; flex: none; }
+.log-search { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0.75rem 1rem; align-items: end; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 0 0 1rem; }
+.log-search .wide { grid-column: 1 / -1; }
+.field label { display: block; font-weight: 700; margin-bottom: 0.25rem; }
+.field input, .field select { width: 100%; font: inherit; padding: 0.5rem; min-height: 2.75rem; border: 1px solid var(--muted); border-radius: 4px; background: var(--bg); color: var(--fg); }
+.actions { display: flex; gap: 1rem; align-items: center; }
+.log-lines { list-style: none; padding: 0; margin: 0 0 1rem; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88rem; border: 1px solid var(--line); border-radius: 6px; }
+.log-lines:empty { display: none; }
+.log-lines li { padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; white-space: pre-wrap; }
+.log-lines li:last-child { border-bottom: 0; }
+.log-lines time { color: var(--muted); }
+.log-proc { color: var(--accent); font-weight: 700; }
+.pager { display: flex; gap: 1.5rem; margin: 0 0 1rem; }
+.charts { display: grid; gap: 1rem; }
+.chart-figure { margin: 0; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem; overflow: hidden; }
+.chart-figure figcaption { font-weight: 700; margin: 0 0 0.5rem; }
+.chart { min-height: 1rem; max-width: 100%; overflow: hidden; }
+.metrics-table { margin: 1rem 0; }
+.metrics-table summary { cursor: pointer; font-weight: 700; padding: 0.5rem 0; }
+.metrics-table td, .metrics-table th { white-space: nowrap; }
 footer { max-width: 60rem; margin: 2rem auto 0; padding: 1rem; color: var(--muted); font-size: 0.9rem; border-top: 1px solid var(--line); }
 @media (max-width: 30rem) { .facts { grid-template-columns: 1fr; } .facts dd { margin-bottom: 0.5rem; } h1 { font-size: 1.4rem; } }
 `

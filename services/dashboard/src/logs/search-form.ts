@@ -1,0 +1,90 @@
+// The logs search form: its query-string fields as the page echoes them back, and the
+// LogSearch they mean. Odd values never fail the request; they fall back to the default and
+// the page says so, since a bookmarked or hand-edited URL should still show logs.
+import { decodeCursor, type LogSearch, type LogSource } from './log-query.js'
+
+export const RANGES = [
+  { id: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
+  { id: '1h', label: 'Last hour', ms: 3600_000 },
+  { id: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { id: 'custom', label: 'Custom range (UTC)', ms: 0 }
+] as const
+export type RangeId = typeof RANGES[number]['id']
+
+export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const
+export const PAGE_SIZE = 100
+
+/** The fields of the form, as strings (empty = not set). */
+export interface SearchFields {
+  q: string
+  range: RangeId
+  from: string
+  to: string
+  source: '' | LogSource
+  proc: string
+  status: '' | typeof STATUS_CLASSES[number]
+  path: string
+}
+
+export interface ParsedSearch { fields: SearchFields, search: LogSearch, problems: string[] }
+
+export type RawSearchQuery = Partial<Record<keyof SearchFields | 'before', string>>
+
+const DATETIME_LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/
+
+/** `YYYY-MM-DDTHH:MM` read as UTC (the form says so), or null. */
+function parseUtc (s: string): Date | null {
+  if (!DATETIME_LOCAL.test(s)) return null
+  const d = new Date(`${s}Z`)
+  return Number.isNaN(d.getTime()) ? null : d
+}
+
+/** A date as the value of a datetime-local input, in UTC. */
+export function toDatetimeLocal (d: Date): string {
+  return d.toISOString().slice(0, 16)
+}
+
+export function parseSearch (raw: RawSearchQuery, now: Date, limit = PAGE_SIZE): ParsedSearch {
+  const problems: string[] = []
+  const trim = (v: string | undefined) => (v ?? '').trim()
+  const range = RANGES.find((r) => r.id === raw.range)?.id ?? '1h'
+  const source = raw.source === 'app' || raw.source === 'heroku' ? raw.source : ''
+  const status = STATUS_CLASSES.find((c) => c === raw.status) ?? ''
+  const fields: SearchFields = { q: trim(raw.q), range, from: trim(raw.from), to: trim(raw.to), source, proc: trim(raw.proc), status, path: trim(raw.path) }
+
+  let from = new Date(now.getTime() - (RANGES.find((r) => r.id === range)!.ms || 3600_000))
+  let to = new Date(now.getTime() + 1000) // lines stamped "now" by a dyno a little ahead
+  if (range === 'custom') {
+    const f = fields.from ? parseUtc(fields.from) : null
+    const t = fields.to ? parseUtc(fields.to) : null
+    if (fields.from && !f) problems.push('The start of the range is not a date and time; the last hour is shown.')
+    if (fields.to && !t) problems.push('The end of the range is not a date and time; it is now.')
+    if (f) from = f
+    if (t) to = t
+    if (from >= to) {
+      problems.push('The range ends before it starts; the last hour is shown.')
+      from = new Date(now.getTime() - 3600_000)
+      to = new Date(now.getTime() + 1000)
+    }
+    fields.from = toDatetimeLocal(from)
+    fields.to = toDatetimeLocal(to)
+  }
+  const search: LogSearch = {
+    from, to, limit,
+    text: fields.q || undefined,
+    source: fields.source || undefined,
+    proc: fields.proc || undefined,
+    statusClass: fields.status ? Number(fields.status[0]) : undefined,
+    path: fields.path || undefined,
+    cursor: decodeCursor(raw.before)
+  }
+  return { fields, search, problems }
+}
+
+/** The query string of the same search, optionally continuing at a cursor. */
+export function searchQueryString (f: SearchFields, before?: string): string {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(f)) if (v && !((k === 'from' || k === 'to') && f.range !== 'custom')) params.set(k, v)
+  if (before) params.set('before', before)
+  return params.toString()
+}

@@ -1,0 +1,85 @@
+// GET /dashboard/:uuid/logs, the search of the add-on's stored lines, and
+// GET /dashboard/:uuid/logs/tail, its live tail as Server-Sent Events: the log-drain's
+// writer publishes each stored batch on the tenant's NATS subject (subjects.logTail) and
+// this route forwards it, one `line` event per line, as soon as it arrives. A comment every
+// heartbeat keeps proxies from closing an idle stream; the heartbeat also re-checks the
+// session, so signing out (or expiry) ends the tail. Registered inside dashboard.ts, whose
+// preHandler has already checked the session for this add-on.
+import type { ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { decode, LogTailMessage, subjects } from '@addonkit/contracts'
+import { NotFound } from '../errors.js'
+import { encodeCursor, searchLogs, tenantOf } from '../logs/log-query.js'
+import { parseSearch, searchQueryString } from '../logs/search-form.js'
+import { logsPage, type LogsState } from '../views/logs-page.js'
+import type { SignedIn } from '../views/layout.js'
+import { sendPage } from './html-errors.js'
+import { EventStream, HtmlPage, InstanceParams, LogsQuery } from './schemas.js'
+
+export interface LogRoutesOptions {
+  addonName: string
+  heartbeatMs: number
+}
+
+// A slow client whose socket buffer fills loses live lines rather than growing our memory.
+const MAX_BUFFERED_BYTES = 1024 * 1024
+
+export default async function logRoutes (fastify: FastifyInstance, opts: LogRoutesOptions) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const streams = new Set<ServerResponse>()
+  // Open streams never go idle, so the server would wait for them forever on close.
+  app.addHook('preClose', async () => { for (const res of streams) res.end() })
+
+  app.get('/:uuid/logs', { schema: { params: InstanceParams, querystring: LogsQuery, response: { 200: HtmlPage } } }, async (req, reply) => {
+    const s = req.signedIn!
+    const uuid = s.instance.uuid
+    const signedIn: SignedIn = { uuid, email: s.session.email, csrfToken: s.session.csrfToken, section: 'logs' }
+    const { fields, search, problems } = parseSearch(req.query, new Date())
+    const tenantId = await tenantOf(app.db.pool, uuid)
+    let state: LogsState = { kind: 'no-tenant' }
+    if (tenantId) {
+      const found = await searchLogs(app.db.pool, tenantId, search)
+      const base = `/dashboard/${uuid}/logs`
+      const href = (before?: string) => { const qs = searchQueryString(fields, before); return qs ? `${base}?${qs}` : base }
+      state = found.store === 'missing'
+        ? { kind: 'no-store' }
+        : { kind: 'results', lines: found.lines, olderHref: found.next ? href(encodeCursor(found.next)) : null, newestHref: search.cursor ? href() : null }
+    }
+    return sendPage(reply, 200, logsPage({ addonName: opts.addonName, fields, problems, state, tailUrl: tenantId ? `/dashboard/${uuid}/logs/tail` : null, signedIn }))
+  })
+
+  app.get('/:uuid/logs/tail', { schema: { params: InstanceParams, response: { 200: EventStream, 404: HtmlPage } } }, async (req, reply) => {
+    const { instance, sessionId } = req.signedIn!
+    const tenantId = await tenantOf(app.db.pool, instance.uuid)
+    if (!tenantId) throw new NotFound('This add-on has no log store yet, so there is nothing to tail.')
+    const sub = app.nats.subscribe(subjects.logTail(tenantId))
+    // The subscription must be live on the server before the browser sees the stream open:
+    // a line published after that must not be missed.
+    await app.nats.flush()
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive',
+      'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff', 'x-request-id': req.id
+    })
+    res.write(': live tail of this add-on\'s logs\n\n')
+    streams.add(res)
+    const heartbeat = setInterval(() => {
+      res.write(': keep-alive\n\n')
+      app.sessions.touch(sessionId, instance.uuid).then((live) => { if (!live) res.end() }, () => {})
+    }, opts.heartbeatMs)
+    const close = () => { clearInterval(heartbeat); streams.delete(res); try { sub.unsubscribe() } catch {} }
+    res.on('close', close)
+    ;(async () => {
+      for await (const m of sub) {
+        if (res.writableLength > MAX_BUFFERED_BYTES) continue
+        let msg: LogTailMessage
+        try { msg = decode(LogTailMessage, m.data) } catch (err) { req.log.warn({ err }, 'malformed log tail message'); continue }
+        let out = ''
+        for (const l of msg.lines) out += `event: line\ndata: ${JSON.stringify(l)}\n\n`
+        if (out) res.write(out)
+      }
+    })().catch((err) => { req.log.warn({ err }, 'log tail subscription failed') }).finally(() => { close(); if (!res.writableEnded) res.end() })
+  })
+}

@@ -1,0 +1,259 @@
+// Benchmark of the log-drain (issue 4), against 127.0.0.1 only, bounded in time:
+// 1. acknowledged lines/s and p50/p99 per POST with ~100 KB bodies (~450 router and app
+//    lines) and with 10-line bodies, 16 concurrent connections, no pipelining, for the
+//    log-drain and, in the same run, for a bare node:http server that only reads the body
+//    and walks the frames (walkFrames): the ratio says what the real pipeline costs;
+// 2. stored-and-searchable lines/s sustained for 60 s (committed lines, counted from
+//    log_usage_daily, while ingesting at full speed);
+// 3. search p95 over one tenant's last hour in a log_lines table of 10 million lines
+//    (generated with INSERT … SELECT generate_series).
+// Needs PostgreSQL (ADDONKIT_TEST_PG_ADMIN_URL, as for the tests) and nats-server.
+//   node --import tsx --conditions=addonkit-source bench/drain.ts
+import http from 'node:http'
+import os from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
+import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
+import { startDrainStack, type DrainStack, type TestTenant } from '../test/helper.js'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
+const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
+const SEARCH_LINES = Number(process.env.BENCH_SEARCH_LINES ?? 10_000_000)
+const CONNECTIONS = 16
+
+const teardowns: Array<() => unknown> = []
+const t = { teardown (fn: () => unknown) { teardowns.push(fn) } }
+
+// ---------- bodies ----------
+const PATHS = ['/', '/api/orders', '/api/users/42', '/search?q=shoes', '/assets/app.js', '/login', '/cart', '/api/items?page=3']
+function lineAt (i: number, ts: string): EncodeFrameInput {
+  if (i % 2 === 0) {
+    const status = i % 40 === 0 ? 503 : i % 17 === 0 ? 404 : 200
+    return { pri: 158, timestamp: ts, appName: 'heroku', procId: 'router', message: `at=${status === 503 ? 'error code=H12 desc="Request timeout"' : 'info'} method=GET path="${PATHS[i % PATHS.length]}" host=shop-prod.herokuapp.com request_id=${randomUUID()} fwd="203.0.113.${i % 250}" dyno=web.${i % 4 + 1} connect=${i % 3}ms service=${(i * 7) % 900}ms status=${status} bytes=${1000 + i} protocol=https` }
+  }
+  const app = [
+    `Started GET "${PATHS[i % PATHS.length]}" for 203.0.113.${i % 250} at 2026-11-27 02:00:00 +0000`,
+    `Processing by OrdersController#index as JSON`,
+    `  Order Load (1.${i % 10}ms)  SELECT "orders".* FROM "orders" WHERE "orders"."user_id" = $1 LIMIT $2  [["user_id", ${i}], ["LIMIT", 25]]`,
+    `Completed 200 OK in ${i % 200}ms (Views: 3.1ms | ActiveRecord: 1.${i % 10}ms | Allocations: 4211)`,
+    `{"level":"info","msg":"payment captured","order":${i},"amount_cents":${i * 13},"currency":"EUR","user":"ü${i}"}`,
+    `source=web.1 dyno=heroku.123.abc sample#memory_total=${200 + i % 50}.12MB sample#memory_rss=190.00MB sample#memory_quota=512.00MB`
+  ]
+  return { pri: 190, timestamp: ts, appName: 'app', procId: `web.${i % 4 + 1}`, message: app[i % app.length]! }
+}
+
+function bodyOf (from: number, maxBytes: number, maxLines: number): { body: Buffer, lines: number } {
+  const ts = new Date().toISOString().replace('Z', '+00:00')
+  const frames: EncodeFrameInput[] = []
+  let size = 0
+  for (let i = from; frames.length < maxLines; i++) {
+    const f = lineAt(i, ts)
+    const len = encodeFrames([f]).length
+    if (size + len > maxBytes) break
+    frames.push(f)
+    size += len
+  }
+  return { body: encodeFrames(frames), lines: frames.length }
+}
+
+// ---------- load ----------
+interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[] }
+
+function runLoad (url: string, path: string, headers: Record<string, string>, bodies: Array<{ body: Buffer, lines: number }>, seconds: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./load-worker.mjs', import.meta.url), {
+      workerData: { url, path, headers, bodies: bodies.map((b) => new Uint8Array(b.body)), linesPerBody: bodies.map((b) => b.lines), durationMs: seconds * 1000, connections: CONNECTIONS }
+    })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
+}
+
+function pct (xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
+}
+
+interface Row { name: string, lps: number, rps: number, p50: number, p99: number, statuses: Record<string, number> }
+function row (name: string, r: LoadResult): Row {
+  return { name, lps: r.lines / (r.elapsedMs / 1000), rps: r.latencies.length / (r.elapsedMs / 1000), p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), statuses: r.statuses }
+}
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+function print (r: Row) {
+  console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}`)
+}
+
+// ---------- bare server ----------
+async function startBare (): Promise<{ url: string, close (): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      try { walkFrames(Buffer.concat(chunks)); res.statusCode = 204 } catch { res.statusCode = 400 }
+      res.end()
+    })
+  })
+  server.keepAliveTimeout = 65_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }) }
+}
+
+// ---------- stored ----------
+async function storedLines (stack: DrainStack, tenant: TestTenant): Promise<number> {
+  const r = await stack.db.pool.query<{ n: string | null }>('SELECT sum(lines) AS n FROM log_usage_daily WHERE tenant_id = $1', [tenant.id])
+  return Number(r.rows[0]?.n ?? 0)
+}
+
+async function waitStored (stack: DrainStack, tenant: TestTenant, target: number, maxMs: number): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < maxMs) {
+    if (await storedLines(stack, tenant) >= target) return Date.now() - t0
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return NaN
+}
+
+async function main () {
+  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8')) as { plans: unknown[] }
+  def.plans.push({ slug: 'bench', name: 'Bench', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 2, lines_per_day: 2_000_000_000, requests_per_minute: 1_000_000, storage_mb: 10_000_000 } })
+  const defFile = join(mkdtempSync(join(tmpdir(), 'addonkit-bench-')), 'addon.json')
+  writeFileSync(defFile, JSON.stringify(def))
+  const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'on' } })
+  const tenant = await stack.tenant('bench')
+  const drainUrl = new URL(tenant.drainUrl)
+  const drainHeaders = {
+    'content-type': 'application/logplex-1',
+    'logplex-drain-token': tenant.drainToken,
+    authorization: `Basic ${Buffer.from(`${decodeURIComponent(drainUrl.username)}:${decodeURIComponent(drainUrl.password)}`).toString('base64')}`,
+    'user-agent': 'Logplex/bench'
+  }
+  const big = Array.from({ length: 16 }, (_, k) => bodyOf(k * 1000, 102_400, 1024))
+  const small = Array.from({ length: 64 }, (_, k) => bodyOf(k * 10, 102_400, 10))
+  const bigAvgBytes = big.reduce((a, b) => a + b.body.length, 0) / big.length
+  const bigAvgLines = big.reduce((a, b) => a + b.lines, 0) / big.length
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}; ${CONNECTIONS} connections, ${SECONDS} s per scenario`)
+  console.log(`bodies: ~${Math.round(bigAvgBytes)} bytes / ${bigAvgLines.toFixed(0)} lines (half router, half app); and 10-line bodies (~${Math.round(small[0]!.body.length)} bytes)\n`)
+
+  // The same headers go to both servers (the bare one ignores them). Logplex-Msg-Count is
+  // left out on purpose: the body differs per request only by its Frame-Id.
+  if (SECONDS > 0) await ingestion(stack, tenant, drainUrl.pathname, drainHeaders, big, small)
+  await search(stack)
+}
+
+async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: string, drainHeaders: Record<string, string>, big: Array<{ body: Buffer, lines: number }>, small: Array<{ body: Buffer, lines: number }>) {
+  const drainUrl = { pathname: drainPath }
+  const bare = await startBare()
+  console.log('acknowledged:')
+  const bareBig = row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
+  const bareSmall = row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
+  await bare.close()
+
+  let before = await storedLines(stack, tenant)
+  let t0 = Date.now()
+  const drainBigRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, big, SECONDS)
+  const drainBig = row('log-drain, 100 KB', drainBigRes); print(drainBig)
+  let storedDuring = await storedLines(stack, tenant) - before
+  const backlogBig = await waitStored(stack, tenant, before + drainBigRes.lines, 300_000)
+  console.log(`    stored while ingesting: ${fmt(storedDuring / ((Date.now() - t0 - backlogBig) / 1000))} lines/s; backlog written ${(backlogBig / 1000).toFixed(1)} s after the load stopped`)
+
+  before = await storedLines(stack, tenant)
+  const drainSmallRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, small, SECONDS)
+  const drainSmall = row('log-drain, 10 lines', drainSmallRes); print(drainSmall)
+  await waitStored(stack, tenant, before + drainSmallRes.lines, 120_000)
+
+  console.log(`\nratios log-drain / bare: 100 KB ${(drainBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / bareSmall.lps).toFixed(2)}×`)
+
+  if (SUSTAINED_SECONDS === 0) return
+  console.log(`\nsustained, ${SUSTAINED_SECONDS} s at full ingest speed with 100 KB bodies:`)
+  before = await storedLines(stack, tenant)
+  t0 = Date.now()
+  const sustained = await runLoad(stack.url, drainUrl.pathname, drainHeaders, big, SUSTAINED_SECONDS)
+  const secs = (Date.now() - t0) / 1000
+  storedDuring = await storedLines(stack, tenant) - before
+  print(row('log-drain, 100 KB, acknowledged', sustained))
+  console.log(`  stored and searchable during the window: ${fmt(storedDuring / secs)} lines/s (${fmt(storedDuring)} lines in ${secs.toFixed(1)} s)`)
+  const backlog = await waitStored(stack, tenant, before + sustained.lines, 600_000)
+  console.log(`  all ${fmt(sustained.lines)} acknowledged lines stored ${(backlog / 1000).toFixed(1)} s after the load stopped: ${fmt(sustained.lines / (secs + backlog / 1000))} lines/s end to end`)
+
+}
+
+async function search (stack: DrainStack) {
+  console.log(`\nsearch: one tenant's last hour in a log_lines table of ${fmt(SEARCH_LINES)} lines`)
+  const searchTenant = await stack.tenant('pro')
+  const others = Array.from({ length: 99 }, () => randomUUID())
+  const genStart = Date.now()
+  const CHUNK = 1_000_000
+  let generated = 0
+  for (let from = 0; from < SEARCH_LINES; from += CHUNK) {
+    const n = Math.min(CHUNK, SEARCH_LINES - from)
+    // 10 % of the lines belong to the searched tenant (≈ 42,000 in its last hour), the rest
+    // to 99 others; timestamps spread evenly over the last 24 h; half are router lines.
+    await stack.db.pool.query(
+      `INSERT INTO log_lines (tenant_id, expires_on, ts, source, proc_id, pri, msg, status, method, path, host, connect_ms, service_ms, bytes, request_id, dyno)
+       SELECT CASE WHEN g % 10 = 0 THEN $1::uuid ELSE ($2::uuid[])[1 + (g % 99)] END,
+              ((now() - (g * $5::float8) * interval '1 millisecond') AT TIME ZONE 'UTC')::date + 2,
+              now() - (g * $5::float8) * interval '1 millisecond',
+              CASE WHEN g % 2 = 0 THEN 'heroku' ELSE 'app' END,
+              CASE WHEN g % 2 = 0 THEN 'router' ELSE 'web.' || (g % 4 + 1) END,
+              CASE WHEN g % 2 = 0 THEN 158 ELSE 190 END,
+              CASE WHEN g % 2 = 0 THEN 'at=info method=GET path="/api/orders/' || (g % 5000) || '" host=shop-prod.herokuapp.com request_id=' || md5(g::text) || ' fwd="203.0.113.7" dyno=web.1 connect=1ms service=' || (g % 900) || 'ms status=' || CASE WHEN g % 40 = 0 THEN 503 ELSE 200 END || ' bytes=1234 protocol=https'
+                   ELSE 'Completed 200 OK in ' || (g % 300) || 'ms (Views: 3.1ms | ActiveRecord: 1.2ms) order=' || g END,
+              CASE WHEN g % 2 = 0 THEN CASE WHEN g % 40 = 0 THEN 503 ELSE 200 END END,
+              CASE WHEN g % 2 = 0 THEN 'GET' END,
+              CASE WHEN g % 2 = 0 THEN '/api/orders/' || (g % 5000) END,
+              CASE WHEN g % 2 = 0 THEN 'shop-prod.herokuapp.com' END,
+              CASE WHEN g % 2 = 0 THEN 1 END,
+              CASE WHEN g % 2 = 0 THEN g % 900 END,
+              CASE WHEN g % 2 = 0 THEN 1234 END,
+              CASE WHEN g % 2 = 0 THEN md5(g::text) END,
+              CASE WHEN g % 2 = 0 THEN 'web.1' END
+         FROM generate_series($3::bigint, $4::bigint) g`,
+      [searchTenant.id, others, from, from + n - 1, 86_400_000 / SEARCH_LINES])
+    generated += n
+    process.stdout.write(`  generated ${fmt(generated)} lines (${((Date.now() - genStart) / 1000).toFixed(0)} s)\r`)
+  }
+  await stack.db.pool.query('ANALYZE log_lines')
+  console.log(`  generated ${fmt(generated)} lines in ${((Date.now() - genStart) / 1000).toFixed(0)} s (INSERT … SELECT generate_series, then ANALYZE)`)
+  const inHour = await stack.db.pool.query<{ n: string }>("SELECT count(*) AS n FROM log_lines WHERE tenant_id = $1 AND ts >= now() - interval '1 hour'", [searchTenant.id])
+  console.log(`  the tenant has ${fmt(Number(inHour.rows[0]!.n))} lines in its last hour`)
+  const since = () => new Date(Date.now() - 3_600_000).toISOString()
+  const queries: Array<[string, () => string]> = [
+    ['newest 100 of the hour', () => `/logs?since=${since()}`],
+    ['text q=order=12345 (scan of the hour)', () => `/logs?since=${since()}&q=order%3D12345`],
+    ['text q=nomatch (scan, no hit)', () => `/logs?since=${since()}&q=nomatchanywhere`],
+    ['status=5xx', () => `/logs?since=${since()}&status=5xx`],
+    ['path=/api/orders/42*', () => `/logs?since=${since()}&path=/api/orders/42*`],
+    ['proc=web.2, limit 1000', () => `/logs?since=${since()}&proc=web.2&limit=1000`],
+    ['page 5 by cursor', () => `/logs?since=${since()}`]
+  ]
+  const auth = searchTenant.apiAuth
+  for (const [name, path] of queries) {
+    const times: number[] = []
+    for (let i = 0; i < 40; i++) {
+      let p = path()
+      if (name.startsWith('page 5')) {
+        let cursor: string | null = null
+        for (let k = 0; k < 4; k++) { const page: Response = await fetch(`${stack.url}/v1${p}${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: auth } }); cursor = ((await page.json()) as { next_cursor: string }).next_cursor }
+        p = `${p}&cursor=${cursor}`
+      }
+      const t1 = performance.now()
+      const r = await fetch(`${stack.url}/v1${p}`, { headers: { authorization: auth } })
+      await r.arrayBuffer()
+      times.push(performance.now() - t1)
+      if (r.status !== 200) throw new Error(`${name}: ${r.status}`)
+    }
+    console.log(`  ${name.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms`)
+  }
+}
+
+try {
+  await main()
+} finally {
+  for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
+}
+process.exit(0)

@@ -1,0 +1,44 @@
+// The bench's load generator, in its own thread (plain JavaScript: Node 20 cannot start a
+// worker thread from a .ts file through the tsx loader) so that it does not share the server's
+// event loop: `connections` keep-alive connections to 127.0.0.1, each sending one POST at
+// a time (no pipelining) for `durationMs`, with a fresh Logplex-Frame-Id per request.
+import http from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { parentPort, workerData } from 'node:worker_threads'
+
+/** @type {{ url: string, path: string, headers: Record<string, string>, bodies: Uint8Array[], linesPerBody: number[], durationMs: number, connections: number }} */
+const job = workerData
+const u = new URL(job.url)
+const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections })
+const latencies = []
+const statuses = {}
+let lines = 0
+const deadline = Date.now() + job.durationMs
+
+function post (body) {
+  return new Promise((resolve) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: job.path, method: 'POST', agent, headers: { ...job.headers, 'content-length': body.byteLength, 'logplex-frame-id': randomBytes(16).toString('hex').toUpperCase() } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    req.on('error', () => resolve(0))
+    req.end(body)
+  })
+}
+
+async function connection (k) {
+  let i = k
+  while (Date.now() < deadline) {
+    const b = i++ % job.bodies.length
+    const t0 = process.hrtime.bigint()
+    const status = await post(job.bodies[b])
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    statuses[status] = (statuses[status] ?? 0) + 1
+    if (status >= 200 && status < 300) lines += job.linesPerBody[b]
+  }
+}
+
+const started = Date.now()
+await Promise.all(Array.from({ length: job.connections }, (_, k) => connection(k)))
+agent.destroy()
+parentPort.postMessage({ elapsedMs: Date.now() - started, lines, statuses, latencies })

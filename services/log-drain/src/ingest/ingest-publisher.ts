@@ -1,0 +1,125 @@
+// Makes an accepted batch durable: publishes it to the JetStream work queue
+// `streams.logIngest` and resolves only on the PubAck, so a 2xx to Logplex means the batch
+// is on disk (issue 4). msgID = <tenant>:<batch id> lets JetStream drop a Logplex retry
+// inside its duplicate window; the writer's log_batches table catches later ones.
+// Failures and saturation throw 503 errors (Logplex retries them, spec §11.1).
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { headers as natsHeaders, nanos } from '@nats-io/transport-node'
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream'
+import { logIngestHeaders, streams, subjects } from '@addonkit/contracts'
+import { Saturated, Unavailable } from '../errors.js'
+import { splitBody } from './split-body.js'
+
+export type BatchOrigin = 'drain' | 'api'
+
+export interface IngestBatch {
+  tenantId: string
+  /** De-duplication key within the tenant (the Logplex-Frame-Id). */
+  batchId: string
+  body: Buffer
+  count: number
+  origin: BatchOrigin
+  receivedAt: number
+}
+
+export interface IngestPublisher {
+  publish (batch: IngestBatch): Promise<void>
+  readonly inflight: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingest: IngestPublisher
+  }
+}
+
+/** Logplex retries within seconds to minutes; JetStream remembers msgIDs this long. */
+export const DUPLICATE_WINDOW_MS = 2 * 60_000
+/** Room left in a NATS message for the headers. */
+const HEADER_ROOM = 8 * 1024
+
+/** Creates or updates the ingest stream (work queue, file storage). */
+export async function ensureIngestStream (app: FastifyInstance): Promise<void> {
+  const jsm = await jetstreamManager(app.nats, { timeout: 5000 })
+  const config = {
+    name: streams.logIngest,
+    subjects: [subjects.logIngestAll],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    // A full stream must refuse new batches (→ 503, Logplex retries), never drop old ones.
+    discard: DiscardPolicy.New,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS)
+  }
+  try {
+    await jsm.streams.info(streams.logIngest)
+    await jsm.streams.update(streams.logIngest, config)
+  } catch (err) {
+    if (!/not found/i.test((err as Error).message)) throw err
+    await jsm.streams.add(config)
+  }
+}
+
+export interface IngestPublisherOptions { maxInflight: number, timeoutMs: number }
+
+async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptions) {
+  const js: JetStreamClient = jetstream(app.nats, { timeout: opts.timeoutMs })
+  let inflight = 0
+  let streamReady = false
+  let retry: NodeJS.Timeout | undefined
+
+  // The stream is created at start; while JetStream is unreachable we keep trying in the
+  // background, and publishing answers 503 meanwhile.
+  const ensure = async () => {
+    try { await ensureIngestStream(app); streamReady = true } catch (err) {
+      app.log.warn({ err }, 'cannot create the ingest stream yet; retrying')
+      retry = setTimeout(() => { void ensure() }, 1000)
+    }
+  }
+  await ensure()
+  app.addHook('onClose', async () => { clearTimeout(retry) })
+
+  // While the client is disconnected a publish could only wait for its timeout: answer
+  // 503 at once instead, so Logplex's retries are not spent waiting.
+  let connected = true
+  ;(async () => {
+    for await (const s of app.nats.status()) {
+      if (s.type === 'disconnect') connected = false
+      else if (s.type === 'reconnect') connected = true
+    }
+  })().catch(() => {})
+  app.addReadinessCheck('jetstream', async () => { if (!streamReady) throw new Error('ingest stream not created yet') })
+
+  async function publishPart (batch: IngestBatch, body: Buffer, count: number, batchId: string) {
+    const h = natsHeaders()
+    h.set(logIngestHeaders.tenant, batch.tenantId)
+    h.set(logIngestHeaders.batchId, batchId)
+    h.set(logIngestHeaders.count, String(count))
+    h.set(logIngestHeaders.receivedAt, String(batch.receivedAt))
+    h.set(logIngestHeaders.origin, batch.origin)
+    await js.publish(subjects.logIngest(batch.tenantId), body, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
+  }
+
+  const publisher: IngestPublisher = {
+    get inflight () { return inflight },
+    async publish (batch) {
+      if (inflight >= opts.maxInflight) throw new Saturated()
+      if (!connected || app.nats.isClosed() || !streamReady) throw new Unavailable('The log pipeline (JetStream) is unavailable; retry.')
+      inflight++
+      try {
+        const max = (app.nats.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM
+        const parts = splitBody(batch.body, batch.count, max)
+        if (parts.length === 1) await publishPart(batch, batch.body, batch.count, batch.batchId)
+        else await Promise.all(parts.map((p, i) => publishPart(batch, p.body, p.count, `${batch.batchId}#${i + 1}/${parts.length}`)))
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 503) throw err
+        throw new Unavailable(`The log pipeline (JetStream) did not confirm the batch; retry: ${(err as Error).message}`)
+      } finally {
+        inflight--
+      }
+    }
+  }
+  app.decorate('ingest', publisher)
+}
+
+export default fp(ingestPublisher, { name: 'drain-ingest', dependencies: ['addonkit-nats', 'addonkit-health'] })

@@ -1,0 +1,20 @@
+// The add-on's data API under /v1 (the resource apps reach with the <PREFIX>_URL
+// credentials): search, live tail and posting lines, behind Basic auth and the plan's rate
+// limit.
+import type { FastifyInstance } from 'fastify'
+import type { LogStore } from '../store/log-store.js'
+import { createRateLimiter } from '../rate-limit.js'
+import { apiAuth } from './api-auth.js'
+import searchRoutes from './logs-search.js'
+import tailRoutes from './logs-tail.js'
+import postRoutes from './logs-post.js'
+
+export interface DataApiOptions { store: LogStore, bodyLimit: number }
+
+export default async function dataApi (app: FastifyInstance, opts: DataApiOptions) {
+  app.decorateRequest('tenant', null as never)
+  app.addHook('onRequest', apiAuth(app.tenants, createRateLimiter()))
+  await app.register(searchRoutes, { store: opts.store })
+  await app.register(tailRoutes, { store: opts.store })
+  await app.register(postRoutes, { bodyLimit: opts.bodyLimit })
+}

@@ -1,0 +1,104 @@
+// The storage interface behind ingestion and the data API. The writer hands it parsed
+// batches; routes ask it for searches and usage. PostgreSQL implements it today
+// (pg-log-store.ts); a column store can implement the same interface later without
+// touching ingestion, the writer's exactly-once contract included (append must record the
+// batch id atomically with the lines and report duplicates).
+import type { RouterLine } from '@addonkit/logplex'
+
+/** One line ready to be stored. */
+export interface StoredLine {
+  /** Epoch ms, already clamped around the receipt time. */
+  ts: number
+  /** The timestamp as sent, when it differs from ts (clamped or not RFC 3339). */
+  tsRaw: string | null
+  /** APP-NAME: `app` or `heroku` (spec §11.1). */
+  source: string
+  procId: string
+  pri: number
+  message: string
+  router: RouterLine | null
+}
+
+export interface AppendBatch {
+  tenantId: string
+  batchId: string
+  /** UTC day (YYYY-MM-DD) the quota and usage counters of this batch belong to. */
+  day: string
+  retentionDays: number
+  /** The plan's daily line quota; null for none. */
+  linesPerDay: number | null
+  lines: StoredLine[]
+  /** Lines Logplex reported lost (L10 frames, spec §11.1). */
+  reportedLoss: number
+}
+
+export type AppendOutcome =
+  | { duplicate: true }
+  | {
+    duplicate: false
+    /** The lines actually stored (the first ones, up to the quota). */
+    stored: StoredLine[]
+    dropped: number
+    /** True for the first batch of the tenant's day that hit the quota. */
+    quotaReached: boolean
+  }
+
+export interface SearchQuery {
+  tenantId: string
+  retentionDays: number
+  since?: number
+  until?: number
+  text?: string
+  source?: string
+  proc?: string
+  status?: { min: number, max: number }
+  path?: string
+  limit: number
+  cursor?: string
+}
+
+export interface SearchLine {
+  id: string
+  ts: string
+  source: string
+  proc: string
+  message: string
+  timestamp_sent?: string
+  router?: {
+    status: number | null
+    method: string | null
+    path: string | null
+    host: string | null
+    connect_ms: number | null
+    service_ms: number | null
+    bytes: number | null
+    request_id: string | null
+    dyno: string | null
+  }
+}
+
+export interface SearchResult { lines: SearchLine[], nextCursor: string | null }
+
+export interface TenantUsage {
+  linesToday: number
+  droppedToday: number
+  reportedLossToday: number
+  storedBytes: number
+}
+
+export interface LogStore {
+  /** Stores batches exactly once each (duplicates by tenant + batch id are skipped), applying the daily quota. */
+  append (batches: AppendBatch[]): Promise<AppendOutcome[]>
+  search (query: SearchQuery): Promise<SearchResult>
+  /** The newest `limit` lines (oldest first), to prime a live tail. */
+  tail (tenantId: string, retentionDays: number, limit: number): Promise<SearchLine[]>
+  usage (tenantId: string, retentionDays: number): Promise<TenantUsage>
+  purgeTenant (tenantId: string): Promise<void>
+  /** Creates storage for the days ahead; removes data whose retention has passed. */
+  maintain (horizonDays: number): Promise<{ created: number, dropped: number }>
+}
+
+/** Thrown for a cursor this store did not issue. */
+export class BadCursorError extends Error {
+  constructor () { super('The cursor is not valid; start again without one.'); this.name = 'BadCursorError' }
+}

@@ -1,0 +1,247 @@
+// The PostgreSQL LogStore. append() is the writer's transaction: dedupe row, quota, COPY
+// and counters commit together, so a redelivered batch is skipped (exactly once) and the
+// quota can never be overrun by concurrent writers (the tenant's counter row is locked).
+// search() reads one tenant's time range through the (tenant_id, ts DESC, seq DESC) index
+// and filters the rest (text with ILIKE) on the rows of that range: no trigram index,
+// because it would cut COPY throughput ~14× (see README "Search").
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type pg from 'pg'
+import copyStreams from 'pg-copy-streams'
+import { COPY_COLUMNS, copyRow } from './copy-rows.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
+import { dropExpiredPartitions, ensurePartitions, partitionName, utcDay } from './pg-partitions.js'
+import type { AppendBatch, AppendOutcome, LogStore, SearchLine, SearchResult, StoredLine, TenantUsage } from './log-store.js'
+
+const { from: copyFrom } = copyStreams
+
+/** Storage estimate of a line beyond its text: tuple header, fixed columns, index entry. */
+const ROW_OVERHEAD_BYTES = 96
+/** COPY data is sent in chunks of about this many characters. */
+const COPY_CHUNK_CHARS = 1 << 20
+
+interface UsageKey { tenantId: string, day: string }
+
+function lineBytes (l: StoredLine): number {
+  return ROW_OVERHEAD_BYTES + Buffer.byteLength(l.message) + l.procId.length + (l.router ? l.router.path.length + l.router.requestId.length + 32 : 0)
+}
+
+interface LineRow {
+  seq: string
+  ts: Date
+  ts_raw: string | null
+  source: string
+  proc_id: string
+  msg: string
+  status: number | null
+  method: string | null
+  path: string | null
+  host: string | null
+  connect_ms: number | null
+  service_ms: number | null
+  bytes: string | null
+  request_id: string | null
+  dyno: string | null
+}
+
+const LINE_COLUMNS = 'seq, ts, ts_raw, source, proc_id, msg, status, method, path, host, connect_ms, service_ms, bytes, request_id, dyno'
+
+function toSearchLine (r: LineRow): SearchLine {
+  const line: SearchLine = { id: r.seq, ts: r.ts.toISOString(), source: r.source, proc: r.proc_id, message: r.msg }
+  if (r.ts_raw !== null) line.timestamp_sent = r.ts_raw
+  if (r.method !== null || r.status !== null) {
+    line.router = {
+      status: r.status, method: r.method, path: r.path, host: r.host, connect_ms: r.connect_ms, service_ms: r.service_ms,
+      bytes: r.bytes === null ? null : Number(r.bytes), request_id: r.request_id, dyno: r.dyno
+    }
+  }
+  return line
+}
+
+export function createPgLogStore (pool: pg.Pool): LogStore {
+  /** Expiry days known to have a partition (filled lazily; partitions are never recreated). */
+  const known = new Set<string>()
+
+  async function ensureDays (days: Set<string>): Promise<void> {
+    let missing = false
+    for (const d of days) if (!known.has(d)) { missing = true; break }
+    if (!missing) return
+    await ensurePartitions(pool, days)
+    for (const d of days) known.add(d)
+  }
+
+  async function copyLines (client: pg.PoolClient, rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }>): Promise<void> {
+    // COPY straight into each expiry day's partition: the writer knows where every row
+    // goes, and skipping PostgreSQL's per-row tuple routing makes COPY cheaper.
+    const byDay = new Map<string, typeof rows>()
+    for (const r of rows) { const list = byDay.get(r.expiresOn); if (list) list.push(r); else byDay.set(r.expiresOn, [r]) }
+    for (const [day, list] of byDay) {
+      function * chunks () {
+        let buf = ''
+        for (const r of list) {
+          buf += copyRow(r.tenantId, r.expiresOn, r.line)
+          if (buf.length >= COPY_CHUNK_CHARS) { yield buf; buf = '' }
+        }
+        if (buf) yield buf
+      }
+      await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY "${partitionName(day)}" (${COPY_COLUMNS}) FROM STDIN`)))
+    }
+  }
+
+  return {
+    async append (batches) {
+      const outcomes: AppendOutcome[] = batches.map(() => ({ duplicate: true }))
+      if (batches.length === 0) return outcomes
+      const expiry = (b: AppendBatch, l: StoredLine) => utcDay(l.ts, b.retentionDays)
+      const days = new Set<string>()
+      for (const b of batches) for (const l of b.lines) days.add(expiry(b, l))
+      await ensureDays(days)
+
+      const client = await pool.connect()
+      let failed: Error | undefined
+      try {
+        await client.query('BEGIN')
+        // 1. Exactly once: a batch id already recorded (a retry after commit, a redelivery
+        //    after a crash between commit and ack) inserts nothing and is skipped. Duplicates
+        //    inside this call are settled first, since one INSERT returns one row per key.
+        const firstOf = new Map<string, number>()
+        batches.forEach((b, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
+        const uniq = [...firstOf.values()]
+        const ins = await client.query<{ tenant_id: string, batch_id: string }>(
+          `INSERT INTO log_batches (tenant_id, batch_id, lines)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
+          [uniq.map((i) => batches[i]!.tenantId), uniq.map((i) => batches[i]!.batchId), uniq.map((i) => batches[i]!.lines.length)])
+        const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
+        if (fresh.length === 0) { await client.query('COMMIT'); return outcomes }
+
+        // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
+        //    writers), and read how much of the quota is left.
+        const keys = new Map<string, UsageKey>()
+        for (const i of fresh) { const b = batches[i]!; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
+        const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        const locked = await client.query<{ tenant_id: string, day: string, lines: string, notified: boolean }>(
+          `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
+             ORDER BY o
+           ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
+           RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`,
+          [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)])
+        const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
+        for (const r of locked.rows) counters.set(`${r.tenant_id}|${r.day}`, { used: Number(r.lines), notified: r.notified, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
+
+        // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest.
+        const rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }> = []
+        for (const i of fresh) {
+          const b = batches[i]!
+          const c = counters.get(`${b.tenantId}|${b.day}`)!
+          const room = b.linesPerDay === null ? b.lines.length : Math.max(0, b.linesPerDay - c.used - c.lines)
+          const keep = Math.min(room, b.lines.length)
+          const stored = keep === b.lines.length ? b.lines : b.lines.slice(0, keep)
+          const dropped = b.lines.length - keep
+          let quotaReached = false
+          if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
+          for (const l of stored) { rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
+          c.lines += keep
+          c.dropped += dropped
+          c.loss += b.reportedLoss
+          outcomes[i] = { duplicate: false, stored, dropped, quotaReached }
+        }
+
+        // 4. The lines, then the counters, in the same transaction.
+        await copyLines(client, rows)
+        const entries = [...counters.entries()]
+        await client.query(
+          `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
+             reported_loss = u.reported_loss + v.loss, quota_notified_at = CASE WHEN v.notify THEN now() ELSE u.quota_notified_at END
+           FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bool[]) AS v(t, d, lines, dropped, bytes, loss, notify)
+           WHERE u.tenant_id = v.t AND u.day = v.d`,
+          [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), entries.map(([, c]) => c.lines),
+            entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)])
+        await client.query('COMMIT')
+        return outcomes
+      } catch (err) {
+        failed = err as Error
+        await client.query('ROLLBACK').catch(() => {})
+        // A partition dropped or never created behind our back: forget what we knew.
+        if ((err as { code?: string }).code === '23514' || (err as { code?: string }).code === '42P01') known.clear()
+        throw err
+      } finally { client.release(failed) }
+    },
+
+    async search (q): Promise<SearchResult> {
+      const params: unknown[] = [q.tenantId]
+      const where = ['tenant_id = $1']
+      const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replaceAll('$?', `$${params.length}`)) }
+      // Retention: lines older than the tenant's current retention are invisible at once,
+      // even before their partition is dropped (e.g. after a downgrade).
+      const floor = Date.now() - q.retentionDays * 86_400_000
+      add('ts >= $?', new Date(Math.max(floor, q.since ?? floor)))
+      if (q.until !== undefined) add('ts < $?', new Date(q.until))
+      if (q.cursor !== undefined) {
+        const c = decodeCursor(q.cursor)
+        add('ts <= $?', new Date(c.ts))
+        params.push(new Date(c.ts), c.seq)
+        where.push(`(ts, seq) < ($${params.length - 1}, $${params.length}::bigint)`)
+      }
+      if (q.text) add("msg ILIKE $? ESCAPE '\\'", `%${q.text.replace(/[\\%_]/g, '\\$&')}%`)
+      if (q.source) add('source = $?', q.source)
+      if (q.proc) {
+        // `web` matches every web dyno (web.1, web.2, …); `web.1` only that one.
+        if (q.proc.includes('.')) add('proc_id = $?', q.proc)
+        else add("(proc_id = $? OR proc_id LIKE $?::text || '.%')", q.proc)
+      }
+      if (q.status) { add('status >= $?', q.status.min); add('status <= $?', q.status.max) }
+      if (q.path) {
+        if (q.path.endsWith('*')) add("path LIKE $? ESCAPE '\\'", `${q.path.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`)
+        else add('path = $?', q.path)
+      }
+      params.push(q.limit + 1)
+      const r = await pool.query<LineRow>(
+        `SELECT ${LINE_COLUMNS} FROM log_lines WHERE ${where.join(' AND ')} ORDER BY ts DESC, seq DESC LIMIT $${params.length}`, params)
+      const more = r.rows.length > q.limit
+      const rows = more ? r.rows.slice(0, q.limit) : r.rows
+      const last = rows[rows.length - 1]
+      return { lines: rows.map(toSearchLine), nextCursor: more && last ? encodeCursor({ ts: last.ts.getTime(), seq: last.seq }) : null }
+    },
+
+    async tail (tenantId, retentionDays, limit) {
+      const r = await pool.query<LineRow>(
+        `SELECT ${LINE_COLUMNS} FROM log_lines WHERE tenant_id = $1 AND ts >= $2 ORDER BY ts DESC, seq DESC LIMIT $3`,
+        [tenantId, new Date(Date.now() - retentionDays * 86_400_000), limit])
+      return r.rows.reverse().map(toSearchLine)
+    },
+
+    async usage (tenantId, retentionDays): Promise<TenantUsage> {
+      const r = await pool.query<{ lines: string | null, dropped: string | null, loss: string | null, bytes: string | null }>(
+        `SELECT sum(lines) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS lines,
+                sum(dropped) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS dropped,
+                sum(reported_loss) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS loss,
+                sum(bytes) AS bytes
+           FROM log_usage_daily WHERE tenant_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int - 1`,
+        [tenantId, retentionDays])
+      const row = r.rows[0]
+      return { linesToday: Number(row?.lines ?? 0), droppedToday: Number(row?.dropped ?? 0), reportedLossToday: Number(row?.loss ?? 0), storedBytes: Number(row?.bytes ?? 0) }
+    },
+
+    async purgeTenant (tenantId) {
+      await pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
+      await pool.query('DELETE FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
+      await pool.query('DELETE FROM log_batches WHERE tenant_id = $1', [tenantId])
+    },
+
+    async maintain (horizonDays) {
+      const now = Date.now()
+      const days: string[] = []
+      // Lines are clamped to receipt ± 1 day, so expiry days run from today to
+      // today + longest retention + 1; one more day of margin for the date change.
+      for (let d = 0; d <= horizonDays + 2; d++) days.push(utcDay(now, d))
+      const created = await ensurePartitions(pool, days)
+      for (const d of days) known.add(d)
+      const dropped = await dropExpiredPartitions(pool, utcDay(now))
+      if (dropped > 0) for (const d of [...known]) if (d < utcDay(now)) known.delete(d)
+      // Logplex retries within minutes and JetStream redelivers within hours: dedupe rows
+      // older than a few days can go.
+      await pool.query("DELETE FROM log_batches WHERE stored_at < now() - interval '3 days'")
+      return { created, dropped }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// Log tenants by drain token, data-API user or id, cached briefly in memory. Revocation
+// must stop ingestion at once (issue 4): an InstanceEvent for the instance (deprovision,
+// rotation, plan change — published by the gateway and the allocator) drops its entries,
+// and no entry is trusted longer than `cacheMs` (instances.state is re-read that often).
+// When PostgreSQL cannot answer, a known tenant is served from a stale entry (up to
+// STALE_MS) so that drains keep flowing into JetStream; an unknown one gets 503, not 403,
+// because a 4xx would make Logplex drop the batch (spec §11.1).
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Subscription } from '@nats-io/transport-node'
+import { decode, InstanceEvent, subjects } from '@addonkit/contracts'
+import type { AddonDefinition } from '@addonkit/config'
+import { limitsFor, type TenantLimits } from '../plans.js'
+import { Unavailable } from '../errors.js'
+
+export interface Tenant {
+  id: string
+  instanceUuid: string
+  plan: string
+  drainUser: string
+  drainSecretHash: string
+  apiUser: string
+  apiSecretHash: string
+  prevApiSecretHash: string | null
+  /** Epoch ms until which the previous API secret still works. */
+  prevValidUntil: number | null
+  /** Not revoked and the instance is provisioning or provisioned. */
+  live: boolean
+  limits: TenantLimits
+}
+
+export interface TenantDirectory {
+  byDrainToken (token: string): Promise<Tenant | null>
+  byApiUser (user: string): Promise<Tenant | null>
+  byId (id: string): Promise<Tenant | null>
+  /** Forgets every entry of an instance (and every negative entry). */
+  invalidateInstance (uuid: string): void
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tenants: TenantDirectory
+  }
+}
+
+/** Longest a stale entry is used while PostgreSQL does not answer. */
+const STALE_MS = 5 * 60_000
+
+interface Row {
+  id: string
+  instance_uuid: string
+  plan: string
+  drain_user: string
+  drain_secret_hash: string
+  api_user: string
+  api_secret_hash: string
+  prev_api_secret_hash: string | null
+  prev_valid_until: Date | null
+  live: boolean
+  options: Record<string, unknown> | null
+}
+
+const SELECT = `SELECT t.id, t.instance_uuid, t.plan, t.drain_user, t.drain_secret_hash, t.api_user, t.api_secret_hash,
+    t.prev_api_secret_hash, t.prev_valid_until, i.options,
+    (t.revoked_at IS NULL AND i.state IN ('provisioning', 'provisioned')) AS live
+  FROM log_tenants t JOIN instances i ON i.uuid = t.instance_uuid`
+
+export interface TenantDirectoryOptions { addon: AddonDefinition, cacheMs: number }
+
+async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptions) {
+  const cache = new Map<string, { tenant: Tenant | null, at: number }>()
+
+  const toTenant = (r: Row): Tenant => ({
+    id: r.id,
+    instanceUuid: r.instance_uuid,
+    plan: r.plan,
+    drainUser: r.drain_user,
+    drainSecretHash: r.drain_secret_hash,
+    apiUser: r.api_user,
+    apiSecretHash: r.api_secret_hash,
+    prevApiSecretHash: r.prev_api_secret_hash,
+    prevValidUntil: r.prev_valid_until ? r.prev_valid_until.getTime() : null,
+    live: r.live,
+    limits: limitsFor(opts.addon, r.plan, r.options)
+  })
+
+  async function lookup (key: string, where: string, value: string): Promise<Tenant | null> {
+    const now = Date.now()
+    const hit = cache.get(key)
+    if (hit && now - hit.at < opts.cacheMs) return hit.tenant
+    try {
+      const r = await app.db.pool.query<Row>(`${SELECT} WHERE ${where} = $1`, [value])
+      const tenant = r.rows[0] ? toTenant(r.rows[0]) : null
+      if (cache.size > 100_000) cache.clear()
+      cache.set(key, { tenant, at: now })
+      return tenant
+    } catch (err) {
+      if (hit?.tenant && now - hit.at < STALE_MS) return hit.tenant
+      throw new Unavailable(`Tenant lookup failed (database unavailable); retry: ${(err as Error).message}`)
+    }
+  }
+
+  const directory: TenantDirectory = {
+    byDrainToken: (token) => lookup(`d:${token}`, 't.drain_token', token),
+    byApiUser: (user) => lookup(`a:${user}`, 't.api_user', user),
+    // The id column is a uuid: anything else can never match (and would be a SQL error).
+    byId: async (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? lookup(`i:${id}`, 't.id', id) : null,
+    invalidateInstance (uuid) {
+      for (const [key, entry] of cache) {
+        if (entry.tenant === null || entry.tenant.instanceUuid === uuid) cache.delete(key)
+      }
+    }
+  }
+  app.decorate('tenants', directory)
+
+  let sub: Subscription | undefined
+  try {
+    sub = app.nats.subscribe(subjects.instanceEventsAll, {
+      callback: (err, msg) => {
+        if (err) return
+        try { directory.invalidateInstance(decode(InstanceEvent, msg.data).instanceUuid) } catch {}
+      }
+    })
+  } catch (err) {
+    app.log.warn({ err }, 'cannot subscribe to instance events; tenant entries expire by time only')
+  }
+  app.addHook('onClose', async () => { try { sub?.unsubscribe() } catch {} })
+}
+
+export default fp(tenantDirectory, { name: 'drain-tenants', dependencies: ['addonkit-db', 'addonkit-nats'] })

@@ -1,0 +1,209 @@
+// The writer: a durable pull consumer (`consumers.logWriter`) on the ingest stream that
+// stores batches exactly once. For each group of messages: parse, apply the plan's daily
+// quota, COPY + record the batch ids in ONE transaction (LogStore.append), commit, THEN
+// ack, then publish the stored lines for live tail. A crash between commit and ack makes
+// JetStream redeliver; the batch id is then already recorded and the batch is skipped.
+// While PostgreSQL is down nothing is acked: batches wait in JetStream (file storage) and
+// are retried with a growing delay, so no acknowledged line is lost.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { nanos } from '@nats-io/transport-node'
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream'
+import { consumers, logIngestHeaders, streams, subjects, type LogTailMessage } from '@addonkit/contracts'
+import type { AddonDefinition } from '@addonkit/config'
+import type { KeyRing } from '@addonkit/secrets'
+import { FramingError } from '@addonkit/logplex'
+import type { AppendBatch, LogStore, StoredLine } from '../store/log-store.js'
+import { utcDay } from '../store/pg-partitions.js'
+import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
+import { batchLines } from './batch-lines.js'
+
+export interface LogWriterOptions {
+  store: LogStore
+  addon: AddonDefinition
+  keyRing: KeyRing
+  /** Most lines written in one transaction. */
+  maxLines?: number
+}
+
+export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    logWriter: { stats: LogWriterStats }
+  }
+}
+
+const ACK_WAIT_MS = 60_000
+/**
+ * Bytes the consumer keeps buffered: the next transaction's input while one commits.
+ * Bounded in bytes, not messages: 2,048 drain batches of 100 KB would be 200 MB in flight.
+ */
+const BUFFERED_BYTES = 16 * 1024 * 1024
+/** Tail messages carry at most this many lines (NATS payloads stay small). */
+const TAIL_CHUNK = 500
+/** A tenant counts as tailed this long after its last interest message (tails send one every 5 s). */
+export const TAIL_INTEREST_MS = 15_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
+  // About 20 drain batches of 100 KB per transaction: large enough for COPY to pay off,
+  // small enough that parsing them does not hold the event loop (and ingestion) for long.
+  const maxLines = opts.maxLines ?? 10_000
+  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
+  app.decorate('logWriter', { stats })
+  let stopped = false
+  let messages: ConsumerMessages | undefined
+  const pending: JsMsg[] = []
+  let wake: (() => void) | undefined
+  let running: Promise<void> | undefined
+
+  async function ensureConsumer (): Promise<void> {
+    const jsm = await jetstreamManager(app.nats, { timeout: 5000 })
+    await jsm.consumers.add(streams.logIngest, {
+      durable_name: consumers.logWriter,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: subjects.logIngestAll,
+      ack_wait: nanos(ACK_WAIT_MS),
+      // Never give up on a batch: a message is only ever settled by a commit (ack) or
+      // by being unreadable (term).
+      max_deliver: -1,
+      max_ack_pending: 20_000
+    })
+  }
+
+  /** Reads messages into `pending`; restarts itself after any failure until stopped. */
+  async function receive (): Promise<void> {
+    while (!stopped) {
+      try {
+        await ensureConsumer()
+        const consumer = await jetstream(app.nats).consumers.get(streams.logIngest, consumers.logWriter)
+        messages = await consumer.consume({ max_bytes: BUFFERED_BYTES })
+        for await (const m of messages) {
+          pending.push(m)
+          wake?.()
+        }
+      } catch (err) {
+        if (!stopped) app.log.warn({ err }, 'log writer: consumer unavailable; retrying')
+      }
+      if (!stopped) await sleep(1000)
+    }
+  }
+
+  async function notifyQuota (tenantId: string, instanceUuid: string, limit: number | null) {
+    const message = `Addonkit: this app reached its plan's daily limit of ${limit ?? '?'} log lines; further lines are dropped until 00:00 UTC. Upgrade the plan to keep more.`
+    try {
+      await postAddonLogEvent({ db: app.db, keyRing: opts.keyRing, addonName: opts.addon.name }, instanceUuid, message)
+    } catch (err) {
+      app.log.warn({ err, tenantId }, 'could not write the quota notice into the app log; will retry on the next dropped batch')
+      // Let the next over-quota batch try again (the notice is at most once per day when it works).
+      await app.db.pool.query("UPDATE log_usage_daily SET quota_notified_at = NULL WHERE tenant_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date", [tenantId]).catch(() => {})
+    }
+  }
+
+  // Which tenants someone is tailing (any process): building tail messages costs about a
+  // microsecond per line, wasted for the tenants nobody watches.
+  const tailed = new Map<string, number>()
+  const interest = app.nats.subscribe(subjects.logTailInterestAll, {
+    callback: (err, m) => { if (!err) tailed.set(m.subject.slice(m.subject.lastIndexOf('.') + 1), Date.now()) }
+  })
+
+  function publishTail (tenantId: string, lines: StoredLine[]) {
+    const seen = tailed.get(tenantId)
+    if (seen === undefined || Date.now() - seen > TAIL_INTEREST_MS) { if (seen !== undefined) tailed.delete(tenantId); return }
+    for (let i = 0; i < lines.length; i += TAIL_CHUNK) {
+      const msg: LogTailMessage = {
+        tenantId,
+        lines: lines.slice(i, i + TAIL_CHUNK).map((l) => ({ ts: new Date(l.ts).toISOString(), source: l.source, proc: l.procId, message: l.message, status: l.router?.status ?? null, path: l.router?.path ?? null }))
+      }
+      // Core NATS: a tail that misses a message only misses it live; search has it.
+      try { app.nats.publish(subjects.logTail(tenantId), JSON.stringify(msg)) } catch {}
+    }
+  }
+
+  async function handle (msgs: JsMsg[]): Promise<void> {
+    const batches: AppendBatch[] = []
+    const owners: JsMsg[] = []
+    const instances = new Map<string, { uuid: string, limit: number | null }>()
+    for (const m of msgs) {
+      const h = m.headers
+      const tenantId = h?.get(logIngestHeaders.tenant) ?? ''
+      const batchId = h?.get(logIngestHeaders.batchId) ?? ''
+      const receivedAt = Number(h?.get(logIngestHeaders.receivedAt) ?? NaN)
+      if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: message without its headers; discarded'); m.term('missing headers'); continue }
+      const tenant = await app.tenants.byId(tenantId)
+      if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); m.ack(); continue }
+      let parsed
+      try { parsed = batchLines(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), receivedAt) } catch (err) {
+        if (!(err instanceof FramingError)) throw err
+        app.log.error({ err, tenantId }, 'log writer: unreadable batch; discarded')
+        m.term('unreadable')
+        continue
+      }
+      const limits = tenant.limits
+      instances.set(tenantId, { uuid: tenant.instanceUuid, limit: limits.linesPerDay })
+      batches.push({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: tenant.limits.retentionDays, linesPerDay: limits.linesPerDay, lines: parsed.lines, reportedLoss: parsed.reportedLoss })
+      owners.push(m)
+    }
+    if (batches.length === 0) return
+    const outcomes = await opts.store.append(batches)
+    // Committed: from here on a crash only causes a redelivery that the store skips.
+    for (const m of owners) m.ack()
+    const tail = new Map<string, StoredLine[]>()
+    outcomes.forEach((o, i) => {
+      const b = batches[i]!
+      if (o.duplicate) { stats.duplicates++; return }
+      stats.batches++
+      stats.lines += o.stored.length
+      stats.dropped += o.dropped
+      if (o.stored.length) { const list = tail.get(b.tenantId); if (list) list.push(...o.stored); else tail.set(b.tenantId, [...o.stored]) }
+      if (o.quotaReached) { const inst = instances.get(b.tenantId)!; void notifyQuota(b.tenantId, inst.uuid, inst.limit) }
+    })
+    for (const [tenantId, lines] of tail) publishTail(tenantId, lines)
+  }
+
+  async function loop (): Promise<void> {
+    let backoff = 250
+    while (!stopped) {
+      if (pending.length === 0) {
+        await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 500) })
+        wake = undefined
+        continue
+      }
+      // Take messages until about maxLines lines (estimated from the frame counts).
+      let lines = 0
+      let n = 0
+      while (n < pending.length && (n === 0 || lines < maxLines)) { lines += Number(pending[n]!.headers?.get(logIngestHeaders.count) ?? 1); n++ }
+      const group = pending.splice(0, n)
+      // Parsing a group is synchronous: let waiting ingestion requests run first.
+      await new Promise((resolve) => setImmediate(resolve))
+      try {
+        await handle(group)
+        backoff = 250
+      } catch (err) {
+        stats.failures++
+        app.log.warn({ err, messages: group.length }, 'log writer: storing failed; the batches stay in JetStream and are retried')
+        // Not acked: ask for redelivery after a delay that grows while the database is down.
+        for (const m of group) { try { m.nak(backoff) } catch {} }
+        await sleep(backoff)
+        backoff = Math.min(backoff * 2, 5000)
+      }
+    }
+  }
+
+  app.addHook('onReady', async () => {
+    void receive()
+    running = loop()
+  })
+  app.addHook('onClose', async () => {
+    stopped = true
+    wake?.()
+    try { interest.unsubscribe() } catch {}
+    try { await messages?.close() } catch {}
+    await Promise.race([running, sleep(5000)])
+  })
+}
+
+export default fp(logWriter, { name: 'drain-log-writer', dependencies: ['addonkit-db', 'addonkit-nats', 'drain-tenants'] })

@@ -1,0 +1,124 @@
+// POST /drain: what each input is answered with (spec §11.1) and what gets stored.
+import t from 'tap'
+import { encodeFrames } from '@addonkit/logplex'
+import { startDrainStack, postDrain, api, eventually } from './helper.js'
+
+const ROUTER = 'at=info method=GET path="/search?q=a b" host=myapp.herokuapp.com request_id=2b3f7a0e-1c1d-4d0e-9a53-6c8f7f0b1e11 fwd="203.0.113.5" dyno=web.1 connect=1ms service=37ms status=503 bytes=512 protocol=https'
+
+t.test('a drain batch is stored, parsed and searchable; bad inputs get their status', async (t) => {
+  const stack = await startDrainStack(t)
+  const tenant = await stack.tenant()
+  const now = new Date().toISOString()
+  const body = encodeFrames([
+    { pri: 158, timestamp: now, appName: 'heroku', procId: 'router', message: ROUTER },
+    { pri: 190, timestamp: now, appName: 'app', procId: 'web.1', message: 'Started GET "/" for 203.0.113.5\nsecond line of the same frame' },
+    { pri: 172, timestamp: now, appName: 'heroku', procId: 'logplex', message: `Error L10 (output buffer overflow): 4 messages dropped since ${now}.` },
+    { pri: 190, timestamp: now, appName: 'app', procId: 'worker.2', message: 'no trailing LF', trailingLf: false }
+  ])
+  const ok = await postDrain(stack, tenant, body, { 'logplex-msg-count': '4' })
+  t.equal(ok.status, 204, 'accepted')
+  await eventually(async () => (await stack.storedCount(tenant)) === 4)
+  const r = await api(stack, tenant, '/logs')
+  t.equal(r.status, 200)
+  t.equal(r.json.lines.length, 4)
+  const router = r.json.lines.find((l: any) => l.proc === 'router')
+  t.match(router.router, { status: 503, method: 'GET', path: '/search?q=a b', host: 'myapp.herokuapp.com', connect_ms: 1, service_ms: 37, bytes: 512, dyno: 'web.1', request_id: '2b3f7a0e-1c1d-4d0e-9a53-6c8f7f0b1e11' })
+  t.ok(r.json.lines.some((l: any) => l.message === 'Started GET "/" for 203.0.113.5\nsecond line of the same frame'), 'embedded LF kept')
+  t.ok(r.json.lines.some((l: any) => l.message === 'no trailing LF'))
+  const loss = await stack.db.pool.query("SELECT reported_loss FROM log_usage_daily WHERE tenant_id = $1", [tenant.id])
+  t.equal(Number(loss.rows[0].reported_loss), 4, 'L10 counted as reported loss')
+
+  await t.test('415 for another content type', async (t) => {
+    const res = await postDrain(stack, tenant, body, { 'content-type': 'text/plain' })
+    t.equal(res.status, 415)
+    t.equal(res.json.code, 'DRAIN_UNSUPPORTED_MEDIA_TYPE')
+  })
+  await t.test('413 over the body limit, 1 MiB accepted', async (t) => {
+    const big = encodeFrames([{ timestamp: now, appName: 'app', procId: 'web.1', message: 'x'.repeat(1024 * 1024 - 60) }])
+    t.ok(big.length <= 1024 * 1024)
+    const fits = await postDrain(stack, tenant, big, { 'logplex-msg-count': '1' })
+    t.equal(fits.status, 204, `${big.length} bytes accepted`)
+    // Larger than one NATS message: the frame is stored as 10,000-byte chunks, the way
+    // Heroku splits long lines (spec §11.1).
+    const chunks = await eventually(async () => {
+      const r = await stack.db.pool.query("SELECT count(*)::int AS n, sum(octet_length(msg))::int AS bytes FROM log_lines WHERE tenant_id = $1 AND msg LIKE 'xxxx%'", [tenant.id])
+      return r.rows[0].bytes === 1024 * 1024 - 60 ? r.rows[0] : null
+    })
+    t.equal(chunks.n, Math.ceil((1024 * 1024 - 60) / 10_000), 'in 10,000-byte chunks')
+    const over = await postDrain(stack, tenant, Buffer.alloc(1024 * 1024 + 1, 0x31))
+    t.equal(over.status, 413)
+    t.equal(over.json.code, 'DRAIN_BODY_TOO_LARGE')
+  })
+  await t.test('400 when Logplex-Msg-Count disagrees or the framing is bad; nothing stored', async (t) => {
+    const before = await stack.storedCount(tenant)
+    const mismatch = await postDrain(stack, tenant, body, { 'logplex-msg-count': '5' })
+    t.equal(mismatch.status, 400)
+    t.equal(mismatch.json.code, 'DRAIN_BAD_FRAMING')
+    t.match(mismatch.json.message, /LOGPLEX_COUNT_MISMATCH/)
+    const truncated = await postDrain(stack, tenant, body.subarray(0, body.length - 7), { 'logplex-msg-count': '4' })
+    t.equal(truncated.status, 400)
+    t.match(truncated.json.message, /LOGPLEX_BAD_FRAMING/)
+    const lines = await postDrain(stack, tenant, `<190>1 ${now} host app web.1 - not octet counted\n`)
+    t.equal(lines.status, 400)
+    const badCount = await postDrain(stack, tenant, body, { 'logplex-msg-count': 'four' })
+    t.equal(badCount.status, 400)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.equal(await stack.storedCount(tenant), before, 'nothing stored')
+  })
+  await t.test('403 for an unknown token or wrong drain credentials', async (t) => {
+    t.equal((await postDrain(stack, tenant, body, { 'logplex-drain-token': 'd.00000000-0000-4000-8000-000000000000' })).status, 403)
+    t.equal((await postDrain(stack, tenant, body, { 'logplex-drain-token': '' })).status, 403)
+    t.equal((await postDrain(stack, tenant, body, { authorization: 'Basic ' + Buffer.from('nobody:wrong').toString('base64') })).status, 403)
+    const other = await stack.tenant()
+    t.equal((await postDrain(stack, tenant, body, { 'logplex-drain-token': other.drainToken })).status, 403, "another tenant's token with these credentials")
+  })
+  await t.test('invalid UTF-8 is stored with U+FFFD', async (t) => {
+    const head = Buffer.from(`<190>1 ${now} host app web.9 - bad `)
+    const payload = Buffer.concat([head, Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' end\n')])
+    const res = await postDrain(stack, tenant, Buffer.concat([Buffer.from(`${payload.length} `), payload]), { 'logplex-msg-count': '1' })
+    t.equal(res.status, 204)
+    const found = await eventually(async () => (await api(stack, tenant, '/logs?proc=web.9')).json.lines[0])
+    t.equal(found.message, 'bad \uFFFD\uFFFD\uFFFD end')
+  })
+  await t.test('a frame id sent again is acknowledged and stored once', async (t) => {
+    const one = encodeFrames([{ timestamp: now, appName: 'app', procId: 'web.7', message: 'once' }])
+    const h = { 'logplex-frame-id': '09C557EAFCFB6CF2740EE62F62971098', 'logplex-msg-count': '1' }
+    t.equal((await postDrain(stack, tenant, one, h)).status, 204)
+    t.equal((await postDrain(stack, tenant, one, h)).status, 204)
+    await eventually(async () => (await api(stack, tenant, '/logs?proc=web.7')).json.lines.length === 1)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    t.equal((await api(stack, tenant, '/logs?proc=web.7')).json.lines.length, 1)
+  })
+})
+
+t.test('deprovisioning stops ingestion and the data API at once', async (t) => {
+  const stack = await startDrainStack(t, { env: { DRAIN_TENANT_CACHE_MS: '60000' } })
+  const tenant = await stack.tenant()
+  const body = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'hello' }])
+  t.equal((await postDrain(stack, tenant, body)).status, 204)
+  t.equal((await api(stack, tenant, '/logs')).status, 200, 'cached now')
+  await stack.deprovision(tenant)
+  // Even with a 60 s cache, the instance event drops the entry.
+  await eventually(async () => (await postDrain(stack, tenant, body)).status === 403, 2000)
+  t.equal((await postDrain(stack, tenant, body)).status, 403, '403 after deprovision')
+  const r = await api(stack, tenant, '/logs')
+  t.equal(r.status, 401)
+  t.equal(r.json.code, 'DRAIN_UNAUTHORIZED')
+  // Logplex's reading of a 403: the batch is dropped at once, never retried.
+  const sender = tenant.sender()
+  sender.push({ message: 'after the end' })
+  await sender.flush()
+  t.same(sender.batches.map((b) => b.statuses), [[403]], 'one attempt')
+  t.match(sender.counters, { dropped: 1, retried: 0, acknowledged: 0 })
+})
+
+t.test('without the event, instances.state is re-read within the cache time', async (t) => {
+  const stack = await startDrainStack(t, { env: { DRAIN_TENANT_CACHE_MS: '1000' } })
+  const tenant = await stack.tenant()
+  const body = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'hello' }])
+  t.equal((await postDrain(stack, tenant, body)).status, 204)
+  await stack.db.pool.query("UPDATE instances SET state = 'deprovisioned', updated_at = now() WHERE uuid = $1", [tenant.instanceUuid])
+  const started = Date.now()
+  await eventually(async () => (await postDrain(stack, tenant, body)).status === 403, 3000)
+  t.ok(Date.now() - started < 2500, 'refused within the cache time')
+})

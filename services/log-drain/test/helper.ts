@@ -1,0 +1,162 @@
+// Builds the real log-drain stack for a test: a private nats-server, a fresh database, the
+// Heroku simulator (its strict log input receives the add-on's notices) and the log-drain
+// listening on a real port. Tenants are created by the allocator's real `logs` driver, so
+// the credentials, hashes and URLs are exactly what Heroku and the app would hold.
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle } from '@addonkit/testkit'
+import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
+import { buildManifest, loadConfig, DEFAULT_ADDON_DEFINITION, type AddonDefinition } from '@addonkit/config'
+import { createDb, type Db } from '@addonkit/db'
+import { KeyRing } from '@addonkit/secrets'
+import { defaultDrivers, type DriverContext } from '@addonkit/allocator'
+import { publishInstanceEvent } from '@addonkit/lifecycle'
+import { buildApp } from '../src/app.js'
+import { loadDrainConfig } from '../src/config.js'
+
+export { eventually }
+
+/** The shipped add-on definition plus a `tiny` plan whose limits a test can reach. */
+export function testAddonDefinition (): string {
+  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8')) as { plans: unknown[] }
+  def.plans.push({ slug: 'tiny', name: 'Tiny', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 1, lines_per_day: 50, requests_per_minute: 5, storage_mb: 1 } })
+  const file = join(mkdtempSync(join(tmpdir(), 'addonkit-drain-')), 'addon.json')
+  writeFileSync(file, JSON.stringify(def))
+  return file
+}
+
+export interface TestTenant {
+  id: string
+  instanceUuid: string
+  drainToken: string
+  drainUrl: string
+  /** The ADDONKIT_URL config var: `${base}/v1` with api user:secret. */
+  apiUrl: string
+  apiAuth: string
+  sender (opts?: Partial<DrainSenderOptions>): DrainSender
+}
+
+export interface DrainStack {
+  env: Record<string, string>
+  nats: NatsServerHandle
+  sim: HerokuSim
+  app: FastifyInstance
+  url: string
+  db: Db
+  addon: AddonDefinition
+  keyRing: KeyRing
+  logs: LogCapture
+  tenant (plan?: string): Promise<TestTenant>
+  driverContext (instanceUuid: string): Promise<DriverContext>
+  deprovision (t: TestTenant, opts?: { event?: boolean }): Promise<void>
+  storedCount (t: TestTenant): Promise<number>
+}
+
+export interface DrainStackOptions { env?: Record<string, string>, writerMaxLines?: number }
+
+function basic (user: string, pass: string): string {
+  return `Basic ${Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(pass)}`).toString('base64')}`
+}
+
+export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}): Promise<DrainStack> {
+  const nats = await startTestNats(t)
+  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), ...opts.env })
+  const base = loadConfig(env, ['addonPassword', 'ssoSalt', 'encryptionKeys', 'credentialGraceSeconds'])
+  const manifest = buildManifest({ addon: base.addon, addonPassword: base.addonPassword, ssoSalt: base.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
+  const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
+  t.teardown(() => sim.close())
+  const logs = new LogCapture()
+  const app = await buildApp(loadDrainConfig(env), { logStream: logs, writerMaxLines: opts.writerMaxLines })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const db = createDb(env.DATABASE_URL!)
+  t.teardown(() => db.close())
+  const keyRing = new KeyRing(base.encryptionKeys)
+  const driver = defaultDrivers().get('logs')!
+  const senders: DrainSender[] = []
+  t.teardown(() => { for (const s of senders) s.close() })
+
+  async function driverContext (uuid: string): Promise<DriverContext> {
+    const r = await db.pool.query<{ plan: string, region: string, options: Record<string, unknown>, log_drain_token: string | null }>('SELECT plan, region, options, log_drain_token FROM instances WHERE uuid = $1', [uuid])
+    const row = r.rows[0]!
+    return {
+      instance: { uuid, plan: row.plan, region: row.region, options: row.options, logDrainToken: row.log_drain_token },
+      plan: base.addon.plans.find((p) => p.slug === row.plan)!,
+      addon: base.addon,
+      db,
+      keyRing,
+      drainPublicUrl: url,
+      credentialGraceSeconds: base.credentialGraceSeconds
+    }
+  }
+
+  const stack: DrainStack = {
+    env, nats, sim, app, url, db, addon: base.addon, keyRing, logs, driverContext,
+    async tenant (plan = 'hobby') {
+      const uuid = randomUUID()
+      const drainToken = `d.${randomUUID()}`
+      sim.registerAddon(uuid, { plan })
+      await db.pool.query(
+        `INSERT INTO instances (uuid, plan, region, driver, state, log_drain_token, log_input_url_enc, updated_at, provisioned_at)
+         VALUES ($1, $2, 'us', 'logs', 'provisioned', $3, $4, now(), now())`,
+        [uuid, plan, drainToken, keyRing.seal(sim.logInputUrl(uuid), `log_input_url:${uuid}`)])
+      const out = await driver.allocate(await driverContext(uuid))
+      const apiUrl = Object.values(out.config)[0]!
+      const drainUrl = out.logDrainUrl!
+      const id = (await db.pool.query<{ id: string }>('SELECT id FROM log_tenants WHERE instance_uuid = $1', [uuid])).rows[0]!.id
+      const a = new URL(apiUrl)
+      return {
+        id, instanceUuid: uuid, drainToken, drainUrl, apiUrl,
+        apiAuth: basic(a.username, a.password),
+        sender (o = {}) {
+          const s = createDrainSender({ drainUrl, drainToken, baseDelayMs: 20, ...o })
+          senders.push(s)
+          return s
+        }
+      }
+    },
+    async deprovision (tt, o = {}) {
+      // What the gateway commits first, then what the allocator's deprovision does and
+      // announces (services/gateway provisioning.ts, allocator handlers.ts).
+      await db.pool.query("UPDATE instances SET state = 'deprovisioned', deprovisioned_at = now(), updated_at = now() WHERE uuid = $1", [tt.instanceUuid])
+      await driver.deallocate(await driverContext(tt.instanceUuid))
+      if (o.event ?? true) {
+        publishInstanceEvent(app.nats, { instanceUuid: tt.instanceUuid, operationId: randomUUID(), kind: 'deprovision', outcome: 'succeeded' })
+        await app.nats.flush()
+      }
+    },
+    async storedCount (tt) {
+      const r = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM log_lines WHERE tenant_id = $1', [tt.id])
+      return Number(r.rows[0]!.n)
+    }
+  }
+  return stack
+}
+
+export interface PostResult { status: number, headers: Headers, json: any }
+
+/** POSTs a drain body the way Logplex does (spec §11.1). */
+export async function postDrain (stack: DrainStack, tt: TestTenant, body: Buffer | string, headers: Record<string, string> = {}): Promise<PostResult> {
+  const u = new URL(tt.drainUrl)
+  const res = await fetch(`${stack.url}${u.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/logplex-1', 'logplex-drain-token': tt.drainToken, authorization: basic(u.username, u.password), 'logplex-frame-id': randomUUID().replace(/-/g, '').toUpperCase(), ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body)
+  })
+  const text = await res.text()
+  let json: unknown = null
+  try { json = text ? JSON.parse(text) : null } catch { json = text }
+  return { status: res.status, headers: res.headers, json }
+}
+
+/** A request to the data API with the tenant's ADDONKIT_URL credentials. */
+export async function api (stack: DrainStack, tt: TestTenant, path: string, init: { method?: string, body?: string, headers?: Record<string, string>, auth?: string } = {}): Promise<PostResult> {
+  const res = await fetch(`${stack.url}/v1${path}`, { method: init.method ?? 'GET', body: init.body, headers: { authorization: init.auth ?? tt.apiAuth, ...init.headers } })
+  const text = await res.text()
+  let json: unknown = null
+  try { json = text ? JSON.parse(text) : null } catch { json = text }
+  return { status: res.status, headers: res.headers, json }
+}

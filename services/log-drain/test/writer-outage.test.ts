@@ -1,0 +1,40 @@
+// PostgreSQL unavailable for the writer: ingestion keeps acknowledging (the batches are in
+// JetStream, the tenant entries are served stale), nothing is acked to JetStream, and
+// every line arrives once the database is back.
+import t from 'tap'
+import pg from 'pg'
+import { startDrainStack, eventually } from './helper.js'
+
+async function admin (sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: process.env.ADDONKIT_TEST_PG_ADMIN_URL })
+  await c.connect()
+  try { await c.query(sql) } finally { await c.end() }
+}
+
+t.test('lines wait in JetStream while PostgreSQL refuses connections, then arrive once', async (t) => {
+  const stack = await startDrainStack(t)
+  const tenant = await stack.tenant('standard')
+  const dbName = new URL(stack.env.DATABASE_URL!).pathname.slice(1)
+  const sender = tenant.sender({ maxLines: 100 })
+  for (let i = 0; i < 500; i++) sender.push({ message: `before ${i}` })
+  await sender.flush()
+  await eventually(async () => (await stack.storedCount(tenant)) === 500)
+
+  // The database goes away: no new connections, every existing one killed.
+  await admin(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`)
+  t.teardown(() => admin(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`).catch(() => {}))
+  await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}'`)
+  for (let i = 0; i < 1500; i++) sender.push({ message: `during ${i}` })
+  await sender.flush()
+  t.equal(sender.counters.dropped, 0, 'ingestion kept acknowledging: the batches are durable in JetStream')
+  t.equal(sender.counters.acknowledgedLines, 2000)
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  t.ok(stack.app.logWriter.stats.failures > 0, 'the writer failed and kept the batches')
+
+  await admin(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`)
+  await eventually(async () => (await stack.storedCount(tenant)) >= 2000, 30_000, 200)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const r = await stack.db.pool.query<{ n: string, d: string }>('SELECT count(*) AS n, count(DISTINCT msg) AS d FROM log_lines WHERE tenant_id = $1', [tenant.id])
+  t.equal(Number(r.rows[0]!.n), 2000, 'every line stored')
+  t.equal(Number(r.rows[0]!.d), 2000, 'none doubled')
+})
