@@ -5,6 +5,7 @@
 // provisioned for the dashboard and the drain.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createDrainSender, type DrainLine } from '@addonkit/heroku-sim'
 import { dataDir } from '../paths.js'
 
 const say = (msg: string) => console.log(`[demo] ${msg}`)
@@ -51,6 +52,32 @@ async function main () {
   const change = await call('PUT', `${baseUrl}/${request.uuid}`, { plan: 'standard' })
   say(`plan change to standard: ${change.status} ${change.body?.message ?? ''}`)
   say(`the add-on stays provisioned: ${request.uuid}`)
+
+  // Heroku creates a drain only from the log_drain_url of a synchronous answer, so a second
+  // add-on, provisioned synchronously, receives a minute of the app's logs through Logplex.
+  const second = (await call('POST', `${sim.url}/_sim/addons`, { plan: 'standard' })).body
+  const sync = await call('POST', baseUrl, second)
+  if (sync.status !== 200 || !sync.body?.log_drain_url) { say(`no drain for the second add-on (answer ${sync.status})`); return }
+  say(`second add-on ${second.name}: drain ${new URL(sync.body.log_drain_url).origin}${new URL(sync.body.log_drain_url).pathname}; streaming app and router lines for 60 s`)
+  const sender = createDrainSender({ drainUrl: sync.body.log_drain_url, drainToken: second.log_drain_token, userAgent: 'Logplex/demo' })
+  const paths = ['/', '/login', '/api/orders', '/api/orders/42', '/assets/app.js', '/health']
+  const until = Date.now() + 60_000
+  let n = 0
+  while (Date.now() < until) {
+    const lines: DrainLine[] = []
+    for (let i = 0; i < 40; i++, n++) {
+      const status = n % 97 === 0 ? 503 : n % 23 === 0 ? 404 : n % 11 === 0 ? 302 : 200
+      const service = Math.round(5 + Math.random() * 40 + (status === 503 ? 3000 : 0))
+      const path = paths[n % paths.length]!
+      lines.push({ appName: 'heroku', procId: 'router', pri: 158, message: `at=${status >= 500 ? 'error code=H12 desc="Request timeout"' : 'info'} method=GET path="${path}" host=demo-app.herokuapp.com request_id=${crypto.randomUUID()} fwd="203.0.113.${n % 250}" dyno=web.${1 + n % 2} connect=${n % 3}ms service=${service}ms status=${status} bytes=${200 + (n * 37) % 5000} protocol=https` })
+      lines.push({ procId: `web.${1 + n % 2}`, message: `Completed ${status} in ${service}ms (${path}) — user ${n % 17} ✓` })
+    }
+    sender.push(lines)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  await sender.flush()
+  sender.close()
+  say(`sent ${sender.counters.acknowledgedLines} lines (${sender.counters.dropped} batches dropped); open the dashboard's Logs and Metrics pages for ${second.name}`)
 }
 
 main().catch((err) => { console.error(`[demo] ${(err as Error).message}`); process.exit(1) })

@@ -41,7 +41,8 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   const keyRing = new KeyRing(config.encryptionKeys)
   const userAgent = `${config.addon.name} (addonkit; ${config.addon.id})`
   // The postgres driver exists only where a resource cluster is configured.
-  const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl, notify: appLogNotifier(app.db, keyRing, userAgent) }) : null
+  const notify = appLogNotifier(app.db, keyRing, userAgent)
+  const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl, notify }) : null
   const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
   const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
   const { db, nats } = app
@@ -54,7 +55,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     sweepMs: config.operationSweepMs,
     maxAttempts: config.operationMaxAttempts,
     isPermanent: (err) => err instanceof PermanentOperationError || err instanceof PermanentDriverError,
-    handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs }),
+    handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs, notify }),
     async onFailed (op, reason) {
       if (op.kind === 'provision') await db.prisma.instance.updateMany({ where: { uuid: op.instance_uuid, state: 'provisioning' }, data: { state: 'failed', failureReason: reason } })
       else await db.prisma.instance.update({ where: { uuid: op.instance_uuid }, data: { failureReason: `${op.kind}: ${reason}` } })

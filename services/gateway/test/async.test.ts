@@ -29,6 +29,8 @@ t.test('async provisioning through the Platform API', async (t) => {
     t.ok(patch!.at <= done!.at, 'config before provision')
     const inst = await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: r.uuid } })
     t.equal(inst.state, 'provisioned')
+    await eventually(() => s.sim.addons.get(r.uuid)!.logLines.some((l) => /Addonkit Logs is provisioned on the hobby plan/.test(l)))
+    t.pass('the add-on event is written into the app\'s log stream')
     const replay = await s.heroku.replay(r.request)
     t.equal(replay.status, 202, 'a retry replays the 202')
     t.same(replay.body, r.body)

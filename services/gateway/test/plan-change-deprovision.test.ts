@@ -27,6 +27,8 @@ t.test('plan changes', async (t) => {
     t.equal((await s.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: p.uuid } })).plan, 'standard')
     const trail = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: p.uuid, event: 'plan_changed' } })
     t.equal(trail.length, 1)
+    await eventually(() => s.sim.addons.get(p.uuid)!.logLines.some((l) => /moved from the hobby plan to the standard plan/.test(l)))
+    t.pass('the plan change is written into the app\'s log stream')
   })
 
   t.test('10. PUT with the current plan → 200 no-op', async (t) => {

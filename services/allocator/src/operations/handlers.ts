@@ -21,11 +21,15 @@ export interface HandlerDeps {
   drainPublicUrl: string
   credentialGraceSeconds: number
   syncBudgetMs: number
+  /** Writes an add-on event into the app's own log stream (requires log_input). */
+  notify?: (instanceUuid: string, message: string) => Promise<void>
 }
 
 export function createHandlers (deps: HandlerDeps): Record<OperationContext['op']['kind'], OperationHandler> {
   const { db, keyRing } = deps
   const tokens = new PlatformTokens(db, keyRing, deps.platform)
+  // Best effort and off the operation's path: a log line must not fail or slow the work.
+  const tell = (uuid: string, message: string) => { void deps.notify?.(uuid, message).catch(() => {}) }
 
   async function load (uuid: string): Promise<InstanceRow> {
     const instance = await loadInstance(db, uuid)
@@ -89,6 +93,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       // The gateway marked it provisioned when it answered; this covers a gateway that
       // crashed between deciding and marking. Never resurrects a deprovisioned instance.
       await markProvisioned(db, uuid, 'sync')
+      tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
       return { path: 'sync' }
     }
     // Heroku may deprovision while a provision is still completing: do not push config.
@@ -105,6 +110,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
     await markProvisioned(db, uuid, 'async')
+    tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
     return { path: 'async' }
   }
 
@@ -123,6 +129,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       }
     }
     await auditRaw(db.pool, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
+    tell(uuid, `${deps.addon.name} moved from the ${from} plan to the ${to} plan.`)
     return { from, to, configChanged: Boolean(result.config) }
   }
 
@@ -142,6 +149,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const current = openResourceOutput(keyRing, uuid, (await load(uuid)).config_enc)!
     await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, current.config))
     await auditRaw(db.pool, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
+    tell(uuid, `${deps.addon.name} credentials were rotated; the app restarts with the new config vars.`)
     return {}
   }
 
