@@ -34,3 +34,6 @@ export const LogTailMessage = Type.Object({
   lines: Type.Array(LogTailLine)
 })
 export type LogTailMessage = Static<typeof LogTailMessage>
+
+/** How often a live tail announces itself on subjects.logTailInterest (the writer forgets after a few periods). */
+export const LOG_TAIL_INTEREST_MS = 5_000

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { decode, LogTailMessage, subjects } from '@addonkit/contracts'
+import { decode, LOG_TAIL_INTEREST_MS, LogTailMessage, subjects } from '@addonkit/contracts'
 import { NotFound } from '../errors.js'
 import { encodeCursor, searchLogs, tenantOf } from '../logs/log-query.js'
 import { parseSearch, searchQueryString } from '../logs/search-form.js'
@@ -54,8 +54,13 @@ export default async function logRoutes (fastify: FastifyInstance, opts: LogRout
     const tenantId = await tenantOf(app.db.pool, instance.uuid)
     if (!tenantId) throw new NotFound('This add-on has no log store yet, so there is nothing to tail.')
     const sub = app.nats.subscribe(subjects.logTail(tenantId))
-    // The subscription must be live on the server before the browser sees the stream open:
-    // a line published after that must not be missed.
+    // The log writer builds tail messages only for tenants someone is watching: announce
+    // this tail now and while it stays open.
+    const announce = () => { try { app.nats.publish(subjects.logTailInterest(tenantId)) } catch {} }
+    announce()
+    const interest = setInterval(announce, LOG_TAIL_INTEREST_MS)
+    // The subscription (and the announcement) must be on the server before the browser sees
+    // the stream open: a line published after that must not be missed.
     await app.nats.flush()
     reply.hijack()
     const res = reply.raw
@@ -69,7 +74,7 @@ export default async function logRoutes (fastify: FastifyInstance, opts: LogRout
       res.write(': keep-alive\n\n')
       app.sessions.touch(sessionId, instance.uuid).then((live) => { if (!live) res.end() }, () => {})
     }, opts.heartbeatMs)
-    const close = () => { clearInterval(heartbeat); streams.delete(res); try { sub.unsubscribe() } catch {} }
+    const close = () => { clearInterval(heartbeat); clearInterval(interest); streams.delete(res); try { sub.unsubscribe() } catch {} }
     res.on('close', close)
     ;(async () => {
       for await (const m of sub) {

@@ -6,7 +6,7 @@
 // buffer fills loses live lines rather than growing this process's memory.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { subjects, type LogTailMessage } from '@addonkit/contracts'
+import { LOG_TAIL_INTEREST_MS, subjects, type LogTailMessage } from '@addonkit/contracts'
 import type { LogStore } from '../store/log-store.js'
 import { ErrorBody } from './schemas.js'
 
@@ -14,7 +14,7 @@ const Query = Type.Object({ backlog: Type.Optional(Type.Integer({ minimum: 0, ma
 
 const HEARTBEAT_MS = 15_000
 /** How often an open tail tells the writers it is there (see TAIL_INTEREST_MS). */
-const INTEREST_MS = 5_000
+const INTEREST_MS = LOG_TAIL_INTEREST_MS
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
 export default async function tailRoutes (app: FastifyInstance, opts: { store: LogStore }) {
