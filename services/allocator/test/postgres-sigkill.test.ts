@@ -74,7 +74,11 @@ t.test('SIGKILL between CREATE ROLE and CREATE DATABASE', async (t) => {
     return i.state === 'provisioned' && i
   }, 30_000)
   t.same(await objects(), { databases: [n.database], roles: [n.login(1), n.owner] }, 'exactly one database, one owner, one login')
-  const ops = await db.prisma.operation.findMany({ where: { instanceUuid: uuid } })
+  // The instance turns provisioned a moment before the operation row is marked done.
+  const ops = await eventually(async () => {
+    const all = await db.prisma.operation.findMany({ where: { instanceUuid: uuid } })
+    return all.every((o) => o.status === 'succeeded' || o.status === 'failed') && all
+  }, 10_000)
   t.match(ops, [{ kind: 'provision', status: 'succeeded' }])
   t.equal(await db.prisma.auditEvent.count({ where: { instanceUuid: uuid, event: 'allocated' } }), 1, 'allocated once')
   const out = openResourceOutput(keyRing, uuid, inst.configEnc)!
