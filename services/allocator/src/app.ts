@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
 import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequest, queueGroups, subjects } from '@addonkit/contracts'
 import { findPlan } from '@addonkit/config'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { KeyRing } from '@addonkit/secrets'
 import { createPlatformClient, type PlatformClient } from '@addonkit/platform-api'
 import type { AllocatorConfig } from './config.js'
@@ -73,45 +74,36 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     }
   }
 
-  // Request/reply for the gateway (plan checks) and the dashboard (usage).
-  const subs = [
-    nats.subscribe(subjects.planCheck, {
+  // Request/reply for the gateway (plan checks) and the dashboard (usage): one queue-group
+  // subscription each; a handler that throws answers with its fallback instead.
+  function serve<Q extends TSchema, R extends TSchema> (subject: string, req: Q, res: R, handle: (q: Static<Q>) => Promise<Static<R>>, fallback: (err: Error) => Static<R>) {
+    return nats.subscribe(subject, {
       queue: queueGroups.allocator,
       callback: (err, msg) => {
         if (err) return
         void (async () => {
-          let reply: PlanCheckReply
-          try {
-            const req = decode(PlanCheckRequest, msg.data)
-            const ctx = await driverContext(req.instanceUuid)
-            const to = findPlan(config.addon, req.plan)
-            if (!ctx || !to) reply = { allowed: false, reason: 'Unknown add-on or plan.' }
-            else if (to.driver !== ctx.plan.driver) reply = { allowed: false, reason: `The ${to.name} plan provides a different kind of resource than ${ctx.plan.name}; create a new add-on instead.` }
-            else reply = await driverFor(drivers, ctx.plan.driver).checkPlanChange(ctx, to)
-          } catch (e) {
-            app.log.error({ err: e }, 'plan check failed')
-            reply = { allowed: false, reason: 'The plan change could not be checked right now; please try again.' }
+          let reply: Static<R>
+          try { reply = await handle(decode(req, msg.data)) } catch (e) {
+            app.log.error({ err: e, subject }, 'request failed')
+            reply = fallback(e as Error)
           }
-          msg.respond(encode(PlanCheckReply, reply))
-        })()
-      }
-    }),
-    nats.subscribe(subjects.usage, {
-      queue: queueGroups.allocator,
-      callback: (err, msg) => {
-        if (err) return
-        void (async () => {
-          let reply: UsageReply
-          try {
-            const ctx = await driverContext(decode(UsageRequest, msg.data).instanceUuid)
-            reply = ctx ? { metrics: await driverFor(drivers, ctx.plan.driver).usage(ctx) } : { metrics: [], error: 'unknown instance' }
-          } catch (e) {
-            reply = { metrics: [], error: (e as Error).message }
-          }
-          msg.respond(encode(UsageReply, reply))
+          msg.respond(encode(res, reply))
         })()
       }
     })
+  }
+  const subs = [
+    serve(subjects.planCheck, PlanCheckRequest, PlanCheckReply, async (req) => {
+      const ctx = await driverContext(req.instanceUuid)
+      const to = findPlan(config.addon, req.plan)
+      if (!ctx || !to) return { allowed: false, reason: 'Unknown add-on or plan.' }
+      if (to.driver !== ctx.plan.driver) return { allowed: false, reason: `The ${to.name} plan provides a different kind of resource than ${ctx.plan.name}; create a new add-on instead.` }
+      return driverFor(drivers, ctx.plan.driver).checkPlanChange(ctx, to)
+    }, () => ({ allowed: false, reason: 'The plan change could not be checked right now; please try again.' })),
+    serve(subjects.usage, UsageRequest, UsageReply, async (req) => {
+      const ctx = await driverContext(req.instanceUuid)
+      return ctx ? { metrics: await driverFor(drivers, ctx.plan.driver).usage(ctx) } : { metrics: [], error: 'unknown instance' }
+    }, (e) => ({ metrics: [], error: e.message }))
   ]
 
   let enforcer: QuotaEnforcer | undefined
