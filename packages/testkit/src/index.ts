@@ -1,7 +1,8 @@
 // Test helpers: a fresh database (cloned from the migrated template the test runner made)
 // and a private nats-server per test file, both real, both torn down after the test.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -139,4 +140,13 @@ export function serviceStartupTests<C> (t: TapLike, opts: { loadConfig: (env: Re
     t.equal(r.stderr.trim().split('\n').length, 1)
     t.match(r.stderr, /DATABASE_URL: must use postgres: or postgresql:/)
   })
+}
+
+/** Writes the shipped add-on definition, changed by `edit`, to a temp file; returns its path (for ADDON_DEFINITION). */
+export function writeAddonDefinition (edit: (def: { config_vars: string[], plans: unknown[] } & Record<string, unknown>) => void): string {
+  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8'))
+  edit(def)
+  const file = join(mkdtempSync(join(tmpdir(), 'addonkit-def-')), 'addon.json')
+  writeFileSync(file, JSON.stringify(def))
+  return file
 }

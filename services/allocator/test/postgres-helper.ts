@@ -3,14 +3,11 @@
 // resource cluster, instance rows, and teardown that drops every tenant database and role
 // a test created (names come from random uuids, so parallel test files never collide).
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
-import { DEFAULT_ADDON_DEFINITION, findPlan, type AddonDefinition } from '@addonkit/config'
+import { findPlan, type AddonDefinition } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
 import { KeyRing } from '@addonkit/secrets'
-import { createTestDatabase, testEnv, type Teardown } from '@addonkit/testkit'
+import { createTestDatabase, testEnv, type Teardown, writeAddonDefinition } from '@addonkit/testkit'
 import { loadAllocatorConfig, type AllocatorConfig } from '../src/config.js'
 import type { DriverContext } from '../src/drivers/driver.js'
 import { createPostgresDriver, type PostgresDriver, type PostgresDriverOptions } from '../src/drivers/postgres-driver.js'
@@ -30,12 +27,10 @@ export const PG_PLANS = [
 
 /** Writes the default definition plus postgres plans to a temp file. */
 export function writePgAddonDefinition (): string {
-  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8'))
-  def.config_vars = [...new Set([...def.config_vars, 'ADDONKIT_DATABASE_URL'])]
-  def.plans.push(...PG_PLANS)
-  const file = join(mkdtempSync(join(tmpdir(), 'addon-pg-')), 'addon.json')
-  writeFileSync(file, JSON.stringify(def))
-  return file
+  return writeAddonDefinition((def) => {
+    def.config_vars = [...new Set([...def.config_vars, 'ADDONKIT_DATABASE_URL'])]
+    def.plans.push(...PG_PLANS)
+  })
 }
 
 export interface PgFixture {

@@ -1,21 +1,15 @@
 // Spec §18 items 9–13: plan changes and deprovisioning.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
-import { eventually } from '@addonkit/testkit'
+import { eventually, writeAddonDefinition } from '@addonkit/testkit'
 import { startStack } from './helper.js'
 
 t.test('plan changes', async (t) => {
   // A definition with a plan of another resource type, to exercise a refused change.
-  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8'))
-  def.config_vars.push('ADDONKIT_DATABASE_URL')
-  def.config_vars = [...new Set(def.config_vars)]
-  def.plans.push({ slug: 'db-mini', name: 'DB Mini', price_cents_per_month: 500, driver: 'postgres', limits: { connection_limit: 5, statement_timeout_ms: 5000, storage_mb: 100 } })
-  const file = join(mkdtempSync(join(tmpdir(), 'addon-')), 'addon.json')
-  writeFileSync(file, JSON.stringify(def))
+  const file = writeAddonDefinition((def) => {
+    def.config_vars = [...new Set([...def.config_vars, 'ADDONKIT_DATABASE_URL'])]
+    def.plans.push({ slug: 'db-mini', name: 'DB Mini', price_cents_per_month: 500, driver: 'postgres', limits: { connection_limit: 5, statement_timeout_ms: 5000, storage_mb: 100 } })
+  })
   const s = await startStack(t, { env: { ADDON_DEFINITION: file } })
   const p = await s.heroku.provision({ plan: 'hobby' })
   t.equal(p.status, 200)

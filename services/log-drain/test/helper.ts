@@ -3,13 +3,10 @@
 // listening on a real port. Tenants are created by the allocator's real `logs` driver, so
 // the credentials, hashes and URLs are exactly what Heroku and the app would hold.
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle } from '@addonkit/testkit'
+import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, writeAddonDefinition } from '@addonkit/testkit'
 import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
-import { buildManifest, loadConfig, DEFAULT_ADDON_DEFINITION, type AddonDefinition } from '@addonkit/config'
+import { buildManifest, loadConfig, type AddonDefinition } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
 import { KeyRing } from '@addonkit/secrets'
 import { defaultDrivers, type DriverContext } from '@addonkit/allocator'
@@ -21,11 +18,9 @@ export { eventually }
 
 /** The shipped add-on definition plus a `tiny` plan whose limits a test can reach. */
 export function testAddonDefinition (): string {
-  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8')) as { plans: unknown[] }
-  def.plans.push({ slug: 'tiny', name: 'Tiny', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 1, lines_per_day: 50, requests_per_minute: 5, storage_mb: 1 } })
-  const file = join(mkdtempSync(join(tmpdir(), 'addonkit-drain-')), 'addon.json')
-  writeFileSync(file, JSON.stringify(def))
-  return file
+  return writeAddonDefinition((def) => {
+    def.plans.push({ slug: 'tiny', name: 'Tiny', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 1, lines_per_day: 50, requests_per_minute: 5, storage_mb: 1 } })
+  })
 }
 
 export interface TestTenant {
