@@ -49,8 +49,12 @@ export interface AllConfig extends CommonConfig {
   drainPublishTimeoutMs: number
   /** How long a tenant lookup is cached (events invalidate it sooner). */
   drainTenantCacheMs: number
-  /** Whether this log-drain process also runs the writer (JetStream → PostgreSQL). */
-  drainWriter: boolean
+  /**
+   * Where this log-drain process runs the writer (JetStream → PostgreSQL): `thread` (a
+   * worker thread, the default: parsing and COPY encoding stay off the ingestion event
+   * loop), `inline` (the same event loop), or `off` (ingestion only).
+   */
+  drainWriter: 'thread' | 'inline' | 'off'
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -144,9 +148,11 @@ const SPEC: Spec = {
   drainWriter: {
     env: 'DRAIN_WRITER',
     parse: (v) => {
-      const s = v?.trim().toLowerCase() || 'on'
-      if (!['on', 'off'].includes(s)) throw new EnvVarError('DRAIN_WRITER', `must be on or off, got "${v}"`)
-      return s === 'on'
+      const s = v?.trim().toLowerCase() || 'thread'
+      // `on` was the only way to run it before there was a thread: it means the default.
+      if (s === 'on') return 'thread'
+      if (s !== 'thread' && s !== 'inline' && s !== 'off') throw new EnvVarError('DRAIN_WRITER', `must be thread, inline or off, got "${v}"`)
+      return s
     }
   },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }

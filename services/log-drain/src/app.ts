@@ -8,6 +8,7 @@ import type { DrainConfig } from './config.js'
 import tenantDirectory from './tenants/tenant-directory.js'
 import ingestPublisher from './ingest/ingest-publisher.js'
 import logWriter from './writer/log-writer.js'
+import writerSupervisor from './writer/writer-supervisor.js'
 import { createPgLogStore } from './store/pg-log-store.js'
 import type { LogStore } from './store/log-store.js'
 import { scheduleMaintenance } from './maintenance.js'
@@ -47,7 +48,8 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
   await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs })
   scheduleMaintenance(app, store, longestRetentionDays(config.addon))
-  if (config.drainWriter) await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines })
+  if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines })
+  if (config.drainWriter === 'thread') await app.register(writerSupervisor, { config, maxLines: opts.writerMaxLines })
   await app.register(async (scope) => {
     installDrainErrorHandler(scope)
     await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit })

@@ -11,8 +11,8 @@ async function admin (sql: string): Promise<void> {
   try { await c.query(sql) } finally { await c.end() }
 }
 
-t.test('lines wait in JetStream while PostgreSQL refuses connections, then arrive once', async (t) => {
-  const stack = await startDrainStack(t)
+for (const mode of ['thread', 'inline']) t.test(`DRAIN_WRITER=${mode}: lines wait in JetStream while PostgreSQL refuses connections, then arrive once`, async (t) => {
+  const stack = await startDrainStack(t, { env: { DRAIN_WRITER: mode } })
   const tenant = await stack.tenant('standard')
   const dbName = new URL(stack.env.DATABASE_URL!).pathname.slice(1)
   const sender = tenant.sender({ maxLines: 100 })
@@ -37,4 +37,24 @@ t.test('lines wait in JetStream while PostgreSQL refuses connections, then arriv
   const r = await stack.db.pool.query<{ n: string, d: string }>('SELECT count(*) AS n, count(DISTINCT msg) AS d FROM log_lines WHERE tenant_id = $1', [tenant.id])
   t.equal(Number(r.rows[0]!.n), 2000, 'every line stored')
   t.equal(Number(r.rows[0]!.d), 2000, 'none doubled')
+})
+
+t.test('a writer thread that dies is started again and stores what waited in JetStream', async (t) => {
+  const stack = await startDrainStack(t)
+  const tenant = await stack.tenant('standard')
+  const sender = tenant.sender({ maxLines: 100 })
+  for (let i = 0; i < 300; i++) sender.push({ message: `before ${i}` })
+  await sender.flush()
+  await eventually(async () => (await stack.storedCount(tenant)) === 300)
+  const first = stack.app.logWriter.thread!()
+  t.ok(first, 'a writer thread runs')
+  await first!.terminate()
+  t.equal(stack.app.logWriter.thread!(), undefined, 'it is gone')
+  for (let i = 0; i < 300; i++) sender.push({ message: `after ${i}` })
+  await sender.flush()
+  t.equal(sender.counters.acknowledgedLines, 600, 'ingestion does not depend on the writer')
+  await eventually(async () => (await stack.storedCount(tenant)) >= 600, 30_000, 200)
+  t.not(stack.app.logWriter.thread!(), undefined, 'a new thread was started')
+  t.equal(await stack.storedCount(tenant), 600, 'every line stored once')
+  t.equal(stack.app.logWriter.stats.lines, 600, 'the counters continue across the restart')
 })

@@ -24,13 +24,19 @@ export interface LogWriterOptions {
   keyRing: KeyRing
   /** Most lines written in one transaction. */
   maxLines?: number
+  /** Called with the counters after every stored group and every failure (the writer thread reports them to its parent). */
+  onStats?: (stats: LogWriterStats) => void
 }
 
 export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    logWriter: { stats: LogWriterStats }
+    logWriter: {
+      stats: LogWriterStats
+      /** DRAIN_WRITER=thread: the running writer thread (tests stop it to check the restart). */
+      thread?: () => import('node:worker_threads').Worker | undefined
+    }
   }
 }
 
@@ -182,8 +188,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       try {
         await handle(group)
         backoff = 250
+        opts.onStats?.(stats)
       } catch (err) {
         stats.failures++
+        opts.onStats?.(stats)
         app.log.warn({ err, messages: group.length }, 'log writer: storing failed; the batches stay in JetStream and are retried')
         // Not acked: ask for redelivery after a delay that grows while the database is down.
         for (const m of group) { try { m.nak(backoff) } catch {} }
@@ -202,7 +210,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     wake?.()
     try { interest.unsubscribe() } catch {}
     try { await messages?.close() } catch {}
-    await Promise.race([running, sleep(5000)])
+    // Bounded, and the timer cleared: a pending timer would keep a writer thread alive.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([running, new Promise((resolve) => { timer = setTimeout(resolve, 5000) })])
+    clearTimeout(timer)
   })
 }
 

@@ -1,0 +1,31 @@
+// The writer on its own: a Fastify instance that never listens, with the database, NATS,
+// the tenant directory and the log writer. The writer thread (writer-thread.ts) runs it;
+// buildApp registers the same plugins directly for DRAIN_WRITER=inline.
+import type { FastifyInstance } from 'fastify'
+import { createBaseApp } from '@addonkit/service-kit'
+import { KeyRing } from '@addonkit/secrets'
+import type { DrainConfig } from '../config.js'
+import tenantDirectory from '../tenants/tenant-directory.js'
+import { createPgLogStore } from '../store/pg-log-store.js'
+import logWriter, { type LogWriterStats } from './log-writer.js'
+
+export interface WriterAppOptions {
+  maxLines?: number
+  onStats?: (stats: LogWriterStats) => void
+  logStream?: NodeJS.WritableStream
+}
+
+export async function buildWriterApp (config: DrainConfig, opts: WriterAppOptions = {}): Promise<FastifyInstance> {
+  const app = await createBaseApp({
+    name: 'log-drain-writer',
+    errorPrefix: 'DRAIN',
+    databaseUrl: config.databaseUrl,
+    natsUrl: config.natsUrl,
+    logLevel: config.logLevel,
+    logStream: opts.logStream,
+    dbPoolSize: 4
+  })
+  await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
+  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats })
+  return app
+}

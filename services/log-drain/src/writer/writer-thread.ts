@@ -1,0 +1,32 @@
+// Entry point of the writer thread (started by writer-supervisor.ts). It receives the
+// already validated configuration, runs the writer app until the parent asks it to stop,
+// and reports the writer's counters after every group.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { DrainConfig } from '../config.js'
+import { buildWriterApp } from './writer-app.js'
+
+export interface WriterThreadData { config: DrainConfig, maxLines?: number }
+export type WriterThreadMessage =
+  | { type: 'ready' }
+  | { type: 'stats', stats: import('./log-writer.js').LogWriterStats }
+  | { type: 'closed' }
+
+const port = parentPort
+if (!port) throw new Error('writer-thread.ts runs only as a worker thread')
+const data = workerData as WriterThreadData
+// Structured cloning turns the key ring's Buffers into plain Uint8Arrays.
+const keys = new Map([...data.config.encryptionKeys.keys].map(([id, k]) => [id, Buffer.from(k)] as const))
+const config: DrainConfig = { ...data.config, encryptionKeys: { ...data.config.encryptionKeys, keys } }
+
+const send = (m: WriterThreadMessage) => port.postMessage(m)
+const app = await buildWriterApp(config, { maxLines: data.maxLines, onStats: (stats) => send({ type: 'stats', stats }) })
+port.on('message', (m: { type?: string }) => {
+  if (m?.type !== 'stop') return
+  app.close().catch((err) => app.log.error({ err }, 'writer thread: error while stopping')).finally(() => {
+    send({ type: 'closed' })
+    // Ends this thread only; whatever handle a library left open cannot keep it alive.
+    process.exit(0)
+  })
+})
+await app.ready()
+send({ type: 'ready' })
