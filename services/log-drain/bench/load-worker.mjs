@@ -6,7 +6,7 @@ import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 
-/** @type {{ url: string, path: string, headers: Record<string, string>, bodies: Uint8Array[], linesPerBody: number[], durationMs: number, connections: number }} */
+/** @type {{ url: string, path: string, headers: Record<string, string>, bodies: Uint8Array[], linesPerBody: number[], durationMs: number, connections: number, requestsPerSecond?: number }} */
 const job = workerData
 const u = new URL(job.url)
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections })
@@ -26,9 +26,22 @@ function post (body) {
   })
 }
 
+// With requestsPerSecond, requests are paced on a shared schedule (an offered load, as
+// Logplex sends): a connection waits for the next slot; one that falls behind sends at once.
+const interval = job.requestsPerSecond ? 1000 / job.requestsPerSecond : 0
+let nextSlot = Date.now()
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
 async function connection (k) {
   let i = k
   while (Date.now() < deadline) {
+    if (interval > 0) {
+      const slot = nextSlot
+      nextSlot += interval
+      const wait = slot - Date.now()
+      if (wait > 0) await sleep(wait)
+      if (Date.now() >= deadline) break
+    }
     const b = i++ % job.bodies.length
     const t0 = process.hrtime.bigint()
     const status = await post(job.bodies[b])

@@ -129,7 +129,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     }
   }
 
-  async function handle (msgs: JsMsg[]): Promise<void> {
+  interface Prepared { batches: AppendBatch[], owners: JsMsg[], instances: Map<string, { uuid: string, limit: number | null }> }
+
+  /** Parses a group and looks up its tenants (no transaction yet). */
+  async function prepare (msgs: JsMsg[]): Promise<Prepared> {
     const batches: AppendBatch[] = []
     const owners: JsMsg[] = []
     const instances = new Map<string, { uuid: string, limit: number | null }>()
@@ -153,6 +156,11 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       batches.push({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: tenant.limits.retentionDays, linesPerDay: limits.linesPerDay, lines: parsed.lines, reportedLoss: parsed.reportedLoss })
       owners.push(m)
     }
+    return { batches, owners, instances }
+  }
+
+  /** Stores a prepared group in one transaction, then acks it, publishes the tail, sends notices. */
+  async function store ({ batches, owners, instances }: Prepared): Promise<void> {
     if (batches.length === 0) return
     const outcomes = await opts.store.append(batches)
     // Committed: from here on a crash only causes a redelivery that the store skips.
@@ -170,10 +178,24 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     for (const [tenantId, lines] of tail) publishTail(tenantId, lines)
   }
 
+  // Two groups at a time: while one group's transaction runs in PostgreSQL (COPY, commit),
+  // the next one is parsed here. Transactions still run one after the other, so a tenant's
+  // quota row is never contended by this writer; each group is acked after its own commit.
   async function loop (): Promise<void> {
     let backoff = 250
+    let inflight: Promise<void> | undefined
+    const failed = async (group: JsMsg[], err: unknown) => {
+      stats.failures++
+      opts.onStats?.(stats)
+      app.log.warn({ err, messages: group.length }, 'log writer: storing failed; the batches stay in JetStream and are retried')
+      // Not acked: ask for redelivery after a delay that grows while the database is down.
+      for (const m of group) { try { m.nak(backoff) } catch {} }
+      await sleep(backoff)
+      backoff = Math.min(backoff * 2, 5000)
+    }
     while (!stopped) {
       if (pending.length === 0) {
+        if (inflight) { await inflight; inflight = undefined; continue }
         await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 500) })
         wake = undefined
         continue
@@ -183,22 +205,20 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       let n = 0
       while (n < pending.length && (n === 0 || lines < maxLines)) { lines += Number(pending[n]!.headers?.get(logIngestHeaders.count) ?? 1); n++ }
       const group = pending.splice(0, n)
-      // Parsing a group is synchronous: let waiting ingestion requests run first.
+      // Parsing a group is synchronous: let other work (acks, the COPY stream) run first.
       await new Promise((resolve) => setImmediate(resolve))
+      let prepared: Prepared
       try {
-        await handle(group)
-        backoff = 250
-        opts.onStats?.(stats)
+        prepared = await prepare(group)
       } catch (err) {
-        stats.failures++
-        opts.onStats?.(stats)
-        app.log.warn({ err, messages: group.length }, 'log writer: storing failed; the batches stay in JetStream and are retried')
-        // Not acked: ask for redelivery after a delay that grows while the database is down.
-        for (const m of group) { try { m.nak(backoff) } catch {} }
-        await sleep(backoff)
-        backoff = Math.min(backoff * 2, 5000)
+        if (inflight) { await inflight; inflight = undefined }
+        await failed(group, err)
+        continue
       }
+      if (inflight) await inflight
+      inflight = store(prepared).then(() => { backoff = 250; opts.onStats?.(stats) }, (err) => failed(group, err))
     }
+    if (inflight) await inflight
   }
 
   app.addHook('onReady', async () => {
