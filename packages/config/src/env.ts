@@ -55,6 +55,11 @@ export interface AllConfig extends CommonConfig {
    * loop), `inline` (the same event loop), or `off` (ingestion only).
    */
   drainWriter: 'thread' | 'inline' | 'off'
+  /**
+   * Nice value of the writer thread (Linux; 0–19): under a burst, ingestion (Logplex is
+   * waiting for the 2xx) gets the CPU first and the writer catches up from JetStream after.
+   */
+  drainWriterNice: number
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -155,6 +160,7 @@ const SPEC: Spec = {
       return s
     }
   },
+  drainWriterNice: { env: 'DRAIN_WRITER_NICE', parse: integer('DRAIN_WRITER_NICE', 5, 0, 19) },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

@@ -154,8 +154,11 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   if (SECONDS > 0) {
   const bare = await startBare()
   console.log('acknowledged:')
-  const bareBig = row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
-  const bareSmall = row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
+  // BENCH_BARE=0 skips the baseline (profiling the log-drain alone); the ratios then read 0.
+  const skipBare = process.env.BENCH_BARE === '0'
+  const none: Row = { name: 'skipped', lps: NaN, rps: NaN, p50: NaN, p99: NaN, statuses: {} }
+  const bareBig = skipBare ? none : row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
+  const bareSmall = skipBare ? none : row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
   await bare.close()
 
   before = await storedLines(stack, tenant)

@@ -6,7 +6,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase } from '@addonkit/testkit'
-import { createPgLogStore } from '../src/store/pg-log-store.js'
+import { createPgLogStore, textPredicates } from '../src/store/pg-log-store.js'
 import { utcDay } from '../src/store/pg-partitions.js'
 import type { AppendBatch, StoredLine } from '../src/store/log-store.js'
 
@@ -47,4 +47,25 @@ t.test('binary COPY round trip', async (t) => {
   t.ok(ids.every((id, i) => i === 0 || id < ids[i - 1]!), 'seq strictly decreasing in the newest-first order')
   const rows = await pool.query("SELECT expires_on::text AS e, count(*)::int AS n FROM log_lines WHERE tenant_id = $1 GROUP BY 1", [tenantId])
   t.same(rows.rows, [{ e: utcDay(now, 7), n: 6 }], 'every row in the partition of its expiry day')
+})
+
+t.test('text search: case-insensitive substring, whichever predicates serve it', async (t) => {
+  const pool = new pg.Pool({ connectionString: await createTestDatabase(t), max: 4 })
+  t.teardown(() => pool.end())
+  const store = createPgLogStore(pool)
+  await store.maintain(30)
+  const tenantId = randomUUID()
+  const now = Date.now()
+  const messages = ['Order=12345 done', 'order=12345', 'ORDER=99', 'Über Straße', 'x_y%z', 'xAy z', '12345', 'plain']
+  await store.append([{ tenantId, batchId: 'b', day: utcDay(now), retentionDays: 7, linesPerDay: null, reportedLoss: 0, lines: messages.map((message) => ({ ts: now, tsRaw: null, source: 'app', procId: 'web.1', pri: 190, message, router: null })) }])
+  const find = async (text: string) => (await store.search({ tenantId, retentionDays: 7, limit: 100, text })).lines.map((l) => l.message).sort()
+  t.same(await find('order=12345'), ['Order=12345 done', 'order=12345'], 'prefilter on "=12345", then ILIKE')
+  t.same(await find('12345'), ['12345', 'Order=12345 done', 'order=12345'], 'no cased character: LIKE alone')
+  t.same(await find('ORDER'), ['ORDER=99', 'Order=12345 done', 'order=12345'], 'ASCII query, any case')
+  t.same(await find('über'), ['Über Straße'], 'non-ASCII query folds non-ASCII case')
+  t.same(await find('STRASSE'), [], 'a substring search, not a collation-aware equality')
+  t.same(await find('x_y%'), ['x_y%z'], '_ and % are literal')
+  t.same(await find('nothing'), [])
+  t.same(textPredicates('order=12345').map(([sql]) => sql.split(' ')[1]), ['LIKE', 'ILIKE'])
+  t.same(textPredicates('/api/7').length, 1)
 })

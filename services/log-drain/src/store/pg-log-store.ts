@@ -62,6 +62,40 @@ function toSearchLine (r: LineRow): SearchLine {
   return line
 }
 
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, '\\$&')
+const hasCase = (c: string) => c.toLowerCase() !== c.toUpperCase()
+
+/**
+ * The predicates of a case-insensitive substring search, cheapest first. A text search
+ * scans the tenant's time range (no trigram index, see the top of this file), so the cost
+ * per row decides its latency. Measured here on 40,000 rows: LIKE ~30 ms, ILIKE under the
+ * database's C.UTF-8 collation ~85 ms, ILIKE under "C" ~60 ms. Hence:
+ * - a query without any cased character (`12345`, `/api/orders/7`) means the same with
+ *   LIKE, which is used alone;
+ * - otherwise its longest run of 3+ uncased characters (`=12345` in `order=12345`) is
+ *   checked with LIKE first, so ILIKE only runs on the rows that contain it;
+ * - an ASCII query uses ILIKE under the "C" collation (ASCII case folding; the rows'
+ *   non-ASCII characters cannot fold to an ASCII letter of the query, except a few
+ *   compatibility characters such as the Kelvin sign);
+ * - anything else uses ILIKE under the database collation.
+ */
+export function textPredicates (text: string): Array<[string, string]> {
+  const chars = [...text]
+  if (!chars.some(hasCase)) return [["msg LIKE $? ESCAPE '\\'", `%${likeEscape(text)}%`]]
+  const out: Array<[string, string]> = []
+  let best = ''
+  let run = ''
+  for (const c of chars) {
+    if (hasCase(c)) { run = ''; continue }
+    run += c
+    if (run.length > best.length) best = run
+  }
+  if ([...best].length >= 3) out.push(["msg LIKE $? ESCAPE '\\'", `%${likeEscape(best)}%`])
+  const ascii = /^[\x00-\x7f]*$/.test(text)
+  out.push([ascii ? "msg ILIKE $? COLLATE \"C\" ESCAPE '\\'" : "msg ILIKE $? ESCAPE '\\'", `%${likeEscape(text)}%`])
+  return out
+}
+
 export function createPgLogStore (pool: pg.Pool): LogStore {
   /** Expiry days known to have a partition (filled lazily; partitions are never recreated). */
   const known = new Set<string>()
@@ -186,7 +220,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
         params.push(new Date(c.ts), c.seq)
         where.push(`(ts, seq) < ($${params.length - 1}, $${params.length}::bigint)`)
       }
-      if (q.text) add("msg ILIKE $? ESCAPE '\\'", `%${q.text.replace(/[\\%_]/g, '\\$&')}%`)
+      if (q.text) for (const [sql, value] of textPredicates(q.text)) add(sql, value)
       if (q.source) add('source = $?', q.source)
       if (q.proc) {
         // `web` matches every web dyno (web.1, web.2, …); `web.1` only that one.

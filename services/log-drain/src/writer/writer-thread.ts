@@ -2,6 +2,8 @@
 // already validated configuration, runs the writer app until the parent asks it to stop,
 // and reports the writer's counters after every group.
 import { parentPort, workerData } from 'node:worker_threads'
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import type { DrainConfig } from '../config.js'
 import { buildWriterApp } from './writer-app.js'
 
@@ -18,6 +20,16 @@ const data = workerData as WriterThreadData
 const keys = new Map([...data.config.encryptionKeys.keys].map(([id, k]) => [id, Buffer.from(k)] as const))
 const config: DrainConfig = { ...data.config, encryptionKeys: { ...data.config.encryptionKeys, keys } }
 
+// Lower this thread's priority (DRAIN_WRITER_NICE): on Linux setpriority() takes a thread
+// id, found through /proc/thread-self. Elsewhere the thread keeps the process's priority.
+let niced = false
+if (config.drainWriterNice > 0) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (Number.isInteger(tid) && tid > 0) { setPriority(tid, config.drainWriterNice); niced = true }
+  } catch {}
+}
+
 const send = (m: WriterThreadMessage) => port.postMessage(m)
 const app = await buildWriterApp(config, { maxLines: data.maxLines, onStats: (stats) => send({ type: 'stats', stats }) })
 port.on('message', (m: { type?: string }) => {
@@ -29,4 +41,5 @@ port.on('message', (m: { type?: string }) => {
   })
 })
 await app.ready()
+app.log.info({ nice: niced ? config.drainWriterNice : null }, 'log writer thread started')
 send({ type: 'ready' })
