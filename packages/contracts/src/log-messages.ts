@@ -15,7 +15,9 @@ export const logIngestHeaders = {
   /** Receipt time, epoch milliseconds: line timestamps are clamped around it. */
   receivedAt: 'Addonkit-Received-At',
   /** `drain` (Logplex) or `api` (POST /v1/logs). */
-  origin: 'Addonkit-Origin'
+  origin: 'Addonkit-Origin',
+  /** `br` when the body is Brotli-compressed; absent for the raw Logplex bytes. */
+  encoding: 'Addonkit-Encoding'
 } as const
 
 export const LogTailLine = Type.Object({

@@ -3,6 +3,9 @@
 // every line arrives once the database is back.
 import t from 'tap'
 import pg from 'pg'
+import { headers as natsHeaders } from '@nats-io/transport-node'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import { startDrainStack, eventually } from './helper.js'
 
 async function admin (sql: string): Promise<void> {
@@ -57,4 +60,29 @@ t.test('a writer thread that dies is started again and stores what waited in Jet
   t.not(stack.app.logWriter.thread!(), undefined, 'a new thread was started')
   t.equal(await stack.storedCount(tenant), 600, 'every line stored once')
   t.equal(stack.app.logWriter.stats.lines, 600, 'the counters continue across the restart')
+})
+
+t.test('an unreadable batch in JetStream is discarded and logged; the writer goes on', async (t) => {
+  const stack = await startDrainStack(t, { env: { DRAIN_WRITER: 'inline' } })
+  const tenant = await stack.tenant('standard')
+  const js = jetstream(stack.app.nats)
+  for (const [encoding, body] of [['br', 'not brotli at all'], ['zstd', 'unknown encoding'], ['', '12 not framed']] as const) {
+    const h = natsHeaders()
+    h.set(logIngestHeaders.tenant, tenant.id)
+    h.set(logIngestHeaders.batchId, `bad-${encoding || 'raw'}`)
+    h.set(logIngestHeaders.count, '1')
+    h.set(logIngestHeaders.receivedAt, String(Date.now()))
+    h.set(logIngestHeaders.origin, 'drain')
+    if (encoding) h.set(logIngestHeaders.encoding, encoding)
+    await js.publish(subjects.logIngest(tenant.id), Buffer.from(body), { headers: h })
+  }
+  const sender = tenant.sender({ maxLines: 100 })
+  for (let i = 0; i < 250; i++) sender.push({ message: `good ${i} ${'x'.repeat(40)}` })
+  await sender.flush()
+  await eventually(async () => (await stack.storedCount(tenant)) === 250, 30_000, 200)
+  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable batch; discarded')).length, 3, 'each bad batch logged once, then dropped')
+  const jsm = await jetstreamManager(stack.app.nats)
+  const settled = async () => { const info = await jsm.consumers.info(streams.logIngest, consumers.logWriter); return info.num_ack_pending + info.num_pending === 0 }
+  await eventually(settled, 10_000, 100).catch(() => {})
+  t.ok(await settled(), 'nothing left behind in JetStream')
 })

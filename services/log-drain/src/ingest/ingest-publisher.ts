@@ -3,6 +3,7 @@
 // is on disk (issue 4). msgID = <tenant>:<batch id> lets JetStream drop a Logplex retry
 // inside its duplicate window; the writer's log_batches table catches later ones.
 // Failures and saturation throw 503 errors (Logplex retries them, spec §11.1).
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { headers as natsHeaders, nanos } from '@nats-io/transport-node'
@@ -38,6 +39,21 @@ declare module 'fastify' {
 export const DUPLICATE_WINDOW_MS = 2 * 60_000
 /** Room left in a NATS message for the headers. */
 const HEADER_ROOM = 8 * 1024
+/** Bodies from this size on are compressed before they go to JetStream. */
+export const COMPRESS_FROM_BYTES = 4096
+const BROTLI_FAST = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT } }
+
+/**
+ * A body as it is stored in JetStream: Brotli at quality 1 from 4 KB on. Measured here on a
+ * 110 KB drain body: 0.13 ms to compress, 0.11 ms to decompress, 5–10× smaller. Every
+ * byte of a batch crosses nats-server twice (stored, then delivered to the writer) and is
+ * written to its disk: with raw 100 KB bodies nats-server was the bottleneck of this
+ * 2-core machine (16 publishers alone: ~2,000–3,500 msg/s, ~700 with the writer consuming).
+ */
+export function encodeIngestBody (body: Buffer): { data: Buffer, encoding: 'br' | null } {
+  if (body.length < COMPRESS_FROM_BYTES) return { data: body, encoding: null }
+  return { data: brotliCompressSync(body, BROTLI_FAST), encoding: 'br' }
+}
 
 /** Creates or updates the ingest stream (work queue, file storage). */
 export async function ensureIngestStream (app: FastifyInstance): Promise<void> {
@@ -97,7 +113,9 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
     h.set(logIngestHeaders.count, String(count))
     h.set(logIngestHeaders.receivedAt, String(batch.receivedAt))
     h.set(logIngestHeaders.origin, batch.origin)
-    await js.publish(subjects.logIngest(batch.tenantId), body, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
+    const encoded = encodeIngestBody(body)
+    if (encoded.encoding) h.set(logIngestHeaders.encoding, encoded.encoding)
+    await js.publish(subjects.logIngest(batch.tenantId), encoded.data, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
   }
 
   const publisher: IngestPublisher = {

@@ -5,6 +5,7 @@
 // JetStream redeliver; the batch id is then already recorded and the batch is skipped.
 // While PostgreSQL is down nothing is acked: batches wait in JetStream (file storage) and
 // are retried with a growing delay, so no acknowledged line is lost.
+import { brotliDecompressSync } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { nanos } from '@nats-io/transport-node'
@@ -51,6 +52,12 @@ const TAIL_CHUNK = 500
 /** A tenant counts as tailed this long after its last interest message (tails send one every 5 s). */
 export const TAIL_INTEREST_MS = 15_000
 
+class UnreadableBatch extends Error {}
+
+function decompress (data: Buffer): Buffer {
+  try { return brotliDecompressSync(data) } catch (err) { throw new UnreadableBatch(`cannot decompress the batch: ${(err as Error).message}`) }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
@@ -74,7 +81,8 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       filter_subject: subjects.logIngestAll,
       ack_wait: nanos(ACK_WAIT_MS),
       // Never give up on a batch: a message is only ever settled by a commit (ack) or
-      // by being unreadable (term).
+      // by being unreadable (term). term() carries no reason: nats-server 2.9 ignores a
+      // `+TERM <reason>` and would redeliver the message every ack_wait, forever.
       max_deliver: -1,
       max_ack_pending: 20_000
     })
@@ -141,14 +149,19 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       const tenantId = h?.get(logIngestHeaders.tenant) ?? ''
       const batchId = h?.get(logIngestHeaders.batchId) ?? ''
       const receivedAt = Number(h?.get(logIngestHeaders.receivedAt) ?? NaN)
-      if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: message without its headers; discarded'); m.term('missing headers'); continue }
+      if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: message without its headers; discarded'); m.term(); continue }
       const tenant = await app.tenants.byId(tenantId)
       if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); m.ack(); continue }
       let parsed
-      try { parsed = batchLines(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), receivedAt) } catch (err) {
-        if (!(err instanceof FramingError)) throw err
+      try {
+        const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)
+        const encoding = h?.get(logIngestHeaders.encoding) ?? ''
+        if (encoding !== '' && encoding !== 'br') throw new UnreadableBatch(`unknown encoding ${encoding}`)
+        parsed = batchLines(encoding === 'br' ? decompress(data) : data, receivedAt)
+      } catch (err) {
+        if (!(err instanceof FramingError) && !(err instanceof UnreadableBatch)) throw err
         app.log.error({ err, tenantId }, 'log writer: unreadable batch; discarded')
-        m.term('unreadable')
+        m.term()
         continue
       }
       const limits = tenant.limits
