@@ -60,6 +60,8 @@ export interface AllConfig extends CommonConfig {
    * waiting for the 2xx) gets the CPU first and the writer catches up from JetStream after.
    */
   drainWriterNice: number
+  /** Largest backlog (compressed bytes) the ingest stream holds before the drain answers 503. */
+  drainBacklogMaxBytes: number
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -161,6 +163,7 @@ const SPEC: Spec = {
     }
   },
   drainWriterNice: { env: 'DRAIN_WRITER_NICE', parse: integer('DRAIN_WRITER_NICE', 5, 0, 19) },
+  drainBacklogMaxBytes: { env: 'DRAIN_BACKLOG_MAX_BYTES', parse: integer('DRAIN_BACKLOG_MAX_BYTES', 2 * 1024 ** 3, 1024 ** 2, 2 ** 50) },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

@@ -55,8 +55,8 @@ export function encodeIngestBody (body: Buffer): { data: Buffer, encoding: 'br' 
   return { data: brotliCompressSync(body, BROTLI_FAST), encoding: 'br' }
 }
 
-/** Creates or updates the ingest stream (work queue, file storage). */
-export async function ensureIngestStream (app: FastifyInstance): Promise<void> {
+/** Creates or updates the ingest stream (work queue, file storage, bounded). */
+export async function ensureIngestStream (app: FastifyInstance, maxBytes: number): Promise<void> {
   const jsm = await jetstreamManager(app.nats, { timeout: 5000 })
   const config = {
     name: streams.logIngest,
@@ -65,6 +65,9 @@ export async function ensureIngestStream (app: FastifyInstance): Promise<void> {
     storage: StorageType.File,
     // A full stream must refuse new batches (→ 503, Logplex retries), never drop old ones.
     discard: DiscardPolicy.New,
+    // The backlog the writer may fall behind by (compressed bytes, ~10× as many raw): past
+    // it, publishes fail and the drain answers 503, so Logplex retries instead of our disk filling.
+    max_bytes: maxBytes,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS)
   }
   try {
@@ -76,7 +79,16 @@ export async function ensureIngestStream (app: FastifyInstance): Promise<void> {
   }
 }
 
-export interface IngestPublisherOptions { maxInflight: number, timeoutMs: number }
+export interface IngestPublisherOptions {
+  maxInflight: number
+  timeoutMs: number
+  backlogMaxBytes: number
+  /**
+   * Publishes in flight, mirrored into shared memory for the writer thread: while
+   * ingestion is busy the writer lets it have the CPU (see log-writer.ts).
+   */
+  pressure?: Int32Array
+}
 
 async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptions) {
   const js: JetStreamClient = jetstream(app.nats, { timeout: opts.timeoutMs })
@@ -87,7 +99,7 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
   // The stream is created at start; while JetStream is unreachable we keep trying in the
   // background, and publishing answers 503 meanwhile.
   const ensure = async () => {
-    try { await ensureIngestStream(app); streamReady = true } catch (err) {
+    try { await ensureIngestStream(app, opts.backlogMaxBytes); streamReady = true } catch (err) {
       app.log.warn({ err }, 'cannot create the ingest stream yet; retrying')
       retry = setTimeout(() => { void ensure() }, 1000)
     }
@@ -124,6 +136,7 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
       if (inflight >= opts.maxInflight) throw new Saturated()
       if (!connected || app.nats.isClosed() || !streamReady) throw new Unavailable('The log pipeline (JetStream) is unavailable; retry.')
       inflight++
+      if (opts.pressure) Atomics.store(opts.pressure, 0, inflight)
       try {
         const max = (app.nats.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM
         const parts = splitBody(batch.body, batch.count, max)
@@ -134,6 +147,7 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
         throw new Unavailable(`The log pipeline (JetStream) did not confirm the batch; retry: ${(err as Error).message}`)
       } finally {
         inflight--
+        if (opts.pressure) Atomics.store(opts.pressure, 0, inflight)
       }
     }
   }

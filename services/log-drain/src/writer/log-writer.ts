@@ -27,6 +27,8 @@ export interface LogWriterOptions {
   maxLines?: number
   /** Called with the counters after every stored group and every failure (the writer thread reports them to its parent). */
   onStats?: (stats: LogWriterStats) => void
+  /** Ingestion's publishes in flight (shared memory, see ingest-publisher.ts); absent for a writer-only process. */
+  pressure?: Int32Array
 }
 
 export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number }
@@ -43,14 +45,25 @@ declare module 'fastify' {
 
 const ACK_WAIT_MS = 60_000
 /**
- * Bytes the consumer keeps buffered: the next transaction's input while one commits.
- * Bounded in bytes, not messages: 2,048 drain batches of 100 KB would be 200 MB in flight.
+ * Bytes (as stored in JetStream, mostly compressed) the writer holds: what the consumer
+ * pulls at a time, and how much may wait in `pending` before the writer stops reading
+ * from it. Reading stops pulling, so while the writer is busy or yields to ingestion,
+ * nats-server is not delivering batches nobody is ready to store.
  */
-const BUFFERED_BYTES = 16 * 1024 * 1024
+const BUFFERED_BYTES = 4 * 1024 * 1024
 /** Tail messages carry at most this many lines (NATS payloads stay small). */
 const TAIL_CHUNK = 500
 /** A tenant counts as tailed this long after its last interest message (tails send one every 5 s). */
 export const TAIL_INTEREST_MS = 15_000
+
+/**
+ * Ingestion first: with this many drain publishes waiting for JetStream (Logplex waits for
+ * each 2xx), the writer waits before its next group, 20 ms at a time and at most
+ * MAX_YIELD_MS, so a burst is acknowledged at full speed and stored right after, and the
+ * writer still stores a group at least every ~0.4 s under a long overload.
+ */
+const YIELD_INFLIGHT = 4
+const MAX_YIELD_MS = 400
 
 class UnreadableBatch extends Error {}
 
@@ -69,6 +82,8 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   let stopped = false
   let messages: ConsumerMessages | undefined
   const pending: JsMsg[] = []
+  let pendingBytes = 0
+  let drained: (() => void) | undefined
   let wake: (() => void) | undefined
   let running: Promise<void> | undefined
 
@@ -97,7 +112,9 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         messages = await consumer.consume({ max_bytes: BUFFERED_BYTES })
         for await (const m of messages) {
           pending.push(m)
+          pendingBytes += m.data.byteLength
           wake?.()
+          if (pendingBytes >= BUFFERED_BYTES) await new Promise<void>((resolve) => { drained = resolve })
         }
       } catch (err) {
         if (!stopped) app.log.warn({ err }, 'log writer: consumer unavailable; retrying')
@@ -213,11 +230,16 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         wake = undefined
         continue
       }
+      if (opts.pressure) {
+        for (let waited = 0; waited < MAX_YIELD_MS && !stopped && Atomics.load(opts.pressure, 0) >= YIELD_INFLIGHT; waited += 20) await sleep(20)
+      }
       // Take messages until about maxLines lines (estimated from the frame counts).
       let lines = 0
       let n = 0
       while (n < pending.length && (n === 0 || lines < maxLines)) { lines += Number(pending[n]!.headers?.get(logIngestHeaders.count) ?? 1); n++ }
       const group = pending.splice(0, n)
+      for (const m of group) pendingBytes -= m.data.byteLength
+      if (drained && pendingBytes < BUFFERED_BYTES / 2) { drained(); drained = undefined }
       // Parsing a group is synchronous: let other work (acks, the COPY stream) run first.
       await new Promise((resolve) => setImmediate(resolve))
       let prepared: Prepared
@@ -241,6 +263,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   app.addHook('onClose', async () => {
     stopped = true
     wake?.()
+    drained?.()
     try { interest.unsubscribe() } catch {}
     try { await messages?.close() } catch {}
     // Bounded, and the timer cleared: a pending timer would keep a writer thread alive.

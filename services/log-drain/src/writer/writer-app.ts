@@ -13,6 +13,7 @@ export interface WriterAppOptions {
   maxLines?: number
   onStats?: (stats: LogWriterStats) => void
   logStream?: NodeJS.WritableStream
+  pressure?: Int32Array
 }
 
 export async function buildWriterApp (config: DrainConfig, opts: WriterAppOptions = {}): Promise<FastifyInstance> {
@@ -26,6 +27,6 @@ export async function buildWriterApp (config: DrainConfig, opts: WriterAppOption
     dbPoolSize: 4
   })
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
-  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats })
+  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, pressure: opts.pressure })
   return app
 }

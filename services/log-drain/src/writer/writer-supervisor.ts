@@ -11,7 +11,7 @@ import type { DrainConfig } from '../config.js'
 import type { LogWriterStats } from './log-writer.js'
 import type { WriterThreadData, WriterThreadMessage } from './writer-thread.js'
 
-export interface WriterSupervisorOptions { config: DrainConfig, maxLines?: number }
+export interface WriterSupervisorOptions { config: DrainConfig, maxLines?: number, pressure?: Int32Array }
 
 /** The thread's entry: its TypeScript source when this file runs from source (tests, dev), else dist. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
@@ -44,7 +44,7 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
   const base: LogWriterStats = { ...stats }
 
   function start (): Promise<void> {
-    const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines }
+    const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines, pressure: opts.pressure }
     const w = newWorker(data)
     worker = w
     let last: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
