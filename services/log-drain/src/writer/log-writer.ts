@@ -109,7 +109,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       try {
         await ensureConsumer()
         const consumer = await jetstream(app.nats).consumers.get(streams.logIngest, consumers.logWriter)
-        messages = await consumer.consume({ max_bytes: BUFFERED_BYTES })
+        // Pulls of 4 MB that expire after 5 s: while the writer stops reading (4 MB wait to
+        // be stored), nats-server stops delivering; a pull that expired meanwhile is renewed
+        // within seconds (with the default 30 s expiry, reading stalled for 30 s).
+        messages = await consumer.consume({ max_bytes: BUFFERED_BYTES, expires: 5000 })
         for await (const m of messages) {
           pending.push(m)
           pendingBytes += m.data.byteLength
