@@ -27,6 +27,15 @@ export interface PostgresServerOptions {
   log?: (msg: string) => void
 }
 
+/**
+ * The log store COPYs ~40 MB/s of WAL at 100k lines/s: with the default max_wal_size (1 GB)
+ * that forced a checkpoint every ~25 s (259 requested checkpoints against 1 timed in one
+ * benchmark run), each followed by full-page images of every page touched again. Larger
+ * WAL headroom and a longer timeout make checkpoints rare; 256 MB of shared buffers keep
+ * the hot ends of the log indexes in memory.
+ */
+const WRITE_HEAVY = ['-c', 'max_connections=300', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min', '-c', 'shared_buffers=256MB']
+
 export async function startPostgresServer (opts: PostgresServerOptions): Promise<PostgresServerHandle> {
   const port = opts.port ?? await freePort()
   const password = opts.password ?? 'postgres'
@@ -38,7 +47,7 @@ export async function startPostgresServer (opts: PostgresServerOptions): Promise
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
     // fsync off only for throwaway clusters (tests); a persistent one keeps durability.
-    postgresFlags: opts.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'] : ['-c', 'max_connections=300'],
+    postgresFlags: [...(opts.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []), ...WRITE_HEAVY],
     onLog: () => {},
     onError: (e: unknown) => { if (opts.log) opts.log(`[postgres] ${String(e)}`) }
   })
