@@ -26,6 +26,8 @@ export interface DrainOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     logStore: LogStore
+    /** Drain requests in flight right now (what the writer thread yields to). */
+    drainInflight (): number
   }
 }
 
@@ -46,15 +48,16 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   app.decorate('logStore', store)
   const keyRing = new KeyRing(config.encryptionKeys)
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
-  // Publishes in flight, shared with the writer (thread) so that it yields to ingestion.
+  // Drain requests in flight, shared with the writer (thread) so that it yields to ingestion.
   const pressure = new Int32Array(new SharedArrayBuffer(4))
-  await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes, pressure })
+  app.decorate('drainInflight', () => Atomics.load(pressure, 0))
+  await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes })
   scheduleMaintenance(app, store, longestRetentionDays(config.addon))
   if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, pressure })
   if (config.drainWriter === 'thread') await app.register(writerSupervisor, { config, maxLines: opts.writerMaxLines, pressure })
   await app.register(async (scope) => {
     installDrainErrorHandler(scope)
-    await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit })
+    await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit, pressure })
     await scope.register(dataApi, { store, bodyLimit: config.drainBodyLimit })
   })
   return app

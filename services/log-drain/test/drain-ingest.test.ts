@@ -80,6 +80,24 @@ t.test('a drain batch is stored, parsed and searchable; bad inputs get their sta
     const found = await eventually(async () => (await api(stack, tenant, '/logs?proc=web.9')).json.lines[0])
     t.equal(found.message, 'bad \uFFFD\uFFFD\uFFFD end')
   })
+  await t.test('the in-flight count the writer yields to returns to zero, aborted uploads included', async (t) => {
+    const { request } = await import('node:http')
+    const u = new URL(stack.url)
+    // An upload cut off halfway: the server never answers it.
+    await new Promise<void>((resolve) => {
+      const req = request({ host: u.hostname, port: u.port, method: 'POST', path: new URL(tenant.drainUrl).pathname, headers: { 'content-type': 'application/logplex-1', 'content-length': '100000' } })
+      req.on('error', () => resolve())
+      req.write('x'.repeat(1000), () => setTimeout(() => { req.destroy(); resolve() }, 100))
+    })
+    await Promise.all([
+      postDrain(stack, tenant, 'nonsense', { 'content-type': 'text/plain' }),
+      postDrain(stack, tenant, 'nonsense', { 'logplex-drain-token': 'nope' }),
+      postDrain(stack, tenant, '5 hello'),
+      postDrain(stack, tenant, encodeFrames([{ timestamp: now, appName: 'app', procId: 'web.8', message: 'counted' }]))
+    ])
+    await eventually(async () => stack.app.drainInflight() === 0, 5000, 50)
+    t.equal(stack.app.drainInflight(), 0)
+  })
   await t.test('a frame id sent again is acknowledged and stored once', async (t) => {
     const one = encodeFrames([{ timestamp: now, appName: 'app', procId: 'web.7', message: 'once' }])
     const h = { 'logplex-frame-id': '09C557EAFCFB6CF2740EE62F62971098', 'logplex-msg-count': '1' }

@@ -83,11 +83,6 @@ export interface IngestPublisherOptions {
   maxInflight: number
   timeoutMs: number
   backlogMaxBytes: number
-  /**
-   * Publishes in flight, mirrored into shared memory for the writer thread: while
-   * ingestion is busy the writer lets it have the CPU (see log-writer.ts).
-   */
-  pressure?: Int32Array
 }
 
 async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptions) {
@@ -136,7 +131,6 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
       if (inflight >= opts.maxInflight) throw new Saturated()
       if (!connected || app.nats.isClosed() || !streamReady) throw new Unavailable('The log pipeline (JetStream) is unavailable; retry.')
       inflight++
-      if (opts.pressure) Atomics.store(opts.pressure, 0, inflight)
       try {
         const max = (app.nats.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM
         const parts = splitBody(batch.body, batch.count, max)
@@ -147,7 +141,6 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
         throw new Unavailable(`The log pipeline (JetStream) did not confirm the batch; retry: ${(err as Error).message}`)
       } finally {
         inflight--
-        if (opts.pressure) Atomics.store(opts.pressure, 0, inflight)
       }
     }
   }

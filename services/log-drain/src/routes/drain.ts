@@ -11,7 +11,14 @@ import { safeEqual, verifySecret } from '@addonkit/secrets'
 import { BadFraming, Forbidden, UnsupportedMediaType } from '../errors.js'
 import { basicCredentials, mediaType } from '../basic-auth.js'
 
-export interface DrainRouteOptions { bodyLimit: number }
+export interface DrainRouteOptions {
+  bodyLimit: number
+  /**
+   * Drain requests in flight (from the first byte to the answer), in memory shared with
+   * the writer thread: while ingestion is busy the writer lets it have the CPU.
+   */
+  pressure?: Int32Array
+}
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const FRAME_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -32,6 +39,15 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
   // the Content-Type says, and answer a wrong type with our own 415.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => { done(null, body) })
+
+  const pressure = opts.pressure
+  if (pressure) {
+    app.addHook('onRequest', async (_req, reply) => {
+      Atomics.add(pressure, 0, 1)
+      // 'close' comes exactly once per response, answered or aborted.
+      reply.raw.once('close', () => { Atomics.sub(pressure, 0, 1) })
+    })
+  }
 
   app.post('/drain', {
     bodyLimit: opts.bodyLimit,
