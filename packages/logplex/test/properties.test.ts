@@ -3,7 +3,7 @@
 // no input makes the parser throw anything but a FramingError.
 import t from 'tap'
 import fc from 'fast-check'
-import { FramingError, encodeFrames, parseFrames, walkFrames, type EncodeFrameInput, type LogFrame } from '../src/index.js'
+import { FramingError, checkFrames, encodeFrames, parseFrames, walkFrames, type EncodeFrameInput, type LogFrame } from '../src/index.js'
 
 const RUNS = Number(process.env.ADDONKIT_FC_RUNS ?? 300)
 
@@ -97,6 +97,7 @@ t.test('encodeFrames then parseFrames gives every frame back exactly', async (t)
   fc.assert(fc.property(frameInputs, (gs) => {
     const body = encodeFrames(gs.map((g) => toInput(g)))
     if (walkFrames(body) !== gs.length) throw new Error('walkFrames miscounted')
+    if (checkFrames(body, { expectedCount: gs.length }) !== gs.length) throw new Error('checkFrames miscounted')
     const frames = parseFrames(body, { expectedCount: gs.length })
     const want = gs.map((g) => expectedFrame(g, null))
     for (let i = 0; i < gs.length; i++) {
@@ -209,6 +210,11 @@ t.test('random garbage never throws anything but FramingError', async (t) => {
   fc.assert(fc.property(bodies, fc.constantFrom('absent', 'present', 'auto') as fc.Arbitrary<'absent' | 'present' | 'auto'>, (body, structuredData) => {
     const parsed = onlyFramingErrors(() => parseFrames(body, { structuredData }))
     const walked = onlyFramingErrors(() => walkFrames(body))
+    // checkFrames must agree with parseFrames exactly: the same count, or the same error.
+    const checked = onlyFramingErrors(() => checkFrames(body, { structuredData }))
+    if (parsed instanceof FramingError) {
+      if (!(checked instanceof FramingError) || checked.code !== parsed.code || checked.offset !== parsed.offset || checked.message !== parsed.message) throw new Error(`checkFrames disagrees: ${String(checked)} vs ${parsed.message}`)
+    } else if (checked !== parsed.length) throw new Error('checkFrames and parseFrames count differently')
     if (!(parsed instanceof FramingError)) {
       if (walked !== parsed.length) throw new Error('walk and parse disagree')
       for (const f of parsed) if (!isWellFormed(f.message)) throw new Error('message with lone surrogates')

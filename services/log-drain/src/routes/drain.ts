@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { FramingError, parseFrames } from '@addonkit/logplex'
+import { FramingError, checkFrames } from '@addonkit/logplex'
 import { safeEqual, verifySecret } from '@addonkit/secrets'
 import { BadFraming, Forbidden, UnsupportedMediaType } from '../errors.js'
 import { basicCredentials, mediaType } from '../basic-auth.js'
@@ -71,7 +71,7 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     let count: number
     try {
-      count = parseFrames(body, countHeader === undefined ? {} : { expectedCount: Number(countHeader) }).length
+      count = checkFrames(body, countHeader === undefined ? {} : { expectedCount: Number(countHeader) })
     } catch (err) {
       // The whole batch is refused and nothing of it is stored (issue 4): a body we cannot
       // frame would be stored wrongly, and Logplex would send the same bytes again.
