@@ -58,7 +58,11 @@ function basic (user: string, pass: string): string {
 
 export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}): Promise<DrainStack> {
   const nats = await startTestNats(t)
-  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), ...opts.env })
+  // The writer runs inline unless a test asks for the thread (DRAIN_WRITER=thread, the
+  // production default): the writer's code is the same, and a thread loading its
+  // TypeScript under a busy CI machine took over 10 s per stack. writer-outage covers the
+  // thread: storing, a PostgreSQL outage and a restart.
+  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), DRAIN_WRITER: 'inline', ...opts.env })
   const base = loadConfig(env, ['addonPassword', 'ssoSalt', 'encryptionKeys', 'credentialGraceSeconds'])
   const manifest = buildManifest({ addon: base.addon, addonPassword: base.addonPassword, ssoSalt: base.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
   const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })

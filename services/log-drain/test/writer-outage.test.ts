@@ -21,7 +21,7 @@ for (const mode of ['thread', 'inline']) t.test(`DRAIN_WRITER=${mode}: lines wai
   const sender = tenant.sender({ maxLines: 100 })
   for (let i = 0; i < 500; i++) sender.push({ message: `before ${i}` })
   await sender.flush()
-  await eventually(async () => (await stack.storedCount(tenant)) === 500)
+  await eventually(async () => (await stack.storedCount(tenant)) === 500, 60_000, 100)
 
   // The database goes away: no new connections, every existing one killed.
   await admin(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`)
@@ -43,12 +43,12 @@ for (const mode of ['thread', 'inline']) t.test(`DRAIN_WRITER=${mode}: lines wai
 })
 
 t.test('a writer thread that dies is started again and stores what waited in JetStream', async (t) => {
-  const stack = await startDrainStack(t)
+  const stack = await startDrainStack(t, { env: { DRAIN_WRITER: 'thread' } })
   const tenant = await stack.tenant('standard')
   const sender = tenant.sender({ maxLines: 100 })
   for (let i = 0; i < 300; i++) sender.push({ message: `before ${i}` })
   await sender.flush()
-  await eventually(async () => (await stack.storedCount(tenant)) === 300)
+  await eventually(async () => (await stack.storedCount(tenant)) === 300, 60_000, 100)
   const first = stack.app.logWriter.thread!()
   t.ok(first, 'a writer thread runs')
   await first!.terminate()

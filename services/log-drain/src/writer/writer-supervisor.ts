@@ -43,36 +43,42 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
   /** Counters of the threads that ended, so that stats keep counting across restarts. */
   const base: LogWriterStats = { ...stats }
 
-  function start (): Promise<void> {
+  /**
+   * Starts the thread. The service does not wait for it: ingestion is ready without the
+   * writer (batches wait in JetStream), and a thread loading slowly on a busy machine must
+   * not fail the start. A thread that does not report ready within 60 s is replaced.
+   */
+  function start (): void {
     const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines, pressure: opts.pressure }
     const w = newWorker(data)
     worker = w
     let last: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
-    return new Promise((resolve, reject) => {
-      let ready = false
-      const timer = setTimeout(() => { if (!ready) reject(new Error('the writer thread did not start within 60 s')) }, START_TIMEOUT_MS)
-      w.on('message', (m: WriterThreadMessage) => {
-        if (m.type === 'ready') { ready = true; restartDelay = 1000; clearTimeout(timer); resolve() }
-        if (m.type === 'stats') {
-          last = m.stats
-          for (const k of Object.keys(stats) as Array<keyof LogWriterStats>) stats[k] = base[k] + last[k]
-        }
-      })
-      w.on('error', (err) => { app.log.error({ err }, 'writer thread failed') })
-      w.on('exit', (code) => {
-        for (const k of Object.keys(base) as Array<keyof LogWriterStats>) base[k] += last[k]
-        clearTimeout(timer)
-        if (worker === w) worker = undefined
-        if (!ready) { reject(new Error(`the writer thread exited with code ${code} while starting`)); return }
-        if (stopping) return
-        app.log.error({ code, restartInMs: restartDelay }, 'writer thread exited; starting it again (batches wait in JetStream)')
-        restartTimer = setTimeout(() => { start().catch((err) => app.log.error({ err }, 'writer thread restart failed')) }, restartDelay)
-        restartDelay = Math.min(restartDelay * 2, 30_000)
-      })
+    let ready = false
+    const timer = setTimeout(() => {
+      if (ready) return
+      app.log.error('the writer thread did not start within 60 s; replacing it')
+      void w.terminate()
+    }, START_TIMEOUT_MS)
+    w.on('message', (m: WriterThreadMessage) => {
+      if (m.type === 'ready') { ready = true; restartDelay = 1000; clearTimeout(timer) }
+      if (m.type === 'stats') {
+        last = m.stats
+        for (const k of Object.keys(stats) as Array<keyof LogWriterStats>) stats[k] = base[k] + last[k]
+      }
+    })
+    w.on('error', (err) => { app.log.error({ err }, 'writer thread failed') })
+    w.on('exit', (code) => {
+      for (const k of Object.keys(base) as Array<keyof LogWriterStats>) base[k] += last[k]
+      clearTimeout(timer)
+      if (worker === w) worker = undefined
+      if (stopping) return
+      app.log.error({ code, started: ready, restartInMs: restartDelay }, 'writer thread exited; starting it again (batches wait in JetStream)')
+      restartTimer = setTimeout(start, restartDelay)
+      restartDelay = Math.min(restartDelay * 2, 30_000)
     })
   }
 
-  app.addHook('onReady', async () => { await start() })
+  app.addHook('onReady', async () => { start() })
   app.addHook('onClose', async () => {
     stopping = true
     clearTimeout(restartTimer)
