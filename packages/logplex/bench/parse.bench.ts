@@ -2,7 +2,7 @@
 // parser pays) on a realistic ~100 KB Logplex batch (spec §11.1: Logplex targets ~100 KB
 // per request). Plain script: `pnpm bench`. Prints the median of several runs.
 import { availableParallelism, loadavg } from 'node:os'
-import { encodeFrame, encodeFrames, parseFrames, parseRouterLine, isRouterFrame, walkFrames, type EncodeFrameInput } from '../src/index.js'
+import { checkFrames, encodeFrame, encodeFrames, parseFrames, parseRouterLine, isRouterFrame, walkFrames, type EncodeFrameInput } from '../src/index.js'
 
 const RUNS = Number(process.env.ADDONKIT_BENCH_RUNS ?? 9)
 const RUN_MS = Number(process.env.ADDONKIT_BENCH_RUN_MS ?? 400)
@@ -57,6 +57,7 @@ let sink = 0
 type Work = (body: Buffer) => number
 const workloads: Array<[string, Work]> = [
   ['walkFrames (octet counting only)', (b) => walkFrames(b)],
+  ['checkFrames (the drain route)', (b) => checkFrames(b)],
   ['parseFrames', (b) => parseFrames(b).length],
   ['parseFrames + parseRouterLine', (b) => {
     const frames = parseFrames(b)

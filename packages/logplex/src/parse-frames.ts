@@ -75,7 +75,7 @@ export function parseFrames (body: Buffer, opts: ParseFramesOptions = {}): LogFr
 /**
  * Checks a drain body exactly as {@link parseFrames} does — same rules, same errors, same
  * offsets — and returns its number of frames without building them: what the drain route
- * needs before it hands the raw bytes on (measured: 0.10 µs per line against 0.44 for parseFrames).
+ * needs before it hands the raw bytes on (bench/parse.bench.ts: 8.3 M frames/s against 2.0–3.2 M for parseFrames).
  * @throws FramingError
  */
 export function checkFrames (body: Buffer, opts: ParseFramesOptions = {}): number {

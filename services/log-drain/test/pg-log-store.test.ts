@@ -5,20 +5,24 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { createTestDatabase } from '@addonkit/testkit'
+import { createTestDatabase, type Teardown } from '@addonkit/testkit'
 import { createPgLogStore, textPredicates } from '../src/store/pg-log-store.js'
 import { utcDay } from '../src/store/pg-partitions.js'
 import type { AppendBatch, StoredLine } from '../src/store/log-store.js'
 
 const router = (over: Record<string, unknown> = {}) => ({ method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', status: 503, connectMs: 1, serviceMs: 30001, bytes: 123456789012, dyno: 'web.1', requestId: 'r-1', ...over })
 
-t.test('binary COPY round trip', async (t) => {
+/** A store on a fresh database with its partitions, and a tenant id. */
+async function freshStore (t: Teardown) {
   const pool = new pg.Pool({ connectionString: await createTestDatabase(t), max: 4 })
   t.teardown(() => pool.end())
   const store = createPgLogStore(pool)
   await store.maintain(30)
-  const tenantId = randomUUID()
-  const now = Date.now()
+  return { pool, store, tenantId: randomUUID(), now: Date.now() }
+}
+
+t.test('binary COPY round trip', async (t) => {
+  const { pool, store, tenantId, now } = await freshStore(t)
   const lines: StoredLine[] = [
     { ts: now, tsRaw: null, source: 'app', procId: 'web.1', pri: 190, message: 'plain', router: null },
     { ts: now, tsRaw: 'not-a-time', source: 'app', procId: 'web.1', pri: 0, message: 'tab\there\nnewline \\ backslash ü€😀 NUL[\0] lone[\ud800]', router: null },
@@ -50,12 +54,7 @@ t.test('binary COPY round trip', async (t) => {
 })
 
 t.test('text search: case-insensitive substring, whichever predicates serve it', async (t) => {
-  const pool = new pg.Pool({ connectionString: await createTestDatabase(t), max: 4 })
-  t.teardown(() => pool.end())
-  const store = createPgLogStore(pool)
-  await store.maintain(30)
-  const tenantId = randomUUID()
-  const now = Date.now()
+  const { store, tenantId, now } = await freshStore(t)
   const messages = ['Order=12345 done', 'order=12345', 'ORDER=99', 'Über Straße', 'x_y%z', 'xAy z', '12345', 'plain']
   await store.append([{ tenantId, batchId: 'b', day: utcDay(now), retentionDays: 7, linesPerDay: null, reportedLoss: 0, lines: messages.map((message) => ({ ts: now, tsRaw: null, source: 'app', procId: 'web.1', pri: 190, message, router: null })) }])
   const find = async (text: string) => (await store.search({ tenantId, retentionDays: 7, limit: 100, text })).lines.map((l) => l.message).sort()

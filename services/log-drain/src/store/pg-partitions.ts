@@ -36,12 +36,24 @@ async function existing (c: pg.PoolClient): Promise<string[]> {
   return r.rows.map((x) => x.relname)
 }
 
-/** Creates the partitions for the given expiry days that are missing; returns how many. */
-export async function ensurePartitions (pool: pg.Pool, days: Iterable<string>): Promise<number> {
+/** Runs `fn` in a transaction holding the partition DDL lock. */
+async function underPartitionLock<T> (pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect()
   try {
     await c.query('BEGIN')
     await c.query(LOCK)
+    const out = await fn(c)
+    await c.query('COMMIT')
+    return out
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally { c.release() }
+}
+
+/** Creates the partitions for the given expiry days that are missing; returns how many. */
+export function ensurePartitions (pool: pg.Pool, days: Iterable<string>): Promise<number> {
+  return underPartitionLock(pool, async (c) => {
     const have = new Set(await existing(c))
     let created = 0
     for (const day of days) {
@@ -52,20 +64,13 @@ export async function ensurePartitions (pool: pg.Pool, days: Iterable<string>): 
       have.add(name)
       created++
     }
-    await c.query('COMMIT')
     return created
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally { c.release() }
+  })
 }
 
 /** Drops every partition whose expiry day is before `today` (YYYY-MM-DD); returns how many. */
-export async function dropExpiredPartitions (pool: pg.Pool, today: string): Promise<number> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query(LOCK)
+export function dropExpiredPartitions (pool: pg.Pool, today: string): Promise<number> {
+  return underPartitionLock(pool, async (c) => {
     let dropped = 0
     for (const name of await existing(c)) {
       const m = NAME.exec(name)
@@ -74,10 +79,6 @@ export async function dropExpiredPartitions (pool: pg.Pool, today: string): Prom
         dropped++
       }
     }
-    await c.query('COMMIT')
     return dropped
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally { c.release() }
+  })
 }
