@@ -162,12 +162,14 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   await bare.close()
 
   before = await storedLines(stack, tenant)
+  let yielded = (stack.app.logWriter?.stats.yieldedMs ?? 0)
   t0 = Date.now()
   const drainBigRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, big, SECONDS)
   const drainBig = row('log-drain, 100 KB', drainBigRes); print(drainBig)
   storedDuring = await storedLines(stack, tenant) - before
+  yielded = (stack.app.logWriter?.stats.yieldedMs ?? 0) - yielded
   const backlogBig = await waitStored(stack, tenant, before + drainBigRes.lines, 300_000)
-  console.log(`    stored while ingesting: ${fmt(storedDuring / ((Date.now() - t0 - backlogBig) / 1000))} lines/s; backlog written ${(backlogBig / 1000).toFixed(1)} s after the load stopped`)
+  console.log(`    stored while ingesting: ${fmt(storedDuring / ((Date.now() - t0 - backlogBig) / 1000))} lines/s; backlog written ${(backlogBig / 1000).toFixed(1)} s after the load stopped; the writer let ingestion go first for ${(yielded / 1000).toFixed(1)} s`)
 
   before = await storedLines(stack, tenant)
   const drainSmallRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, small, SECONDS)

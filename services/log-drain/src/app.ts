@@ -7,6 +7,7 @@ import { KeyRing } from '@addonkit/secrets'
 import type { DrainConfig } from './config.js'
 import tenantDirectory from './tenants/tenant-directory.js'
 import ingestPublisher from './ingest/ingest-publisher.js'
+import { IngestLoad } from './ingest/ingest-load.js'
 import logWriter from './writer/log-writer.js'
 import writerSupervisor from './writer/writer-supervisor.js'
 import { createPgLogStore } from './store/pg-log-store.js'
@@ -26,7 +27,7 @@ export interface DrainOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     logStore: LogStore
-    /** Drain requests in flight right now (what the writer thread yields to). */
+    /** Drain requests in flight right now (part of what the writer yields to). */
     drainInflight (): number
   }
 }
@@ -48,16 +49,21 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   app.decorate('logStore', store)
   const keyRing = new KeyRing(config.encryptionKeys)
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
-  // Drain requests in flight, shared with the writer (thread) so that it yields to ingestion.
-  const pressure = new Int32Array(new SharedArrayBuffer(4))
-  app.decorate('drainInflight', () => Atomics.load(pressure, 0))
+  // How busy ingestion is, shared with the writer so that it lets drains go first.
+  const load = new IngestLoad()
+  app.decorate('drainInflight', () => load.inflight())
   await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes })
   scheduleMaintenance(app, store, longestRetentionDays(config.addon))
-  if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, pressure })
-  if (config.drainWriter === 'thread') await app.register(writerSupervisor, { config, maxLines: opts.writerMaxLines, pressure })
+  if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, load, backlogMaxBytes: config.drainBacklogMaxBytes })
+  if (config.drainWriter === 'thread') {
+    // Only a writer in another thread can use this thread's utilization (inline, it would count itself).
+    const stop = load.sampleUtilization()
+    app.addHook('onClose', async () => { stop() })
+    await app.register(writerSupervisor, { config, maxLines: opts.writerMaxLines, load })
+  }
   await app.register(async (scope) => {
     installDrainErrorHandler(scope)
-    await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit, pressure })
+    await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit, load })
     await scope.register(dataApi, { store, bodyLimit: config.drainBodyLimit })
   })
   return app

@@ -10,14 +10,12 @@ import { FramingError, checkFrames } from '@addonkit/logplex'
 import { safeEqual, verifySecret } from '@addonkit/secrets'
 import { BadFraming, Forbidden, UnsupportedMediaType } from '../errors.js'
 import { basicCredentials, mediaType } from '../basic-auth.js'
+import type { IngestLoad } from '../ingest/ingest-load.js'
 
 export interface DrainRouteOptions {
   bodyLimit: number
-  /**
-   * Drain requests in flight (from the first byte to the answer), in memory shared with
-   * the writer thread: while ingestion is busy the writer lets it have the CPU.
-   */
-  pressure?: Int32Array
+  /** Counts drain requests in flight (from the first byte to the answer) for the writer. */
+  load?: IngestLoad
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
@@ -40,12 +38,12 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => { done(null, body) })
 
-  const pressure = opts.pressure
-  if (pressure) {
+  const load = opts.load
+  if (load) {
     app.addHook('onRequest', async (_req, reply) => {
-      Atomics.add(pressure, 0, 1)
+      load.requestStarted()
       // 'close' comes exactly once per response, answered or aborted.
-      reply.raw.once('close', () => { Atomics.sub(pressure, 0, 1) })
+      reply.raw.once('close', () => { load.requestEnded() })
     })
   }
 

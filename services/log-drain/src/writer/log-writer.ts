@@ -18,6 +18,7 @@ import type { AppendBatch, LogStore, StoredLine } from '../store/log-store.js'
 import { utcDay } from '../store/pg-partitions.js'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
 import { batchLines } from './batch-lines.js'
+import type { IngestLoad } from '../ingest/ingest-load.js'
 
 export interface LogWriterOptions {
   store: LogStore
@@ -27,11 +28,15 @@ export interface LogWriterOptions {
   maxLines?: number
   /** Called with the counters after every stored group and every failure (the writer thread reports them to its parent). */
   onStats?: (stats: LogWriterStats) => void
-  /** Drain requests in flight (shared memory, see routes/drain.ts); absent for a writer-only process. */
-  pressure?: Int32Array
+  /** Ingestion's load when the writer runs beside it; absent for a writer-only process. */
+  load?: IngestLoad
+  /** DRAIN_BACKLOG_MAX_BYTES: past half of it the writer no longer yields to ingestion. */
+  backlogMaxBytes?: number
+  /** Longest the writer waits for a busy ingestion before storing a group anyway. */
+  maxYieldMs?: number
 }
 
-export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number }
+export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number, /** Time spent letting a busy ingestion go first. */ yieldedMs: number }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,14 +62,16 @@ const TAIL_CHUNK = 500
 export const TAIL_INTEREST_MS = 15_000
 
 /**
- * Ingestion first: with this many drain requests in flight (Logplex waits for each 2xx),
- * the writer waits before its next group, 20 ms at a time and at most MAX_YIELD_MS, so a
- * burst is acknowledged at full speed and stored right after, and the writer still stores
- * a group at least every ~0.4 s under a long overload. At a steady 240 requests/s of
- * 100 KB, 1–2 are in flight.
+ * Ingestion first: while ingestion is busy (IngestLoad.busy) and the backlog is under half
+ * of its limit, the writer waits before its next group, 20 ms at a time and at most
+ * MAX_YIELD_MS: a burst is acknowledged at full speed (Logplex drops what it cannot
+ * deliver) and stored after it. Past half of the backlog limit the writer stores at full
+ * speed whatever ingestion does, so that a long overload ends in the writer catching up,
+ * not in 503s. The cap keeps batches already received well inside ack_wait.
  */
-const YIELD_INFLIGHT = 8
-const MAX_YIELD_MS = 400
+const MAX_YIELD_MS = 5000
+/** How often the backlog (the ingest stream's bytes) is read while yielding. */
+const BACKLOG_CHECK_MS = 1000
 
 class UnreadableBatch extends Error {}
 
@@ -78,7 +85,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   // About 20 drain batches of 100 KB per transaction: large enough for COPY to pay off,
   // small enough that parsing them does not hold the event loop (and ingestion) for long.
   const maxLines = opts.maxLines ?? 10_000
-  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
+  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
   app.decorate('logWriter', { stats })
   let stopped = false
   let messages: ConsumerMessages | undefined
@@ -212,6 +219,30 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     for (const [tenantId, lines] of tail) publishTail(tenantId, lines)
   }
 
+  let backlog = { checkedAt: 0, pastHalf: false }
+  /** Whether the ingest stream holds more than half of DRAIN_BACKLOG_MAX_BYTES (read at most once a second). */
+  async function backlogPastHalf (): Promise<boolean> {
+    if (!opts.backlogMaxBytes) return false
+    if (Date.now() - backlog.checkedAt < BACKLOG_CHECK_MS) return backlog.pastHalf
+    let pastHalf = false
+    try {
+      const jsm = await jetstreamManager(app.nats, { timeout: 2000 })
+      pastHalf = (await jsm.streams.info(streams.logIngest)).state.bytes > opts.backlogMaxBytes / 2
+    } catch {} // unknown: keep yielding, within MAX_YIELD_MS
+    backlog = { checkedAt: Date.now(), pastHalf }
+    return pastHalf
+  }
+
+  async function yieldToIngestion (load: IngestLoad): Promise<void> {
+    let t = Date.now()
+    const until = t + (opts.maxYieldMs ?? MAX_YIELD_MS)
+    while (!stopped && Date.now() < until && load.busy() && !(await backlogPastHalf())) {
+      await sleep(20)
+      stats.yieldedMs += Date.now() - t
+      t = Date.now()
+    }
+  }
+
   // Two groups at a time: while one group's transaction runs in PostgreSQL (COPY, commit),
   // the next one is parsed here. Transactions still run one after the other, so a tenant's
   // quota row is never contended by this writer; each group is acked after its own commit.
@@ -234,9 +265,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         wake = undefined
         continue
       }
-      if (opts.pressure) {
-        for (let waited = 0; waited < MAX_YIELD_MS && !stopped && Atomics.load(opts.pressure, 0) >= YIELD_INFLIGHT; waited += 20) await sleep(20)
-      }
+      if (opts.load) await yieldToIngestion(opts.load)
       // Take messages until about maxLines lines (estimated from the frame counts).
       let lines = 0
       let n = 0

@@ -8,12 +8,16 @@ import type { DrainConfig } from '../config.js'
 import tenantDirectory from '../tenants/tenant-directory.js'
 import { createPgLogStore } from '../store/pg-log-store.js'
 import logWriter, { type LogWriterStats } from './log-writer.js'
+import type { IngestLoad } from '../ingest/ingest-load.js'
 
 export interface WriterAppOptions {
   maxLines?: number
   onStats?: (stats: LogWriterStats) => void
   logStream?: NodeJS.WritableStream
-  pressure?: Int32Array
+  /** Ingestion's load when the writer runs beside it (a thread of the log-drain). */
+  load?: IngestLoad
+  /** See LogWriterOptions.maxYieldMs. */
+  maxYieldMs?: number
 }
 
 export async function buildWriterApp (config: DrainConfig, opts: WriterAppOptions = {}): Promise<FastifyInstance> {
@@ -27,6 +31,6 @@ export async function buildWriterApp (config: DrainConfig, opts: WriterAppOption
     dbPoolSize: 4
   })
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
-  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, pressure: opts.pressure })
+  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, load: opts.load, maxYieldMs: opts.maxYieldMs, backlogMaxBytes: config.drainBacklogMaxBytes })
   return app
 }

@@ -10,8 +10,9 @@ import type { FastifyInstance } from 'fastify'
 import type { DrainConfig } from '../config.js'
 import type { LogWriterStats } from './log-writer.js'
 import type { WriterThreadData, WriterThreadMessage } from './writer-thread.js'
+import type { IngestLoad } from '../ingest/ingest-load.js'
 
-export interface WriterSupervisorOptions { config: DrainConfig, maxLines?: number, pressure?: Int32Array }
+export interface WriterSupervisorOptions { config: DrainConfig, maxLines?: number, load?: IngestLoad }
 
 /** The thread's entry: its TypeScript source when this file runs from source (tests, dev), else dist. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
@@ -34,7 +35,7 @@ const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 8_000
 
 async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOptions) {
-  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
+  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
   let worker: Worker | undefined
   app.decorate('logWriter', { stats, thread: () => worker })
   let stopping = false
@@ -49,10 +50,10 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
    * not fail the start. A thread that does not report ready within 60 s is replaced.
    */
   function start (): void {
-    const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines, pressure: opts.pressure }
+    const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines, load: opts.load?.shared }
     const w = newWorker(data)
     worker = w
-    let last: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0 }
+    let last: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
     let ready = false
     const timer = setTimeout(() => {
       if (ready) return

@@ -6,8 +6,10 @@ import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import type { DrainConfig } from '../config.js'
 import { buildWriterApp } from './writer-app.js'
+import { IngestLoad } from '../ingest/ingest-load.js'
 
-export interface WriterThreadData { config: DrainConfig, maxLines?: number, pressure?: Int32Array }
+/** `load` is IngestLoad.shared (structured cloning keeps the shared memory, not the class). */
+export interface WriterThreadData { config: DrainConfig, maxLines?: number, load?: Int32Array }
 export type WriterThreadMessage =
   | { type: 'ready' }
   | { type: 'stats', stats: import('./log-writer.js').LogWriterStats }
@@ -31,7 +33,7 @@ if (config.drainWriterNice > 0) {
 }
 
 const send = (m: WriterThreadMessage) => port.postMessage(m)
-const app = await buildWriterApp(config, { maxLines: data.maxLines, pressure: data.pressure, onStats: (stats) => send({ type: 'stats', stats }) })
+const app = await buildWriterApp(config, { maxLines: data.maxLines, load: data.load ? new IngestLoad(data.load) : undefined, onStats: (stats) => send({ type: 'stats', stats }) })
 port.on('message', (m: { type?: string }) => {
   if (m?.type !== 'stop') return
   app.close().catch((err) => app.log.error({ err }, 'writer thread: error while stopping')).finally(() => {
