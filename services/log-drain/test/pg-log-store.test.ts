@@ -6,7 +6,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
-import { createPgLogStore, textPredicates } from '../src/store/pg-log-store.js'
+import { createPgLogStore, orderedScan, textPredicates } from '../src/store/pg-log-store.js'
 import { utcDay } from '../src/store/pg-partitions.js'
 import type { AppendBatch, StoredLine } from '../src/store/log-store.js'
 
@@ -67,4 +67,24 @@ t.test('text search: case-insensitive substring, whichever predicates serve it',
   t.same(await find('nothing'), [])
   t.same(textPredicates('order=12345').map(([sql]) => sql.split(' ')[1]), ['LIKE', 'ILIKE'])
   t.same(textPredicates('/api/7').length, 1)
+})
+
+t.test('searches run without parallel workers or bitmap scans, and only they do', async (t) => {
+  const { pool } = await freshStore(t)
+  const settings = "SELECT current_setting('max_parallel_workers_per_gather') AS workers, current_setting('enable_bitmapscan') AS bitmap, current_setting('transaction_read_only') AS ro"
+  const inside = await orderedScan<{ workers: string, bitmap: string, ro: string }>(pool, settings, [])
+  t.same(inside.rows[0], { workers: '0', bitmap: 'off', ro: 'on' })
+  // The settings were local to the search's transaction: every pooled connection is back to the defaults.
+  const clients = await Promise.all([pool.connect(), pool.connect()])
+  for (const c of clients) {
+    const r = await c.query<{ workers: string, bitmap: string, ro: string }>(settings)
+    t.not(r.rows[0]!.workers, '0')
+    t.equal(r.rows[0]!.bitmap, 'on')
+    t.equal(r.rows[0]!.ro, 'off')
+    c.release()
+  }
+  // A failing search leaves no transaction open behind it.
+  await t.rejects(orderedScan(pool, 'SELECT 1/0', []), /division by zero/)
+  const after = await pool.query<{ ro: string }>("SELECT current_setting('transaction_read_only') AS ro")
+  t.equal(after.rows[0]!.ro, 'off')
 })
