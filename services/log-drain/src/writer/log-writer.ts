@@ -44,6 +44,8 @@ declare module 'fastify' {
       stats: LogWriterStats
       /** DRAIN_WRITER=thread: the running writer thread (tests stop it to check the restart). */
       thread?: () => import('node:worker_threads').Worker | undefined
+      /** Whether the writer is running (a thread reports it once started). */
+      ready: () => boolean
     }
   }
 }
@@ -86,7 +88,8 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   // small enough that parsing them does not hold the event loop (and ingestion) for long.
   const maxLines = opts.maxLines ?? 10_000
   const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
-  app.decorate('logWriter', { stats })
+  let started = false
+  app.decorate('logWriter', { stats, ready: () => started && !stopped })
   let stopped = false
   let messages: ConsumerMessages | undefined
   const pending: JsMsg[] = []
@@ -292,6 +295,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   app.addHook('onReady', async () => {
     void receive()
     running = loop()
+    started = true
   })
   app.addHook('onClose', async () => {
     stopped = true

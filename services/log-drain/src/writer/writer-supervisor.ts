@@ -37,7 +37,8 @@ const STOP_TIMEOUT_MS = 8_000
 async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOptions) {
   const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
   let worker: Worker | undefined
-  app.decorate('logWriter', { stats, thread: () => worker })
+  let threadReady = false
+  app.decorate('logWriter', { stats, thread: () => worker, ready: () => threadReady })
   let stopping = false
   let restartDelay = 1000
   let restartTimer: NodeJS.Timeout | undefined
@@ -61,7 +62,7 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
       void w.terminate()
     }, START_TIMEOUT_MS)
     w.on('message', (m: WriterThreadMessage) => {
-      if (m.type === 'ready') { ready = true; restartDelay = 1000; clearTimeout(timer) }
+      if (m.type === 'ready') { ready = true; threadReady = true; restartDelay = 1000; clearTimeout(timer) }
       if (m.type === 'stats') {
         last = m.stats
         for (const k of Object.keys(stats) as Array<keyof LogWriterStats>) stats[k] = base[k] + last[k]
@@ -71,7 +72,7 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
     w.on('exit', (code) => {
       for (const k of Object.keys(base) as Array<keyof LogWriterStats>) base[k] += last[k]
       clearTimeout(timer)
-      if (worker === w) worker = undefined
+      if (worker === w) { worker = undefined; threadReady = false }
       if (stopping) return
       app.log.error({ code, started: ready, restartInMs: restartDelay }, 'writer thread exited; starting it again (batches wait in JetStream)')
       restartTimer = setTimeout(start, restartDelay)
