@@ -10,6 +10,7 @@ import type pg from 'pg'
 import copyStreams from 'pg-copy-streams'
 import { COPY_COLUMNS, binaryCopyChunks, type CopyRow } from './copy-binary.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
+import { inTransaction } from './pg-transaction.js'
 import { dropExpiredPartitions, ensurePartitions, partitionName, utcDay } from './pg-partitions.js'
 import type { AppendBatch, AppendOutcome, LogStore, SearchLine, SearchResult, StoredLine, TenantUsage } from './log-store.js'
 
@@ -104,22 +105,11 @@ export function textPredicates (text: string): Array<[string, string]> {
  * 6× too high (measured: 248,881 estimated, 40,648 real); it then chose a parallel bitmap
  * scan of the whole range plus a sort, 167 ms instead of ~85 ms for the ordered walk, and
  * p95 over 300 ms with ingestion running beside it. The settings are local to the
- * transaction; it costs two round trips more than a bare query.
+ * transaction; it costs two round trips more than a bare query (BEGIN and the settings,
+ * COMMIT).
  */
-export async function orderedScan<R extends pg.QueryResultRow> (pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-  const c = await pool.connect()
-  let failed: Error | undefined
-  try {
-    // One round trip (a simple query may hold several statements).
-    await c.query('BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off')
-    const r = await c.query<R>(sql, params)
-    await c.query('COMMIT')
-    return r
-  } catch (err) {
-    failed = err as Error
-    await c.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally { c.release(failed) }
+export function orderedScan<R extends pg.QueryResultRow> (pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  return inTransaction(pool, 'BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off', (c) => c.query<R>(sql, params))
 }
 
 export function createPgLogStore (pool: pg.Pool): LogStore {
@@ -161,74 +151,70 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       for (const b of batches) for (const l of b.lines) days.add(expiry(b, l))
       await ensureDays(days)
 
-      const client = await pool.connect()
-      let failed: Error | undefined
       try {
-        await client.query('BEGIN')
-        // 1. Exactly once: a batch id already recorded (a retry after commit, a redelivery
-        //    after a crash between commit and ack) inserts nothing and is skipped. Duplicates
-        //    inside this call are settled first, since one INSERT returns one row per key.
-        const firstOf = new Map<string, number>()
-        batches.forEach((b, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
-        const uniq = [...firstOf.values()]
-        const ins = await client.query<{ tenant_id: string, batch_id: string }>(
-          `INSERT INTO log_batches (tenant_id, batch_id, lines)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
-          [uniq.map((i) => batches[i]!.tenantId), uniq.map((i) => batches[i]!.batchId), uniq.map((i) => batches[i]!.lines.length)])
-        const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
-        if (fresh.length === 0) { await client.query('COMMIT'); return outcomes }
+        return await inTransaction(pool, 'BEGIN', async (client) => {
+          // 1. Exactly once: a batch id already recorded (a retry after commit, a redelivery
+          //    after a crash between commit and ack) inserts nothing and is skipped. Duplicates
+          //    inside this call are settled first, since one INSERT returns one row per key.
+          const firstOf = new Map<string, number>()
+          batches.forEach((b, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
+          const uniq = [...firstOf.values()]
+          const ins = await client.query<{ tenant_id: string, batch_id: string }>(
+            `INSERT INTO log_batches (tenant_id, batch_id, lines)
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
+            [uniq.map((i) => batches[i]!.tenantId), uniq.map((i) => batches[i]!.batchId), uniq.map((i) => batches[i]!.lines.length)])
+          const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
+          if (fresh.length === 0) { await client.query('COMMIT'); return outcomes }
 
-        // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
-        //    writers), and read how much of the quota is left.
-        const keys = new Map<string, UsageKey>()
-        for (const i of fresh) { const b = batches[i]!; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
-        const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        const locked = await client.query<{ tenant_id: string, day: string, lines: string, notified: boolean }>(
-          `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
-             ORDER BY o
-           ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
-           RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`,
-          [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)])
-        const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
-        for (const r of locked.rows) counters.set(`${r.tenant_id}|${r.day}`, { used: Number(r.lines), notified: r.notified, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
+          // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
+          //    writers), and read how much of the quota is left.
+          const keys = new Map<string, UsageKey>()
+          for (const i of fresh) { const b = batches[i]!; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
+          const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          const locked = await client.query<{ tenant_id: string, day: string, lines: string, notified: boolean }>(
+            `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
+               ORDER BY o
+             ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
+             RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`,
+            [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)])
+          const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
+          for (const r of locked.rows) counters.set(`${r.tenant_id}|${r.day}`, { used: Number(r.lines), notified: r.notified, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
 
-        // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest.
-        const rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }> = []
-        for (const i of fresh) {
-          const b = batches[i]!
-          const c = counters.get(`${b.tenantId}|${b.day}`)!
-          const room = b.linesPerDay === null ? b.lines.length : Math.max(0, b.linesPerDay - c.used - c.lines)
-          const keep = Math.min(room, b.lines.length)
-          const stored = keep === b.lines.length ? b.lines : b.lines.slice(0, keep)
-          const dropped = b.lines.length - keep
-          let quotaReached = false
-          if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
-          for (const l of stored) { rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
-          c.lines += keep
-          c.dropped += dropped
-          c.loss += b.reportedLoss
-          outcomes[i] = { duplicate: false, stored, dropped, quotaReached }
-        }
+          // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest.
+          const rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }> = []
+          for (const i of fresh) {
+            const b = batches[i]!
+            const c = counters.get(`${b.tenantId}|${b.day}`)!
+            const room = b.linesPerDay === null ? b.lines.length : Math.max(0, b.linesPerDay - c.used - c.lines)
+            const keep = Math.min(room, b.lines.length)
+            const stored = keep === b.lines.length ? b.lines : b.lines.slice(0, keep)
+            const dropped = b.lines.length - keep
+            let quotaReached = false
+            if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
+            for (const l of stored) { rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
+            c.lines += keep
+            c.dropped += dropped
+            c.loss += b.reportedLoss
+            outcomes[i] = { duplicate: false, stored, dropped, quotaReached }
+          }
 
-        // 4. The lines, then the counters, in the same transaction.
-        await copyLines(client, rows)
-        const entries = [...counters.entries()]
-        await client.query(
-          `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
-             reported_loss = u.reported_loss + v.loss, quota_notified_at = CASE WHEN v.notify THEN now() ELSE u.quota_notified_at END
-           FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bool[]) AS v(t, d, lines, dropped, bytes, loss, notify)
-           WHERE u.tenant_id = v.t AND u.day = v.d`,
-          [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), entries.map(([, c]) => c.lines),
-            entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)])
-        await client.query('COMMIT')
-        return outcomes
+          // 4. The lines, then the counters, in the same transaction.
+          await copyLines(client, rows)
+          const entries = [...counters.entries()]
+          await client.query(
+            `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
+               reported_loss = u.reported_loss + v.loss, quota_notified_at = CASE WHEN v.notify THEN now() ELSE u.quota_notified_at END
+             FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bool[]) AS v(t, d, lines, dropped, bytes, loss, notify)
+             WHERE u.tenant_id = v.t AND u.day = v.d`,
+            [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), entries.map(([, c]) => c.lines),
+              entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)])
+          return outcomes
+        })
       } catch (err) {
-        failed = err as Error
-        await client.query('ROLLBACK').catch(() => {})
         // A partition dropped or never created behind our back: forget what we knew.
         if ((err as { code?: string }).code === '23514' || (err as { code?: string }).code === '42P01') known.clear()
         throw err
-      } finally { client.release(failed) }
+      }
     },
 
     async search (q): Promise<SearchResult> {

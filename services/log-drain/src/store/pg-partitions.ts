@@ -4,6 +4,7 @@
 // table and cost as much as the inserts did. The DDL runs under an advisory lock so that
 // several log-drain processes never race on it.
 import type pg from 'pg'
+import { inTransaction } from './pg-transaction.js'
 
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('log_lines_partitions'))"
 const NAME = /^log_lines_e(\d{4})(\d{2})(\d{2})$/
@@ -37,18 +38,8 @@ async function existing (c: pg.PoolClient): Promise<string[]> {
 }
 
 /** Runs `fn` in a transaction holding the partition DDL lock. */
-async function underPartitionLock<T> (pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query(LOCK)
-    const out = await fn(c)
-    await c.query('COMMIT')
-    return out
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally { c.release() }
+function underPartitionLock<T> (pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, `BEGIN; ${LOCK}`, fn)
 }
 
 /** Creates the partitions for the given expiry days that are missing; returns how many. */
