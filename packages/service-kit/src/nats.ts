@@ -55,9 +55,18 @@ async function natsPlugin (app: FastifyInstance, opts: NatsPluginOptions) {
   })().catch(() => {})
   app.addHook('onClose', async () => {
     // drain: finish in-flight subscriptions and flush publishes, then close.
-    await Promise.race([nc.drain().catch(() => nc.close()), new Promise((resolve) => setTimeout(resolve, 3000))])
-    if (!nc.isClosed()) await nc.close()
+    await bounded(nc.drain().catch(() => nc.close()), 3000)
+    // Bounded too: a close while the client is redialling a server that went away can wait
+    // on the dial, and a shutdown (or a test's teardown) must not wait on that forever.
+    if (!nc.isClosed()) await bounded(nc.close(), 2000)
   })
+}
+
+/** Waits for `p` at most `ms` (the timer does not outlive it). */
+async function bounded (p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p.catch(() => {}), new Promise((resolve) => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
 }
 
 export default fp(natsPlugin, { name: 'addonkit-nats', fastify: '5.x' })

@@ -26,3 +26,16 @@ t.test('errors: 4xx keep their code, 5xx hide internals; logs redact secrets', a
   t.notMatch(logs.text, /token=abc/)
   t.match(logs.text, /"reqId":"req-42"/)
 })
+
+t.test('closing while nats-server is gone finishes promptly', async (t) => {
+  const nats = await startTestNats(t)
+  const app = await createBaseApp({ name: 'x', errorPrefix: 'X', databaseUrl: await createTestDatabase(t), natsUrl: nats.url, logLevel: 'silent' })
+  await app.ready()
+  await nats.stop()
+  // The client is now redialling a server that is not there.
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const started = Date.now()
+  await app.close()
+  const took = Date.now() - started
+  t.ok(took < 6000, `closed in ${took} ms (drain and close are each bounded)`)
+})
