@@ -2,7 +2,7 @@
 // add-on instances and SSO requests the way Heroku and the gateway would.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { createTestDatabase, startTestNats, testEnv, LogCapture, type Teardown } from '@addonkit/testkit'
+import { boundedTeardown, createTestDatabase, startTestNats, testEnv, LogCapture, type Teardown } from '@addonkit/testkit'
 import { createDb, type Db, type InstanceState } from '@addonkit/db'
 import { KeyRing } from '@addonkit/secrets'
 import { storeResourceOutput } from '@addonkit/lifecycle'
@@ -29,7 +29,7 @@ export async function startBase (t: Teardown, env: Record<string, string> = {}):
   const fullEnv = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'info', ...env })
   const config = loadDashboardConfig(fullEnv)
   const db = createDb(fullEnv.DATABASE_URL!)
-  t.teardown(() => db.close())
+  boundedTeardown(t, 'close the test database client', () => db.close())
   return { env: fullEnv, config, db, keyRing: new KeyRing(config.encryptionKeys), nats }
 }
 
@@ -37,7 +37,7 @@ export async function buildDashboard (t: Teardown, base: Base, opts: DashboardOp
   const logs = new LogCapture()
   const app = await buildApp({ ...base.config, ...configOverrides }, { logStream: logs, ...opts })
   await app.ready()
-  t.teardown(() => app.close())
+  boundedTeardown(t, 'close the dashboard app', () => app.close())
   return { ...base, app, logs }
 }
 

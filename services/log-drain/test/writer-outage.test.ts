@@ -62,6 +62,9 @@ t.test('a writer thread that dies is started again and stores what waited in Jet
   t.not(stack.app.logWriter.thread!(), undefined, 'a new thread was started')
   t.ok(stack.app.logWriter.ready(), 'ready again')
   t.equal(await stack.storedCount(tenant), 600, 'every line stored once')
+  // The thread reports its counters after each commit, in a message that may arrive just
+  // after the lines are visible in the database.
+  await eventually(async () => stack.app.logWriter.stats.lines === 600, 5000, 50)
   t.equal(stack.app.logWriter.stats.lines, 600, 'the counters continue across the restart')
 })
 
