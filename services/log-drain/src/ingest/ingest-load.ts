@@ -17,7 +17,7 @@ const UTILIZATION = 1
 /** Busy from this many drain requests in flight… */
 export const BUSY_INFLIGHT = 8
 /**
- * …or from this share of the main thread's time, in thousandths: saturated. Measured here
+ * …or from this share of the main thread's time, in thousandths: saturated. Measured once here
  * (100 ms samples): under 16 connections of 100 KB bodies 95 % of samples were ≥ 944; at a
  * paced 120k lines/s (240 POST/s) with the writer storing at full speed the median was
  * 383 and 1.3 % of samples reached 800.
@@ -37,7 +37,7 @@ export class IngestLoad {
   requestStarted (): void { Atomics.add(this.shared, INFLIGHT, 1) }
   requestEnded (): void { Atomics.sub(this.shared, INFLIGHT, 1) }
   inflight (): number { return Atomics.load(this.shared, INFLIGHT) }
-  /** The main thread's event-loop utilization over the last sample, in thousandths (0 until sampled). */
+  /** The main thread's event-loop utilization over the last 300 ms, in thousandths (0 until sampled). */
   utilization (): number { return Atomics.load(this.shared, UTILIZATION) }
 
   busy (): boolean {

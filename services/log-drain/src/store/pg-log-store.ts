@@ -164,7 +164,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
             [uniq.map((i) => batches[i]!.tenantId), uniq.map((i) => batches[i]!.batchId), uniq.map((i) => batches[i]!.lines.length)])
           const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
-          if (fresh.length === 0) { await client.query('COMMIT'); return outcomes }
+          if (fresh.length === 0) return outcomes
 
           // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
           //    writers), and read how much of the quota is left.

@@ -9,7 +9,7 @@ import { brotliDecompressSync } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { nanos } from '@nats-io/transport-node'
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream'
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream'
 import { consumers, logIngestHeaders, streams, subjects, type LogTailMessage } from '@addonkit/contracts'
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
@@ -37,6 +37,10 @@ export interface LogWriterOptions {
 }
 
 export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number, /** Time spent letting a busy ingestion go first. */ yieldedMs: number }
+
+export function emptyStats (): LogWriterStats {
+  return { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,10 +91,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   // About 20 drain batches of 100 KB per transaction: large enough for COPY to pay off,
   // small enough that parsing them does not hold the event loop (and ingestion) for long.
   const maxLines = opts.maxLines ?? 10_000
-  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
+  const stats = emptyStats()
   let started = false
-  app.decorate('logWriter', { stats, ready: () => started && !stopped })
   let stopped = false
+  app.decorate('logWriter', { stats, ready: () => started && !stopped })
   let messages: ConsumerMessages | undefined
   const pending: JsMsg[] = []
   let pendingBytes = 0
@@ -223,14 +227,16 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   }
 
   let backlog = { checkedAt: 0, pastHalf: false }
+  let backlogJsm: Promise<JetStreamManager> | undefined
   /** Whether the ingest stream holds more than half of DRAIN_BACKLOG_MAX_BYTES (read at most once a second). */
   async function backlogPastHalf (): Promise<boolean> {
     if (!opts.backlogMaxBytes) return false
     if (Date.now() - backlog.checkedAt < BACKLOG_CHECK_MS) return backlog.pastHalf
     let pastHalf = false
     try {
-      const jsm = await jetstreamManager(app.nats, { timeout: 2000 })
-      pastHalf = (await jsm.streams.info(streams.logIngest)).state.bytes > opts.backlogMaxBytes / 2
+      // Made once: jetstreamManager() asks for the account info each time it is called.
+      backlogJsm ??= jetstreamManager(app.nats, { timeout: 2000, checkAPI: false })
+      pastHalf = (await (await backlogJsm).streams.info(streams.logIngest)).state.bytes > opts.backlogMaxBytes / 2
     } catch {} // unknown: keep yielding, within MAX_YIELD_MS
     backlog = { checkedAt: Date.now(), pastHalf }
     return pastHalf

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { DrainConfig } from '../config.js'
-import type { LogWriterStats } from './log-writer.js'
+import { emptyStats, type LogWriterStats } from './log-writer.js'
 import type { WriterThreadData, WriterThreadMessage } from './writer-thread.js'
 import type { IngestLoad } from '../ingest/ingest-load.js'
 
@@ -35,7 +35,7 @@ const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 8_000
 
 async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOptions) {
-  const stats: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
+  const stats = emptyStats()
   let worker: Worker | undefined
   let threadReady = false
   app.decorate('logWriter', { stats, thread: () => worker, ready: () => threadReady })
@@ -54,7 +54,7 @@ async function writerSupervisor (app: FastifyInstance, opts: WriterSupervisorOpt
     const data: WriterThreadData = { config: opts.config, maxLines: opts.maxLines, load: opts.load?.shared }
     const w = newWorker(data)
     worker = w
-    let last: LogWriterStats = { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
+    let last = emptyStats()
     let ready = false
     const timer = setTimeout(() => {
       if (ready) return
