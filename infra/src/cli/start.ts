@@ -69,9 +69,9 @@ async function main () {
   process.on('SIGTERM', () => { void stop(0) })
   try {
     log('applying migrations')
-    migrate(stack.databaseUrl)
+    await migrate(stack.databaseUrl)
     log('building')
-    if (turbo(['run', 'build', '--output-logs=errors-only']) !== 0) throw new Error('build failed')
+    if (await turbo(['run', 'build', '--output-logs=errors-only']) !== 0) throw new Error('build failed')
     const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl }
     const config = loadConfig(env, ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'])
     const manifest = buildManifest({

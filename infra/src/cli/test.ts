@@ -28,13 +28,13 @@ async function main (): Promise<number> {
   const failures: string[] = []
   try {
     log('applying migrations to the template database')
-    migrate(stack.databaseUrl)
+    await migrate(stack.databaseUrl)
     log('typecheck')
-    if (turbo(['run', 'typecheck']) === 0) passed++
+    if (await turbo(['run', 'typecheck']) === 0) passed++
     else { failed++; failures.push('typecheck') }
     for (const pkg of packagesWithTests()) rmSync(join(pkg, '.tap', 'test-results'), { recursive: true, force: true })
     log('tests')
-    const code = turbo(['run', 'test', '--continue', '--concurrency=2'], {
+    const code = await turbo(['run', 'test', '--continue', '--concurrency=2'], {
       ...process.env,
       ADDONKIT_TEST_PG_ADMIN_URL: stack.pgAdminUrl!,
       ADDONKIT_TEST_TEMPLATE_DB: TEMPLATE

@@ -16,10 +16,11 @@ export interface Teardown { teardown (fn: () => unknown): void }
 
 /**
  * Registers a teardown step that may take at most `ms`. A step still running after that is
- * reported on stderr, by name, and the teardown goes on: two clean-clone CI runs had
- * dashboard test files pass every assertion and then hang in teardown until tap's 300 s
- * limit, a hang that did not reproduce locally. Reporting it keeps the evidence without
- * failing the run on it.
+ * reported on stderr, by name, and the teardown goes on. Dashboard test files that passed
+ * every assertion used to hang here until tap's 300 s limit: their DROP DATABASE waited for
+ * a checkpoint, and the checkpointer was blocked writing a log line to the test runner,
+ * which read nothing while it sat in spawnSync (fixed in infra's runCommand). The bound
+ * stays, so a hang of that kind names its step instead of only timing out.
  */
 export function boundedTeardown (t: Teardown, name: string, fn: () => unknown, ms = 30_000): void {
   t.teardown(async () => {

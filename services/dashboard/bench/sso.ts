@@ -18,7 +18,7 @@ import { userScopedResourceToken } from '../src/sso/tokens.js'
 const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-sso-'))
 const pg = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: false })
 await pg.ensureDatabase('bench')
-migrate(pg.urlFor('bench'))
+await migrate(pg.urlFor('bench'))
 const nats = await startNatsServer({ storeDir: join(dir, 'nats') })
 const port = await freePort()
 const env = testEnv({ DATABASE_URL: pg.urlFor('bench'), NATS_URL: nats.url, LOG_LEVEL: 'warn', DASHBOARD_PORT: String(port) })

@@ -25,7 +25,7 @@ function spawnService (specifier: string, env: Record<string, string>): ChildPro
 const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-'))
 const pg = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: false })
 await pg.ensureDatabase('bench')
-migrate(pg.urlFor('bench'))
+await migrate(pg.urlFor('bench'))
 const nats = await startNatsServer({ storeDir: join(dir, 'nats') })
 const env = testEnv({ DATABASE_URL: pg.urlFor('bench'), NATS_URL: nats.url, LOG_LEVEL: 'warn', DRAIN_PUBLIC_URL: 'https://drain.example.com' })
 const base = loadConfig(env, ['addonPassword', 'ssoSalt'])

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `npm run build|typecheck|lint|bench`: installs the dependencies with the pinned pnpm
+// (bootstrapped on first use, like `npm start` and `npm test`), then runs pnpm with the
+// arguments given, e.g. `exec turbo run build`.
+import { pnpm } from '../lib/pnpm.mjs'
+
+try {
+  pnpm(['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
+  pnpm(process.argv.slice(2))
+} catch (err) {
+  console.error(`[addonkit] ${err.message}`)
+  process.exit(1)
+}
