@@ -1,9 +1,14 @@
 // Crashes in the middle of driver methods: a fault hook throws after each step (the
 // process "dies" there), then a fresh driver runs the method again, as the outbox would
 // after a restart. Each run must converge to exactly one database and the expected roles.
+// Last, a purge whose DROP DATABASE cannot finish: it fails in bounded time and is retried.
 import t from 'tap'
+import { finished } from 'node:stream/promises'
+import copyStreams from 'pg-copy-streams'
 import { appClient, connectCode, databaseUrlOf, pgErrorCode, pgFixture } from './postgres-helper.js'
 import { tenantNames } from '../src/drivers/postgres-names.js'
+
+const { from: copyFrom } = copyStreams
 
 class Crash extends Error { override name = "Crash" }
 
@@ -80,4 +85,30 @@ t.test('plan change, rotation, deprovision and purge resume after a crash', asyn
     await f.driver.purge(f.ctx(uuid, 'db-large'))
     t.pass('purging again is a no-op')
   })
+})
+
+t.test('a purge that cannot finish fails within the admin statement timeout; the retry completes it', async (t) => {
+  const f = await pgFixture(t)
+  const uuid = await f.newInstance('db-small')
+  const other = await f.newInstance('db-small')
+  await f.driver.allocate(f.ctx(uuid, 'db-small'))
+  const otherUrl = databaseUrlOf(await f.driver.allocate(f.ctx(other, 'db-small')))
+  await f.driver.deallocate(f.ctx(uuid, 'db-small'))
+  // Another tenant's app in the middle of COPY FROM STDIN, its client sending nothing more:
+  // DROP DATABASE waits for every session of the cluster, this one included, to answer a signal.
+  const c = await appClient(t, otherUrl)
+  await c.query('CREATE TABLE t (v int)')
+  await c.query('SET statement_timeout = 0') // the plan's 500 ms would end the COPY once data comes
+  const copy = c.query(copyFrom('COPY t FROM STDIN'))
+  copy.write('1\n')
+  const started = Date.now()
+  await t.rejects(f.newDriver({ adminStatementTimeoutMs: 1000 }).purge(f.ctx(uuid, 'db-small')), { code: '57014' }, 'statement timeout')
+  t.ok(Date.now() - started < 15_000, `failed after ${Date.now() - started} ms, not when the COPY ends`)
+  t.same((await f.tenantObjects(uuid)).databases, [tenantNames(uuid).database], 'the database is still there (marked invalid)')
+  t.equal((await f.driver.usage(f.ctx(uuid, 'db-small'))).find((m) => m.name === 'storage')!.used, 0, 'an invalid database is left out of usage and quota checks')
+  copy.end()
+  await finished(copy)
+  await f.driver.purge(f.ctx(uuid, 'db-small'))
+  t.same(await f.tenantObjects(uuid), { databases: [], roles: [] }, 'the retry leaves nothing behind')
+  t.equal((await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 1, 'the other tenant\'s COPY completed')
 })

@@ -23,14 +23,24 @@ export interface TenantDatabaseRow {
 
 const READ_ONLY_SETTING = 'default_transaction_read_only=on'
 
+/**
+ * The bound on every statement of the admin pool. DROP DATABASE waits until every session
+ * of the cluster has acknowledged a signal, and a session in COPY FROM STDIN waiting for
+ * its client's data (any tenant's app) acknowledges nothing until the data comes: the
+ * drop would wait as long as that client does. Cancelled, the drop leaves the database
+ * marked invalid; the retry's DROP DATABASE IF EXISTS removes it.
+ */
+export const ADMIN_STATEMENT_TIMEOUT_MS = 60_000
+
 export class ResourceCluster {
   readonly pool: pg.Pool
   readonly #admin: URL
 
-  constructor (adminUrl: string, poolSize = 10) {
+  constructor (adminUrl: string, poolSize = 10, statementTimeoutMs = ADMIN_STATEMENT_TIMEOUT_MS) {
     this.#admin = new URL(adminUrl)
-    // Admin statements are short; a stuck lock must fail the attempt (it is retried), not hang it.
-    this.pool = new pg.Pool({ connectionString: adminUrl, max: poolSize, idleTimeoutMillis: 10_000 })
+    // Admin statements are short; one that cannot finish must fail the attempt (the outbox
+    // retries it with backoff), not hang it while the heartbeat keeps its lease alive.
+    this.pool = new pg.Pool({ connectionString: adminUrl, max: poolSize, idleTimeoutMillis: 10_000, statement_timeout: statementTimeoutMs })
     this.pool.on('error', () => {}) // an idle client lost (server restart): the pool replaces it
   }
 
@@ -84,7 +94,7 @@ export class ResourceCluster {
               (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid AND a.backend_type = 'client backend')::text AS connections
          FROM pg_database d
          LEFT JOIN pg_db_role_setting s ON s.setdatabase = d.oid AND s.setrole = 0
-        WHERE d.datname LIKE $1 AND NOT d.datistemplate AND ($2::text IS NULL OR d.datname = $2)`,
+        WHERE d.datname LIKE $1 AND NOT d.datistemplate AND d.datconnlimit <> -2 AND ($2::text IS NULL OR d.datname = $2)`,
       [likePrefix(TENANT_PREFIX), only ?? null, READ_ONLY_SETTING])
     return r.rows.map((row) => ({ database: row.datname, meta: parseMeta(row.meta), bytes: Number(row.bytes), readOnly: row.read_only, connections: Number(row.connections) }))
   }

@@ -22,6 +22,8 @@ import { scramVerifier } from './postgres-scram.js'
 export interface PostgresDriverOptions {
   adminUrl: string
   poolSize?: number
+  /** Bound on each admin statement (default ADMIN_STATEMENT_TIMEOUT_MS). */
+  adminStatementTimeoutMs?: number
   /**
    * Called after each step (method name, step name). Tests throw from it to simulate a
    * crash at that point; production passes nothing.
@@ -53,7 +55,7 @@ function limitsOf (plan: PlanDefinition): Limits {
 const ROLE_ATTRS = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS'
 
 export function createPostgresDriver (opts: PostgresDriverOptions): PostgresDriver {
-  const cluster = new ResourceCluster(opts.adminUrl, opts.poolSize)
+  const cluster = new ResourceCluster(opts.adminUrl, opts.poolSize, opts.adminStatementTimeoutMs)
   const step = async (method: string, name: string) => { if (opts.onStep) await opts.onStep(method, name) }
   const q = (sql: string, params?: unknown[]) => cluster.query(sql, params)
 
