@@ -1,7 +1,9 @@
 // Messages of the log pipeline. A batch on `subjects.logIngest` (stream
 // `streams.logIngest`) is the raw Logplex body as received (octet-counted frames, spec
 // §11.1) with the headers below: no re-encoding on the ingest hot path. A message on
-// `subjects.logTail` is JSON: the lines of one stored batch, for live tail.
+// `subjects.logTail` is JSON: the lines of one batch that JetStream has confirmed, for
+// live tail. A message on `subjects.logQuotaFull` is the UTC day (YYYY-MM-DD) on which the
+// tenant's daily line quota is used up.
 import { Type, type Static } from '@sinclair/typebox'
 
 /** NATS headers of a log batch on the ingest stream. */
@@ -37,5 +39,5 @@ export const LogTailMessage = Type.Object({
 })
 export type LogTailMessage = Static<typeof LogTailMessage>
 
-/** How often a live tail announces itself on subjects.logTailInterest (the writer forgets after a few periods). */
+/** How often a live tail announces itself on subjects.logTailInterest (ingestion forgets after a few periods). */
 export const LOG_TAIL_INTEREST_MS = 5_000

@@ -17,14 +17,24 @@ export const subjects = {
   planCheck: `${ROOT}.allocator.plan-check`,
   /** Request/reply: current usage of an instance, for the dashboard. */
   usage: `${ROOT}.allocator.usage`,
-  /** Live tail of one log tenant (core NATS; a missed message only delays the tail). */
+  /**
+   * Live tail of one log tenant (core NATS; a missed message only misses the tail, search
+   * has the line). Published by ingestion once JetStream has confirmed the batch, so the
+   * tail does not wait for the writer.
+   */
   logTail: (tenantId: string) => `${ROOT}.logs.tail.${tenantId}`,
   /**
    * Core NATS: "someone is tailing this tenant", sent by each open tail on connect and then
-   * every few seconds, so the writer builds tail messages only for tenants being watched.
+   * every few seconds, so ingestion builds tail messages only for tenants being watched.
    */
   logTailInterest: (tenantId: string) => `${ROOT}.logs.tail-interest.${tenantId}`,
   logTailInterestAll: `${ROOT}.logs.tail-interest.*`,
+  /**
+   * Core NATS, from the writer: this tenant's daily line quota is used up for the UTC day
+   * in the payload, so ingestion stops tailing lines the writer will drop.
+   */
+  logQuotaFull: (tenantId: string) => `${ROOT}.logs.quota-full.${tenantId}`,
+  logQuotaFullAll: `${ROOT}.logs.quota-full.*`,
   /** JetStream: accepted drain batches waiting to be written to storage. */
   logIngest: (tenantId: string) => `${ROOT}.logs.ingest.${tenantId}`,
   logIngestAll: `${ROOT}.logs.ingest.>`

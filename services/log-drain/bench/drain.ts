@@ -5,7 +5,10 @@
 //    and walks the frames (walkFrames): the ratio says what the real pipeline costs;
 // 2. stored-and-searchable lines/s sustained for 60 s (committed lines, counted from
 //    log_usage_daily, sampled every 5 s) under a paced offered load of 120k lines/s;
-// 3. search p95 over one tenant's last hour in a log_lines table of 10 million lines
+// 3. live-tail latency, from the drain's 204 to the line's event on an open SSE tail, at
+//    idle (beside a core NATS publish straight to the tail's subject, the transport's
+//    floor) and while the sustained load of 2. runs for another tenant;
+// 4. search p95 over one tenant's last hour in a log_lines table of 10 million lines
 //    (generated with INSERT … SELECT generate_series).
 // Needs PostgreSQL (ADDONKIT_TEST_PG_ADMIN_URL, as for the tests) and nats-server.
 //   node --import tsx --conditions=addonkit-source bench/drain.ts
@@ -18,12 +21,14 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
 import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
-import { startDrainStack, type DrainStack, type TestTenant } from '../test/helper.js'
+import { subjects, type LogTailMessage } from '@addonkit/contracts'
+import { openSseTail, postDrain, startDrainStack, type DrainStack, type SseTail, type TestTenant } from '../test/helper.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 120_000)
 const SEARCH_LINES = Number(process.env.BENCH_SEARCH_LINES ?? 10_000_000)
+const TAIL_SAMPLES = Number(process.env.BENCH_TAIL_SAMPLES ?? 200)
 const CONNECTIONS = 16
 
 const teardowns: Array<() => unknown> = []
@@ -88,6 +93,46 @@ function print (r: Row) {
   console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}`)
 }
 
+// ---------- live tail ----------
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Sends a probe line every intervalMs, `count` of them, without waiting for each (a slow
+ * tail must not slow the sampling), then waits up to waitMs for the stragglers. Latency is
+ * from the drain's 204 (or the NATS publish) to the event's arrival; a probe that never
+ * arrives counts as lost.
+ */
+async function probeTail (stack: DrainStack, tenant: TestTenant, tail: SseTail, via: 'drain' | 'nats', count: number, intervalMs: number, waitMs = 60_000): Promise<{ latencies: number[], lost: number }> {
+  const sent = new Map<string, number>()
+  const pending: Array<Promise<void>> = []
+  for (let k = 0; k < count; k++) {
+    const id = randomUUID()
+    const message = `tail-probe ${id}`
+    if (via === 'nats') {
+      const msg: LogTailMessage = { tenantId: tenant.id, lines: [{ ts: new Date().toISOString(), source: 'app', proc: 'web.1', message, status: null, path: null }] }
+      sent.set(id, performance.now())
+      stack.app.nats.publish(subjects.logTail(tenant.id), JSON.stringify(msg))
+    } else {
+      const body = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message }])
+      pending.push(postDrain(stack, tenant, body).then((r) => { if (r.status === 204) sent.set(id, performance.now()) }))
+    }
+    await sleep(intervalMs)
+  }
+  await Promise.all(pending)
+  const arrived = new Map<string, number>()
+  const collect = () => { for (const e of tail.events) { const m = /^tail-probe (.+)$/.exec(e.data.message); if (m && !arrived.has(m[1]!)) arrived.set(m[1]!, e.at) } }
+  const deadline = Date.now() + waitMs
+  for (collect(); Date.now() < deadline && [...sent.keys()].some((id) => !arrived.has(id)); collect()) await sleep(20)
+  const latencies: number[] = []
+  let lost = 0
+  for (const [id, at] of sent) { const got = arrived.get(id); if (got === undefined) lost++; else latencies.push(Math.max(0, got - at)) }
+  return { latencies, lost: lost + (count - sent.size) }
+}
+
+function printTail (name: string, r: { latencies: number[], lost: number }) {
+  console.log(`  ${name.padEnd(44)} p50 ${pct(r.latencies, 50).toFixed(1).padStart(7)} ms  p99 ${pct(r.latencies, 99).toFixed(1).padStart(7)} ms  max ${Math.max(...r.latencies).toFixed(1).padStart(7)} ms  (${r.latencies.length} probes${r.lost ? `, ${r.lost} lost` : ''})`)
+}
+
 // ---------- bare server ----------
 async function startBare (): Promise<{ url: string, close (): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -147,11 +192,23 @@ async function main () {
 
   // The same headers go to both servers (the bare one ignores them). Logplex-Msg-Count is
   // left out on purpose: the body differs per request only by its Frame-Id.
-  if (SECONDS > 0 || SUSTAINED_SECONDS > 0) await ingestion(stack, tenant, drainUrl.pathname, drainHeaders, big, small)
+  let tail: TailSetup | undefined
+  if (TAIL_SAMPLES > 0) {
+    const tailTenant = await stack.tenant('bench')
+    tail = { tenant: tailTenant, probe: await openSseTail(stack, tailTenant) }
+    console.log(`live tail, idle: ${TAIL_SAMPLES} probe lines 10 ms apart, one tenant tailed`)
+    printTail('core NATS publish → SSE event (floor)', await probeTail(stack, tailTenant, tail.probe, 'nats', TAIL_SAMPLES, 10))
+    printTail('drain POST 204 → SSE event', await probeTail(stack, tailTenant, tail.probe, 'drain', TAIL_SAMPLES, 10))
+    console.log('')
+  }
+  if (SECONDS > 0 || SUSTAINED_SECONDS > 0) await ingestion(stack, tenant, drainUrl.pathname, drainHeaders, big, small, tail)
+  tail?.probe.close()
   if (SEARCH_LINES > 0) await search(stack)
 }
 
-async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: string, drainHeaders: Record<string, string>, big: Array<{ body: Buffer, lines: number }>, small: Array<{ body: Buffer, lines: number }>) {
+interface TailSetup { tenant: TestTenant, probe: SseTail }
+
+async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: string, drainHeaders: Record<string, string>, big: Array<{ body: Buffer, lines: number }>, small: Array<{ body: Buffer, lines: number }>, tail?: TailSetup) {
   const drainUrl = { pathname: drainPath }
   let before = 0
   let t0 = 0
@@ -199,6 +256,8 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   const sampler = setInterval(() => {
     void storedLines(stack, tenant).then((n) => { samples.push(fmt((n - last) / 5)); last = n })
   }, 5000)
+  // A second tenant is tailed meanwhile: a probe line every 500 ms through its drain.
+  const tailDuring = tail ? probeTail(stack, tail.tenant, tail.probe, 'drain', SUSTAINED_SECONDS * 2, 500, 600_000) : undefined
   const sustained = await runLoad(stack.url, drainUrl.pathname, drainHeaders, big, SUSTAINED_SECONDS, rps)
   clearInterval(sampler)
   const secs = (Date.now() - t0) / 1000
@@ -208,6 +267,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   console.log(`  stored per 5 s interval (lines/s): ${samples.join(', ')}`)
   const lag = await waitStored(stack, tenant, before + sustained.lines, 600_000)
   console.log(`  the last acknowledged line stored ${(lag / 1000).toFixed(1)} s after the load stopped; writer stats ${JSON.stringify(stack.app.logWriter.stats)}`)
+  if (tailDuring) printTail('live tail of another tenant meanwhile, 204 → SSE', await tailDuring)
 }
 
 async function search (stack: DrainStack) {

@@ -1,9 +1,8 @@
 // The add-on's data API with the ADDONKIT_URL credentials: search filters and cursor
 // pagination, live tail over SSE, posting lines (JSON and NDJSON), 401 and 429.
 import t from 'tap'
-import http from 'node:http'
 import { encodeFrames } from '@addonkit/logplex'
-import { startDrainStack, postDrain, api, eventually, type DrainStack, type TestTenant } from './helper.js'
+import { startDrainStack, postDrain, api, eventually, openSseTail, type DrainStack, type TestTenant } from './helper.js'
 
 function router (ts: string, status: number, path: string, dyno = 'web.1') {
   return { pri: 158, timestamp: ts, appName: 'heroku', procId: 'router', message: `at=info method=GET path="${path}" host=app.herokuapp.com request_id=r-${status}-${path} fwd="1.2.3.4" dyno=${dyno} connect=0ms service=${status}ms status=${status} bytes=10 protocol=https` }
@@ -69,28 +68,12 @@ t.test('search, cursor pagination, tail, posting lines, 401 and 429', async (t) 
   })
 
   await t.test('tail shows a line sent after connecting', async (t) => {
-    const events: any[] = []
-    const u = new URL(stack.url)
-    const req = http.get({ host: u.hostname, port: u.port, path: '/v1/logs/tail', headers: { authorization: tenant.apiAuth } })
-    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve))
-    t.equal(res.statusCode, 200)
-    t.match(res.headers['content-type'], /text\/event-stream/)
-    let buf = ''
-    res.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let i
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const ev = buf.slice(0, i); buf = buf.slice(i + 2)
-        const data = ev.split('\n').find((l) => l.startsWith('data: '))
-        if (data) events.push(JSON.parse(data.slice(6)))
-      }
-    })
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    const tail = await openSseTail(stack, tenant)
+    t.teardown(() => tail.close())
     const body = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'live ✓' }])
     t.equal((await postDrain(stack, tenant, body)).status, 204)
-    const ev = await eventually(() => events.find((e) => e.message === 'live ✓'))
-    t.match(ev, { source: 'app', proc: 'web.1' })
-    req.destroy()
+    const ev = await eventually(() => tail.events.find((e) => e.data.message === 'live ✓'))
+    t.match(ev.data, { source: 'app', proc: 'web.1' })
   })
 
   await t.test('POST lines as JSON and NDJSON, stored like drained lines', async (t) => {

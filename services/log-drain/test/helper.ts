@@ -3,6 +3,7 @@
 // listening on a real port. Tenants are created by the allocator's real `logs` driver, so
 // the credentials, hashes and URLs are exactly what Heroku and the app would hold.
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, writeAddonDefinition } from '@addonkit/testkit'
 import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
@@ -158,4 +159,35 @@ export async function api (stack: DrainStack, tt: TestTenant, path: string, init
   let json: unknown = null
   try { json = text ? JSON.parse(text) : null } catch { json = text }
   return { status: res.status, headers: res.headers, json }
+}
+
+export interface SseTail {
+  /** Each line event's data, with the time it arrived (performance.now()). */
+  events: Array<{ data: any, at: number }>
+  close (): void
+}
+
+/** Opens GET /v1/logs/tail and collects its line events; resolves once the tail has announced itself. */
+export async function openSseTail (stack: DrainStack, tt: TestTenant, query = ''): Promise<SseTail> {
+  const u = new URL(stack.url)
+  const events: SseTail['events'] = []
+  const req = http.get({ host: u.hostname, port: u.port, path: `/v1/logs/tail${query}`, headers: { authorization: tt.apiAuth } })
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => { req.on('response', resolve); req.on('error', reject) })
+  if (res.statusCode !== 200) throw new Error(`tail answered ${res.statusCode}`)
+  let buf = ''
+  res.on('data', (d: Buffer) => {
+    const at = performance.now()
+    buf += d.toString()
+    let i
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '))
+      buf = buf.slice(i + 2)
+      if (data) events.push({ data: JSON.parse(data.slice(6)), at })
+    }
+  })
+  res.on('error', () => {})
+  // The tail's interest message goes through nats-server to ingestion: a round trip.
+  await stack.app.nats.flush()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  return { events, close: () => req.destroy() }
 }

@@ -1,7 +1,7 @@
 // GET /dashboard/:uuid/logs, the search of the add-on's stored lines, and
-// GET /dashboard/:uuid/logs/tail, its live tail as Server-Sent Events: the log-drain's
-// writer publishes each stored batch on the tenant's NATS subject (subjects.logTail) and
-// this route forwards it, one `line` event per line, as soon as it arrives. A comment every
+// GET /dashboard/:uuid/logs/tail, its live tail as Server-Sent Events: the log-drain
+// publishes each batch JetStream confirmed on the tenant's NATS subject (subjects.logTail)
+// and this route forwards it, one `line` event per line, as soon as it arrives. A comment every
 // heartbeat keeps proxies from closing an idle stream; the heartbeat also re-checks the
 // session, so signing out (or expiry) ends the tail. Registered inside dashboard.ts, whose
 // preHandler has already checked the session for this add-on.
@@ -54,7 +54,7 @@ export default async function logRoutes (fastify: FastifyInstance, opts: LogRout
     const tenantId = await tenantOf(app.db.pool, instance.uuid)
     if (!tenantId) throw new NotFound('This add-on has no log store yet, so there is nothing to tail.')
     const sub = app.nats.subscribe(subjects.logTail(tenantId))
-    // The log writer builds tail messages only for tenants someone is watching: announce
+    // The log-drain builds tail messages only for tenants someone is watching: announce
     // this tail now and while it stays open.
     const announce = () => { try { app.nats.publish(subjects.logTailInterest(tenantId)) } catch {} }
     announce()

@@ -2,7 +2,8 @@
 // `streams.logIngest` and resolves only on the PubAck, so a 2xx to Logplex means the batch
 // is on disk (issue 4). msgID = <tenant>:<batch id> lets JetStream drop a Logplex retry
 // inside its duplicate window; the writer's log_batches table catches later ones.
-// Failures and saturation throw 503 errors (Logplex retries them, spec §11.1).
+// Failures and saturation throw 503 errors (Logplex retries them, spec §11.1). A confirmed
+// batch goes to the live tail from here (live-tail.ts), not from the writer.
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
@@ -11,6 +12,7 @@ import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageTyp
 import { logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import { Saturated, Unavailable } from '../errors.js'
 import { splitBody } from './split-body.js'
+import { createLiveTail } from './live-tail.js'
 
 export type BatchOrigin = 'drain' | 'api'
 
@@ -112,8 +114,11 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
     }
   })().catch(() => {})
   app.addReadinessCheck('jetstream', async () => { if (!streamReady) throw new Error('ingest stream not created yet') })
+  const liveTail = createLiveTail(app.nats, (err, tenantId) => app.log.warn({ err, tenantId }, 'live tail: a confirmed batch could not be parsed for the tail'))
+  app.addHook('onClose', async () => { liveTail.close() })
 
-  async function publishPart (batch: IngestBatch, body: Buffer, count: number, batchId: string) {
+  /** Publishes one part; resolves to whether JetStream already had it (a retry in its duplicate window). */
+  async function publishPart (batch: IngestBatch, body: Buffer, count: number, batchId: string): Promise<boolean> {
     const h = natsHeaders()
     h.set(logIngestHeaders.tenant, batch.tenantId)
     h.set(logIngestHeaders.batchId, batchId)
@@ -122,7 +127,8 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
     h.set(logIngestHeaders.origin, batch.origin)
     const encoded = encodeIngestBody(body)
     if (encoded.encoding) h.set(logIngestHeaders.encoding, encoded.encoding)
-    await js.publish(subjects.logIngest(batch.tenantId), encoded.data, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
+    const ack = await js.publish(subjects.logIngest(batch.tenantId), encoded.data, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
+    return ack.duplicate
   }
 
   const publisher: IngestPublisher = {
@@ -134,8 +140,10 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
       try {
         const max = (app.nats.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM
         const parts = splitBody(batch.body, batch.count, max)
-        if (parts.length === 1) await publishPart(batch, batch.body, batch.count, batch.batchId)
-        else await Promise.all(parts.map((p, i) => publishPart(batch, p.body, p.count, `${batch.batchId}#${i + 1}/${parts.length}`)))
+        const duplicate = parts.length === 1
+          ? await publishPart(batch, batch.body, batch.count, batch.batchId)
+          : (await Promise.all(parts.map((p, i) => publishPart(batch, p.body, p.count, `${batch.batchId}#${i + 1}/${parts.length}`)))).every(Boolean)
+        if (!duplicate) liveTail.offer(batch.tenantId, batch.body, batch.receivedAt)
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 503) throw err
         throw new Unavailable(`The log pipeline (JetStream) did not confirm the batch; retry: ${(err as Error).message}`)

@@ -1,6 +1,7 @@
-// GET /v1/logs/tail: live tail as Server-Sent Events. Each stored batch is published by
-// the writer on the tenant's core NATS subject (subjects.logTail) while some tail announces
-// itself on subjects.logTailInterest (at connect, then every 5 s); this route forwards it,
+// GET /v1/logs/tail: live tail as Server-Sent Events. Each batch JetStream confirmed is
+// published by ingestion on the tenant's core NATS subject (subjects.logTail) while some
+// tail announces itself on subjects.logTailInterest (at connect, then every 5 s), without
+// waiting for the writer to store it; this route forwards it,
 // one `data:` event per line. `?backlog=N` first replays the newest N stored lines. A
 // comment every 15 s keeps proxies from closing an idle stream. A slow client whose socket
 // buffer fills loses live lines rather than growing this process's memory.
@@ -13,7 +14,7 @@ import { ErrorBody } from './schemas.js'
 const Query = Type.Object({ backlog: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 0 })) })
 
 const HEARTBEAT_MS = 15_000
-/** How often an open tail tells the writers it is there (see TAIL_INTEREST_MS). */
+/** How often an open tail tells ingestion it is there (see TAIL_INTEREST_MS in ingest/live-tail.ts). */
 const INTEREST_MS = LOG_TAIL_INTEREST_MS
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 

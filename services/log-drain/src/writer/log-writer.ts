@@ -1,20 +1,22 @@
 // The writer: a durable pull consumer (`consumers.logWriter`) on the ingest stream that
 // stores batches exactly once. For each group of messages: parse, apply the plan's daily
 // quota, COPY + record the batch ids in ONE transaction (LogStore.append), commit, THEN
-// ack, then publish the stored lines for live tail. A crash between commit and ack makes
-// JetStream redeliver; the batch id is then already recorded and the batch is skipped.
-// While PostgreSQL is down nothing is acked: batches wait in JetStream (file storage) and
-// are retried with a growing delay, so no acknowledged line is lost.
+// ack. A crash between commit and ack makes JetStream redeliver; the batch id is then
+// already recorded and the batch is skipped. While PostgreSQL is down nothing is acked:
+// batches wait in JetStream (file storage) and are retried with a growing delay, so no
+// acknowledged line is lost. Live tail is published by ingestion (ingest/live-tail.ts);
+// the writer only says when a tenant's daily quota is used up, so that ingestion stops
+// tailing lines it drops.
 import { brotliDecompressSync } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { nanos } from '@nats-io/transport-node'
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream'
-import { consumers, logIngestHeaders, streams, subjects, type LogTailMessage } from '@addonkit/contracts'
+import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { FramingError } from '@addonkit/logplex'
-import type { AppendBatch, LogStore, StoredLine } from '../store/log-store.js'
+import type { AppendBatch, LogStore } from '../store/log-store.js'
 import { utcDay } from '../store/pg-partitions.js'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
 import { batchLines } from './batch-lines.js'
@@ -62,10 +64,6 @@ const ACK_WAIT_MS = 60_000
  * nats-server is not delivering batches nobody is ready to store.
  */
 const BUFFERED_BYTES = 4 * 1024 * 1024
-/** Tail messages carry at most this many lines (NATS payloads stay small). */
-const TAIL_CHUNK = 500
-/** A tenant counts as tailed this long after its last interest message (tails send one every 5 s). */
-export const TAIL_INTEREST_MS = 15_000
 
 /**
  * Ingestion first: while ingestion is busy (IngestLoad.busy) and the backlog is under half
@@ -152,26 +150,6 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     }
   }
 
-  // Which tenants someone is tailing (any process): building tail messages costs about a
-  // microsecond per line, wasted for the tenants nobody watches.
-  const tailed = new Map<string, number>()
-  const interest = app.nats.subscribe(subjects.logTailInterestAll, {
-    callback: (err, m) => { if (!err) tailed.set(m.subject.slice(m.subject.lastIndexOf('.') + 1), Date.now()) }
-  })
-
-  function publishTail (tenantId: string, lines: StoredLine[]) {
-    const seen = tailed.get(tenantId)
-    if (seen === undefined || Date.now() - seen > TAIL_INTEREST_MS) { if (seen !== undefined) tailed.delete(tenantId); return }
-    for (let i = 0; i < lines.length; i += TAIL_CHUNK) {
-      const msg: LogTailMessage = {
-        tenantId,
-        lines: lines.slice(i, i + TAIL_CHUNK).map((l) => ({ ts: new Date(l.ts).toISOString(), source: l.source, proc: l.procId, message: l.message, status: l.router?.status ?? null, path: l.router?.path ?? null }))
-      }
-      // Core NATS: a tail that misses a message only misses it live; search has it.
-      try { app.nats.publish(subjects.logTail(tenantId), JSON.stringify(msg)) } catch {}
-    }
-  }
-
   interface Prepared { batches: AppendBatch[], owners: JsMsg[], instances: Map<string, { uuid: string, limit: number | null }> }
 
   /** Parses a group and looks up its tenants (no transaction yet). */
@@ -207,23 +185,24 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     return { batches, owners, instances }
   }
 
-  /** Stores a prepared group in one transaction, then acks it, publishes the tail, sends notices. */
+  /** Stores a prepared group in one transaction, then acks it and tells of used-up quotas. */
   async function store ({ batches, owners, instances }: Prepared): Promise<void> {
     if (batches.length === 0) return
     const outcomes = await opts.store.append(batches)
     // Committed: from here on a crash only causes a redelivery that the store skips.
     for (const m of owners) m.ack()
-    const tail = new Map<string, StoredLine[]>()
+    const full = new Map<string, string>()
     outcomes.forEach((o, i) => {
       const b = batches[i]!
       if (o.duplicate) { stats.duplicates++; return }
       stats.batches++
       stats.lines += o.stored.length
       stats.dropped += o.dropped
-      if (o.stored.length) { const list = tail.get(b.tenantId); if (list) list.push(...o.stored); else tail.set(b.tenantId, [...o.stored]) }
+      if (o.dropped > 0) full.set(b.tenantId, b.day)
       if (o.quotaReached) { const inst = instances.get(b.tenantId)!; void notifyQuota(b.tenantId, inst.uuid, inst.limit) }
     })
-    for (const [tenantId, lines] of tail) publishTail(tenantId, lines)
+    // Core NATS: a lost message only means a few more over-quota lines in a live tail.
+    for (const [tenantId, day] of full) { try { app.nats.publish(subjects.logQuotaFull(tenantId), day) } catch {} }
   }
 
   let backlog = { checkedAt: 0, pastHalf: false }
@@ -307,7 +286,6 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     stopped = true
     wake?.()
     drained?.()
-    try { interest.unsubscribe() } catch {}
     try { await messages?.close() } catch {}
     // Bounded, and the timer cleared: a pending timer would keep a writer thread alive.
     let timer: NodeJS.Timeout | undefined
