@@ -157,7 +157,12 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     const batches: AppendBatch[] = []
     const owners: JsMsg[] = []
     const instances = new Map<string, { uuid: string, limit: number | null }>()
+    let k = 0
     for (const m of msgs) {
+      // Back to the event loop between messages: parsing a whole group at once held this
+      // thread for tens of milliseconds, during which the COPY of the previous group could
+      // not send its next chunk and PostgreSQL waited.
+      if (k++ > 0) await new Promise((resolve) => setImmediate(resolve))
       const h = m.headers
       const tenantId = h?.get(logIngestHeaders.tenant) ?? ''
       const batchId = h?.get(logIngestHeaders.batchId) ?? ''
