@@ -88,3 +88,11 @@ t.test('searches run without parallel workers or bitmap scans, and only they do'
   const after = await pool.query<{ ro: string }>("SELECT current_setting('transaction_read_only') AS ro")
   t.equal(after.rows[0]!.ro, 'off')
 })
+
+t.test('partitions are created with insert-triggered vacuum off', async (t) => {
+  const { pool } = await freshStore(t)
+  const r = await pool.query<{ relname: string, reloptions: string[] | null }>(
+    `SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_lines'::regclass`)
+  t.ok(r.rows.length >= 30, `${r.rows.length} partitions`)
+  for (const row of r.rows) t.same(row.reloptions, ['autovacuum_vacuum_insert_threshold=-1'], row.relname)
+})
