@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
 import { createPgLogStore, orderedScan, textPredicates } from '../src/store/pg-log-store.js'
-import { utcDay } from '../src/store/pg-partitions.js'
+import { PARTITION_OPTIONS, utcDay } from '../src/store/pg-partitions.js'
 import type { AppendBatch, StoredLine } from '../src/store/log-store.js'
 
 const router = (over: Record<string, unknown> = {}) => ({ method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', status: 503, connectMs: 1, serviceMs: 30001, bytes: 123456789012, dyno: 'web.1', requestId: 'r-1', ...over })
@@ -89,10 +89,17 @@ t.test('searches run without parallel workers or bitmap scans, and only they do'
   t.equal(after.rows[0]!.ro, 'off')
 })
 
-t.test('partitions are created with insert-triggered vacuum off', async (t) => {
-  const { pool } = await freshStore(t)
-  const r = await pool.query<{ relname: string, reloptions: string[] | null }>(
-    `SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_lines'::regclass`)
-  t.ok(r.rows.length >= 30, `${r.rows.length} partitions`)
-  for (const row of r.rows) t.same(row.reloptions, ['autovacuum_vacuum_insert_threshold=-1'], row.relname)
+t.test('partitions are created with insert-triggered vacuum off, and older ones get it', async (t) => {
+  const { pool, store } = await freshStore(t)
+  const options = async () => (await pool.query<{ relname: string, reloptions: string[] | null }>(
+    `SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_lines'::regclass ORDER BY 1`)).rows
+  const made = await options()
+  t.ok(made.length >= 30, `${made.length} partitions`)
+  t.same(made.filter((r) => !r.reloptions?.includes(PARTITION_OPTIONS)), [], 'every partition has the option')
+  // A partition made before the option existed: the next maintenance sets it.
+  const old = made[1]!.relname
+  await pool.query(`ALTER TABLE "${old}" RESET (autovacuum_vacuum_insert_threshold)`)
+  t.equal((await options()).find((r) => r.relname === old)!.reloptions, null)
+  await store.maintain(30)
+  t.same((await options()).find((r) => r.relname === old)!.reloptions, [PARTITION_OPTIONS])
 })

@@ -35,16 +35,23 @@ export function utcDay (ms: number, days = 0): string {
  * (visibility map for index-only scans, early freezing) nothing here uses: searches read the
  * rows, and a partition is dropped long before its transaction ids could wrap around.
  */
-export const PARTITION_OPTIONS = 'autovacuum_vacuum_insert_threshold = -1'
+/** As pg_class.reloptions spells it, which CREATE/ALTER TABLE … WITH (…) accept as written. */
+export const PARTITION_OPTIONS = 'autovacuum_vacuum_insert_threshold=-1'
 
 export function partitionName (day: string): string {
   return `log_lines_e${day.replaceAll('-', '')}`
 }
 
 async function existing (c: pg.PoolClient): Promise<string[]> {
-  const r = await c.query<{ relname: string }>(
-    `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_lines'::regclass`)
-  return r.rows.map((x) => x.relname)
+  return (await partitions(c)).map((p) => p.name)
+}
+
+/** The partitions of log_lines, and whether each carries PARTITION_OPTIONS. */
+async function partitions (c: pg.PoolClient): Promise<Array<{ name: string, tuned: boolean }>> {
+  const r = await c.query<{ relname: string, tuned: boolean }>(
+    `SELECT c.relname, coalesce($1 = ANY(c.reloptions), false) AS tuned
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_lines'::regclass`, [PARTITION_OPTIONS])
+  return r.rows.map((x) => ({ name: x.relname, tuned: x.tuned }))
 }
 
 /** Runs `fn` in a transaction holding the partition DDL lock. */
@@ -52,17 +59,22 @@ function underPartitionLock<T> (pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
   return inTransaction(pool, `BEGIN; ${LOCK}`, fn)
 }
 
-/** Creates the partitions for the given expiry days that are missing; returns how many. */
+/**
+ * Creates the partitions for the given expiry days that are missing; returns how many. One
+ * that exists without PARTITION_OPTIONS (made before they were introduced) gets them.
+ */
 export function ensurePartitions (pool: pg.Pool, days: Iterable<string>): Promise<number> {
   return underPartitionLock(pool, async (c) => {
-    const have = new Set(await existing(c))
+    const have = new Map((await partitions(c)).map((p) => [p.name, p.tuned]))
     let created = 0
     for (const day of days) {
       const name = partitionName(day)
-      if (have.has(name)) continue
+      const tuned = have.get(name)
+      if (tuned === false) await c.query(`ALTER TABLE "${name}" SET (${PARTITION_OPTIONS})`)
+      if (tuned !== undefined) continue
       const next = utcDay(Date.parse(`${day}T00:00:00Z`), 1)
       await c.query(`CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF log_lines FOR VALUES FROM ('${day}') TO ('${next}') WITH (${PARTITION_OPTIONS})`)
-      have.add(name)
+      have.set(name, true)
       created++
     }
     return created
