@@ -69,17 +69,18 @@ t.test('text search: case-insensitive substring, whichever predicates serve it',
   t.same(textPredicates('/api/7').length, 1)
 })
 
-t.test('searches run without parallel workers or bitmap scans, and only they do', async (t) => {
+t.test('searches run without parallel workers, bitmap or sequential scans, and only they do', async (t) => {
   const { pool } = await freshStore(t)
-  const settings = "SELECT current_setting('max_parallel_workers_per_gather') AS workers, current_setting('enable_bitmapscan') AS bitmap, current_setting('transaction_read_only') AS ro"
-  const inside = await orderedScan<{ workers: string, bitmap: string, ro: string }>(pool, settings, [])
-  t.same(inside.rows[0], { workers: '0', bitmap: 'off', ro: 'on' })
+  const settings = "SELECT current_setting('max_parallel_workers_per_gather') AS workers, current_setting('enable_bitmapscan') AS bitmap, current_setting('enable_seqscan') AS seq, current_setting('transaction_read_only') AS ro"
+  const inside = await orderedScan<{ workers: string, bitmap: string, seq: string, ro: string }>(pool, settings, [])
+  t.same(inside.rows[0], { workers: '0', bitmap: 'off', seq: 'off', ro: 'on' })
   // The settings were local to the search's transaction: every pooled connection is back to the defaults.
   const clients = await Promise.all([pool.connect(), pool.connect()])
   for (const c of clients) {
-    const r = await c.query<{ workers: string, bitmap: string, ro: string }>(settings)
+    const r = await c.query<{ workers: string, bitmap: string, seq: string, ro: string }>(settings)
     t.not(r.rows[0]!.workers, '0')
     t.equal(r.rows[0]!.bitmap, 'on')
+    t.equal(r.rows[0]!.seq, 'on')
     t.equal(r.rows[0]!.ro, 'off')
     c.release()
   }

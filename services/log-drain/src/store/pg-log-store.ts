@@ -100,16 +100,19 @@ export function textPredicates (text: string): Array<[string, string]> {
 /**
  * Runs a search as what it is, a walk of one tenant's time range through the
  * `(tenant_id, ts, seq)` index, newest first, stopping at the page's end: without parallel
- * workers or bitmap scans. The planner's row estimate for "this tenant, this hour" comes
+ * workers, bitmap scans or sequential scans. The planner's row estimate for "this tenant, this hour" comes
  * from table-wide statistics, and when one tenant has just sent millions of lines it can be
  * 6× too high (measured: 248,881 estimated, 40,648 real); it then chose a parallel bitmap
  * scan of the whole range plus a sort, 167 ms instead of ~85 ms for the ordered walk, and
- * p95 over 300 ms with ingestion running beside it. The settings are local to the
+ * p95 over 300 ms with ingestion running beside it. With bitmap scans off, a later full
+ * benchmark run (a day's partition of 23 M lines, 18 M of them another tenant's) got a
+ * sequential scan of that partition instead: 17–24 s for a text search of one hour that
+ * the index walk answers in ~0.35 s cold (EXPLAIN ANALYZE of both). The settings are local to the
  * transaction; it costs two round trips more than a bare query (BEGIN and the settings,
  * COMMIT).
  */
 export function orderedScan<R extends pg.QueryResultRow> (pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-  return inTransaction(pool, 'BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off', (c) => c.query<R>(sql, params))
+  return inTransaction(pool, 'BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off', (c) => c.query<R>(sql, params))
 }
 
 export function createPgLogStore (pool: pg.Pool): LogStore {
