@@ -36,8 +36,8 @@ export type AppendOutcome =
   | { duplicate: true }
   | {
     duplicate: false
-    /** The lines actually stored (the first ones, up to the quota). */
-    stored: StoredLine[]
+    /** How many lines were stored (the first ones, up to the quota). */
+    stored: number
     dropped: number
     /** True for the first batch of the tenant's day that hit the quota. */
     quotaReached: boolean

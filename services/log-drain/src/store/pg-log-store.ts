@@ -190,15 +190,14 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
             const c = counters.get(`${b.tenantId}|${b.day}`)!
             const room = b.linesPerDay === null ? b.lines.length : Math.max(0, b.linesPerDay - c.used - c.lines)
             const keep = Math.min(room, b.lines.length)
-            const stored = keep === b.lines.length ? b.lines : b.lines.slice(0, keep)
             const dropped = b.lines.length - keep
             let quotaReached = false
             if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
-            for (const l of stored) { rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
+            for (let k = 0; k < keep; k++) { const l = b.lines[k]!; rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
             c.lines += keep
             c.dropped += dropped
             c.loss += b.reportedLoss
-            outcomes[i] = { duplicate: false, stored, dropped, quotaReached }
+            outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
           }
 
           // 4. The lines, then the counters, in the same transaction.

@@ -201,7 +201,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       const b = batches[i]!
       if (o.duplicate) { stats.duplicates++; return }
       stats.batches++
-      stats.lines += o.stored.length
+      stats.lines += o.stored
       stats.dropped += o.dropped
       if (o.dropped > 0) full.set(b.tenantId, b.day)
       if (o.quotaReached) { const inst = instances.get(b.tenantId)!; void notifyQuota(b.tenantId, inst.uuid, inst.limit) }
