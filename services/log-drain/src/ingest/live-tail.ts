@@ -1,12 +1,14 @@
 // Live tail, published by ingestion: once JetStream has confirmed a batch (the drain's 2xx
 // is about to go out), its lines go to the tenant's core NATS tail subject, if someone is
 // tailing that tenant. The writer used to publish them after its commit, so a tail was as
-// late as storage: seconds behind during a burst (the writer lets ingestion go first),
-// minutes behind when a sustained load outran the writer. Measured in bench/drain.ts.
+// late as storage: seconds behind during a burst (the writer lets ingestion go first), and
+// 10–12 s behind while another tenant's paced 120k lines/s kept the writer busy (bench/drain.ts).
 //
 // What this costs and what it changes:
-// - Parsing the body again, ~1 µs per line, only for tenants being tailed (interest
-//   messages, as before); nobody tailing costs a map lookup per batch.
+// - Parsing the body again, only for tenants being tailed (interest messages, as before):
+//   parseFrames + parseRouterLine run at 1.6–1.75 M frames per CPU-second in
+//   packages/logplex's benchmark (~0.6 µs a line), then the JSON. Nobody tailing costs a
+//   map lookup per batch.
 // - A batch JetStream recognised as a retry (same msgID within its duplicate window) is not
 //   tailed again. A retry after that window would be: the tail documents "a line may appear
 //   twice, never zero times".
