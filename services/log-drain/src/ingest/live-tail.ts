@@ -17,7 +17,7 @@
 //   not tailed.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import { subjects, type LogTailMessage } from '@addonkit/contracts'
-import { batchLines } from '../writer/batch-lines.js'
+import { batchLines } from '../store/batch-lines.js'
 import { utcDay } from '../store/pg-partitions.js'
 
 /** Tail messages carry at most this many lines (NATS payloads stay small). */

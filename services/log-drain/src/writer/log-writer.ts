@@ -19,7 +19,7 @@ import { FramingError } from '@addonkit/logplex'
 import type { AppendBatch, LogStore } from '../store/log-store.js'
 import { utcDay } from '../store/pg-partitions.js'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
-import { batchLines } from './batch-lines.js'
+import { batchLines } from '../store/batch-lines.js'
 import type { IngestLoad } from '../ingest/ingest-load.js'
 
 export interface LogWriterOptions {

@@ -4,7 +4,7 @@
 // old line) out of partitions that are about to be dropped or far in the future, and the
 // timestamp as sent is kept beside it.
 import { parseFrames, parseL10, parseRouterLine, isRouterFrame } from '@addonkit/logplex'
-import type { StoredLine } from '../store/log-store.js'
+import type { StoredLine } from './log-store.js'
 
 export const CLAMP_MS = 86_400_000
 
