@@ -186,8 +186,9 @@ export async function openSseTail (stack: DrainStack, tt: TestTenant, query = ''
     }
   })
   res.on('error', () => {})
-  // The tail's interest message goes through nats-server to ingestion: a round trip.
+  // The route published the tail's interest on this app's connection before answering; a
+  // flush (PING/PONG) on that connection returns after nats-server has delivered it back to
+  // ingestion's subscription, which comes before the PONG.
   await stack.app.nats.flush()
-  await new Promise((resolve) => setTimeout(resolve, 100))
   return { events, close: () => req.destroy() }
 }
