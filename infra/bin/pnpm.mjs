@@ -2,10 +2,10 @@
 // `npm run build|typecheck|lint|bench`: installs the dependencies with the pinned pnpm
 // (bootstrapped on first use, like `npm start` and `npm test`), then runs pnpm with the
 // arguments given, e.g. `exec turbo run build`.
-import { pnpm } from '../lib/pnpm.mjs'
+import { installDependencies, pnpm } from '../lib/pnpm.mjs'
 
 try {
-  pnpm(['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
+  installDependencies()
   pnpm(process.argv.slice(2))
 } catch (err) {
   console.error(`[addonkit] ${err.message}`)

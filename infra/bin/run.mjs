@@ -2,11 +2,11 @@
 // TypeScript entry point of infra/src/cli run with tsx. Uses only Node built-ins.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { pnpm } from '../lib/pnpm.mjs'
+import { installDependencies } from '../lib/pnpm.mjs'
 import { repoRoot } from '../lib/paths.mjs'
 
 export function run (entry, { install = true } = {}) {
-  if (install) pnpm(['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
+  if (install) installDependencies()
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'infra', 'src', 'cli', entry), ...process.argv.slice(2)], { stdio: 'inherit', cwd: repoRoot })
   // The child handles Ctrl-C itself (it stops what it started); the parent only waits.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))

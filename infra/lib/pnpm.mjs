@@ -24,3 +24,8 @@ export function pnpm (args, opts = {}) {
   const r = spawnSync(bin, args, { stdio: 'inherit', cwd: repoRoot, env: { ...process.env, PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` }, ...opts })
   if (r.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed with exit code ${r.status}`)
 }
+
+/** Installs the workspace's dependencies (what every root script does first). */
+export function installDependencies () {
+  pnpm(['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=append-only', '--loglevel=warn'])
+}
