@@ -3,7 +3,7 @@
 // no input makes the parser throw anything but a FramingError.
 import t from 'tap'
 import fc from 'fast-check'
-import { FramingError, checkFrames, encodeFrames, parseFrames, walkFrames, type EncodeFrameInput, type LogFrame } from '../src/index.js'
+import { FramingError, checkFrames, encodeFrames, parseFrames, scanFrames, walkFrames, type EncodeFrameInput, type LogFrame } from '../src/index.js'
 
 const RUNS = Number(process.env.ADDONKIT_FC_RUNS ?? 300)
 
@@ -109,6 +109,24 @@ t.test('encodeFrames then parseFrames gives every frame back exactly', async (t)
     }
   }), { numRuns: RUNS })
   t.pass(`${RUNS} bodies round-tripped`)
+})
+
+t.test('scanFrames gives the byte ranges of exactly the fields parseFrames decodes', async (t) => {
+  fc.assert(fc.property(frameInputs, fc.boolean(), (gs, sd) => {
+    const body = encodeFrames(gs.map((g) => toInput(g, sd)))
+    const mode = sd ? 'present' : 'absent'
+    const frames = parseFrames(body, { structuredData: mode })
+    const utf8 = (s: number, e: number) => body.toString('utf8', s, e)
+    let seen = 0
+    const n = scanFrames(body, (v) => {
+      const f = frames[v.index]!
+      const got = { pri: v.pri, time: Number.isNaN(v.timeMs) ? null : v.timeMs, timestamp: utf8(v.tsStart, v.tsEnd), hostname: utf8(v.hostStart, v.hostEnd), appName: utf8(v.appStart, v.appEnd), procId: utf8(v.procStart, v.procEnd), msgId: utf8(v.msgIdStart, v.msgIdEnd), structuredData: v.sdStart < 0 ? null : utf8(v.sdStart, v.sdEnd), message: utf8(v.msgStart, v.msgEnd) }
+      const exp = { pri: f.pri, time: f.time?.getTime() ?? null, timestamp: f.timestamp, hostname: f.hostname, appName: f.appName, procId: f.procId, msgId: f.msgId, structuredData: f.structuredData, message: f.message }
+      if (v.index !== seen++ || JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`frame ${v.index}: got ${JSON.stringify(got)}, want ${JSON.stringify(exp)}`)
+    }, { structuredData: mode })
+    if (n !== gs.length || seen !== gs.length) throw new Error(`scanFrames counted ${n}, visited ${seen}, want ${gs.length}`)
+  }), { numRuns: RUNS })
+  t.pass(`${RUNS} bodies scanned`)
 })
 
 t.test("log_input frames (SD '-') round-trip with structuredData 'present' and 'auto'", async (t) => {
