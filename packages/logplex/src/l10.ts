@@ -15,7 +15,12 @@ const L10 = /^Error L10 \(output buffer overflow\): (\d{1,15}) messages? dropped
 /** Reads an L10 notice; null for any other frame (including an app printing the same text). */
 export function parseL10 (f: LogFrame): L10Notice | null {
   if (f.appName !== 'heroku' || f.procId !== 'logplex') return null
-  const m = L10.exec(f.message)
+  return parseL10Message(f.message)
+}
+
+/** Reads the MSG of a `heroku logplex` frame as an L10 notice; null for any other text. */
+export function parseL10Message (message: string): L10Notice | null {
+  const m = L10.exec(message)
   if (m === null) return null
   return { dropped: Number(m[1]), since: m[2]! }
 }

@@ -3,6 +3,6 @@
 // services).
 export { buildApp, type DrainOptions } from './app.js'
 export { loadDrainConfig, type DrainConfig } from './config.js'
-export type { LogStore, AppendBatch, AppendOutcome, SearchQuery, SearchResult, StoredLine, TenantUsage } from './store/log-store.js'
+export type { LogStore, IncomingBatch, PreparedBatch, AppendOutcome, SearchQuery, SearchResult, StoredLine, TenantUsage } from './store/log-store.js'
 export { createPgLogStore } from './store/pg-log-store.js'
 export { postAddonLogEvent, addonUserAgent, type AddonLogEventDeps } from './app-logs/addon-log-events.js'

@@ -1,16 +1,21 @@
-// The PostgreSQL store on its own, against a real database: what the binary COPY writes
-// reads back exactly (multi-byte text, NUL, lone surrogates, NULL fields, numbers too large
-// for their column), seq keeps the order of lines within one millisecond across several
-// appends, and a batch id is stored once.
+// The PostgreSQL store on its own, against a real database: what the binary COPY encoded
+// from a Logplex body reads back exactly (multi-byte text; NUL and invalid UTF-8; NULL
+// fields, numbers too large for their column; clamped timestamps in their expiry day's
+// partition), seq keeps the order of lines within one millisecond across several appends,
+// a batch id is stored once, and a batch over the quota is cut.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
 import { createPgLogStore, orderedScan, textPredicates } from '../src/store/pg-log-store.js'
 import { PARTITION_OPTIONS, utcDay } from '../src/store/pg-partitions.js'
-import type { AppendBatch, StoredLine } from '../src/store/log-store.js'
+import type { IncomingBatch } from '../src/store/log-store.js'
+import { FramingError, encodeFrames } from '@addonkit/logplex'
 
-const router = (over: Record<string, unknown> = {}) => ({ method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', status: 503, connectMs: 1, serviceMs: 30001, bytes: 123456789012, dyno: 'web.1', requestId: 'r-1', ...over })
+/** A Logplex body from raw frames (octet counting around each, no trailing LF added). */
+function rawBody (...frames: Buffer[]): Buffer {
+  return Buffer.concat(frames.flatMap((f) => [Buffer.from(`${f.length} `), f]))
+}
 
 /** A store on a fresh database with its partitions, and a tenant id. */
 async function freshStore (t: Teardown) {
@@ -18,45 +23,82 @@ async function freshStore (t: Teardown) {
   t.teardown(() => pool.end())
   const store = createPgLogStore(pool)
   await store.maintain(30)
-  return { pool, store, tenantId: randomUUID(), now: Date.now() }
+  const tenantId = randomUUID()
+  const now = Date.now()
+  const incoming = (batchId: string, body: Buffer, over: Partial<IncomingBatch> = {}): IncomingBatch => ({ tenantId, batchId, day: utcDay(now), retentionDays: 7, linesPerDay: null, body, receivedAt: now, ...over })
+  // Prepared one after the other, as the writer does: seq then follows the batches' order.
+  const append = async (...batches: IncomingBatch[]) => { const ps = []; for (const b of batches) ps.push(await store.prepare(b)); return store.append(ps) }
+  return { pool, store, tenantId, now, incoming, append }
 }
 
 t.test('binary COPY round trip', async (t) => {
-  const { pool, store, tenantId, now } = await freshStore(t)
-  const lines: StoredLine[] = [
-    { ts: now, tsRaw: null, source: 'app', procId: 'web.1', pri: 190, message: 'plain', router: null },
-    { ts: now, tsRaw: 'not-a-time', source: 'app', procId: 'web.1', pri: 0, message: 'tab\there\nnewline \\ backslash ü€😀 NUL[\0] lone[\ud800]', router: null },
-    { ts: now, tsRaw: null, source: 'heroku', procId: 'router', pri: 158, message: 'router line', router: router() as StoredLine['router'] },
-    { ts: now, tsRaw: null, source: 'heroku', procId: 'router', pri: 158, message: 'absurd numbers', router: router({ status: 999999, connectMs: 99999999999, serviceMs: null, bytes: null, dyno: '', requestId: '' }) as StoredLine['router'] },
-    { ts: now, tsRaw: null, source: 'app', procId: 'web.2', pri: 191, message: 'x'.repeat(20_000), router: null }
-  ]
-  const batch = (batchId: string, ls: StoredLine[]): AppendBatch => ({ tenantId, batchId, day: utcDay(now), retentionDays: 7, linesPerDay: null, lines: ls, reportedLoss: 0 })
-  const out = await store.append([batch('b1', lines)])
-  t.equal(out[0]!.duplicate, false)
-  const again = await store.append([batch('b1', lines), batch('b2', [{ ...lines[0]!, message: 'second append' }])])
+  const { pool, store, tenantId, now, incoming, append } = await freshStore(t)
+  const ts = new Date(now).toISOString()
+  const routerMsg = 'at=error code=H12 desc="Request timeout" method=GET path="/a b/ü" host=x.herokuapp.com request_id=r-1 fwd="1.2.3.4" dyno=web.1 connect=1ms service=30001ms status=503 bytes=123456789012 protocol=https'
+  // Valid UTF-8 without NUL: the COPY rows carry the body's bytes as they are.
+  const valid = encodeFrames([
+    { pri: 190, timestamp: ts, appName: 'app', procId: 'web.1', message: 'plain' },
+    { pri: 0, timestamp: 'not-a-time', appName: 'app', procId: 'web.1', message: 'tab\there\nnewline \\ backslash ü€😀' },
+    { pri: 158, timestamp: ts, appName: 'heroku', procId: 'router', message: routerMsg },
+    { pri: 158, timestamp: ts, appName: 'heroku', procId: 'router', message: 'at=error code=H10 method=GET path="/a b/ü" host=x.herokuapp.com dyno= connect=99999999999ms service= status=999999 bytes=' },
+    { pri: 191, timestamp: ts, appName: 'app', procId: 'web.2', message: 'x'.repeat(20_000) },
+    // Two days old: clamped to a day before the receipt, so it expires (and is stored) a day earlier.
+    { pri: 190, timestamp: new Date(now - 2 * 86_400_000).toISOString(), appName: 'app', procId: 'web.3', message: 'old clock' }
+  ])
+  // NUL and an invalid sequence (a UTF-16 surrogate written as UTF-8): each field is decoded instead.
+  const invalid = rawBody(Buffer.concat([Buffer.from(`<190>1 ${ts} host app web.4 - NUL[`), Buffer.from([0]), Buffer.from('] lone['), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(']\n')]))
+  const out = await append(incoming('b1', valid), incoming('b1b', invalid))
+  t.same(out.map((o) => o.duplicate), [false, false])
+  const again = await append(incoming('b1', valid), incoming('b2', encodeFrames([{ timestamp: ts, appName: 'app', procId: 'web.1', message: 'second append' }])))
   t.equal(again[0]!.duplicate, true, 'the same batch id is not stored twice')
   t.equal(again[1]!.duplicate, false)
 
   const r = await store.search({ tenantId, retentionDays: 7, limit: 100 })
   // Newest first: same millisecond, so the order is seq's: the second append's line, then the first's in reverse.
-  t.same(r.lines.map((l) => l.message.slice(0, 12)), ['second appen', 'x'.repeat(12), 'absurd numbe', 'router line', 'tab\there\nnew', 'plain'])
+  t.same(r.lines.map((l) => l.message.slice(0, 12)), ['second appen', 'NUL[\uFFFD] lone[', 'x'.repeat(12), 'at=error cod', 'at=error cod', 'tab\there\nnew', 'plain', 'old clock'])
   const byMsg = new Map(r.lines.map((l) => [l.message.slice(0, 5), l]))
-  t.equal(byMsg.get('tab\th')!.message, 'tab\there\nnewline \\ backslash ü€😀 NUL[\uFFFD] lone[\uFFFD]', 'text exact; NUL and a lone surrogate become U+FFFD')
+  const [absurd, router] = r.lines.filter((l) => l.router)
+  t.equal(byMsg.get('tab\th')!.message, 'tab\there\nnewline \\ backslash ü€😀', 'text exact')
+  t.equal(byMsg.get('NUL[\uFFFD')!.message, 'NUL[\uFFFD] lone[\uFFFD\uFFFD\uFFFD]', 'NUL and each byte of an invalid sequence become U+FFFD')
   t.equal(byMsg.get('tab\th')!.timestamp_sent, 'not-a-time')
-  t.equal(byMsg.get('tab\th')!.ts, new Date(now).toISOString(), 'timestamp to the millisecond')
-  t.same(byMsg.get('route')!.router, { status: 503, method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', connect_ms: 1, service_ms: 30001, bytes: 123456789012, request_id: 'r-1', dyno: 'web.1' })
-  t.same(byMsg.get('absur')!.router, { status: null, method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', connect_ms: null, service_ms: null, bytes: null, request_id: null, dyno: null }, 'numbers beyond their column are NULL, not a failed transaction')
+  t.equal(byMsg.get('tab\th')!.ts, new Date(now).toISOString(), 'a timestamp that is not RFC 3339: the receipt time')
+  t.equal(byMsg.get('plain')!.ts, ts, 'timestamp to the millisecond')
+  t.equal(byMsg.get('old c')!.ts, new Date(now - 86_400_000).toISOString(), 'clamped to the receipt time - 1 day')
+  t.same(router!.router, { status: 503, method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', connect_ms: 1, service_ms: 30001, bytes: 123456789012, request_id: 'r-1', dyno: 'web.1' })
+  t.same(absurd!.router, { status: null, method: 'GET', path: '/a b/ü', host: 'x.herokuapp.com', connect_ms: null, service_ms: null, bytes: null, request_id: null, dyno: null }, 'numbers beyond their column are NULL, not a failed transaction')
   t.equal(byMsg.get('xxxxx')!.message.length, 20_000)
-  const ids = r.lines.map((l) => BigInt(l.id))
+  t.same(r.lines.map((l) => l.proc), ['web.1', 'web.4', 'web.2', 'router', 'router', 'web.1', 'web.1', 'web.3'])
+  const ids = r.lines.filter((l) => l.message !== 'old clock').map((l) => BigInt(l.id))
   t.ok(ids.every((id, i) => i === 0 || id < ids[i - 1]!), 'seq strictly decreasing in the newest-first order')
-  const rows = await pool.query("SELECT expires_on::text AS e, count(*)::int AS n FROM log_lines WHERE tenant_id = $1 GROUP BY 1", [tenantId])
-  t.same(rows.rows, [{ e: utcDay(now, 7), n: 6 }], 'every row in the partition of its expiry day')
+  const rows = await pool.query('SELECT expires_on::text AS e, count(*)::int AS n FROM log_lines WHERE tenant_id = $1 GROUP BY 1 ORDER BY 1', [tenantId])
+  t.same(rows.rows, [{ e: utcDay(now - 86_400_000, 7), n: 1 }, { e: utcDay(now, 7), n: 7 }], 'every row in the partition of its expiry day')
+})
+
+t.test('a batch cut by the daily quota stores its first lines, counts the rest, and L10 loss in all of it', async (t) => {
+  const { store, tenantId, now, incoming, append } = await freshStore(t)
+  const ts = new Date(now).toISOString()
+  const body = encodeFrames([
+    ...Array.from({ length: 5 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.1', message: `line ${i}` })),
+    { pri: 172, timestamp: ts, appName: 'heroku', procId: 'logplex', message: 'Error L10 (output buffer overflow): 7 messages dropped since 2026-11-27T00:00:00+00:00.' }
+  ])
+  const out = await append(incoming('q1', body, { linesPerDay: 4 }))
+  t.same(out, [{ duplicate: false, stored: 4, dropped: 2, quotaReached: true }])
+  t.same((await store.search({ tenantId, retentionDays: 7, limit: 100 })).lines.map((l) => l.message), ['line 3', 'line 2', 'line 1', 'line 0'])
+  const usage = await store.usage(tenantId, 7)
+  t.equal(usage.linesToday, 4)
+  t.equal(usage.droppedToday, 2)
+  t.equal(usage.reportedLossToday, 7, 'the L10 frame past the quota still counts')
+})
+
+t.test('a body that is not Logplex framing is refused by prepare', async (t) => {
+  const { store, incoming } = await freshStore(t)
+  await t.rejects(store.prepare(incoming('bad', Buffer.from('12 <190>1 short'))), FramingError)
 })
 
 t.test('text search: case-insensitive substring, whichever predicates serve it', async (t) => {
-  const { store, tenantId, now } = await freshStore(t)
+  const { store, tenantId, now, incoming, append } = await freshStore(t)
   const messages = ['Order=12345 done', 'order=12345', 'ORDER=99', 'Über Straße', 'x_y%z', 'xAy z', '12345', 'plain']
-  await store.append([{ tenantId, batchId: 'b', day: utcDay(now), retentionDays: 7, linesPerDay: null, reportedLoss: 0, lines: messages.map((message) => ({ ts: now, tsRaw: null, source: 'app', procId: 'web.1', pri: 190, message, router: null })) }])
+  await append(incoming('b', encodeFrames(messages.map((message) => ({ timestamp: new Date(now).toISOString(), appName: 'app', procId: 'web.1', message })))))
   const find = async (text: string) => (await store.search({ tenantId, retentionDays: 7, limit: 100, text })).lines.map((l) => l.message).sort()
   t.same(await find('order=12345'), ['Order=12345 done', 'order=12345'], 'prefilter on "=12345", then ILIKE')
   t.same(await find('12345'), ['12345', 'Order=12345 done', 'order=12345'], 'no cased character: LIKE alone')

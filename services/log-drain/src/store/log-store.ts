@@ -1,11 +1,13 @@
-// The storage interface behind ingestion and the data API. The writer hands it parsed
-// batches; routes ask it for searches and usage. PostgreSQL implements it today
+// The storage interface behind ingestion and the data API. The writer hands it batches as
+// the Logplex bodies ingestion accepted: the store parses them in prepare(), outside the
+// transaction (the PostgreSQL store encodes COPY rows straight from the bytes; a store that
+// wants line objects gets them from batchLines()). Routes ask it for searches and usage. PostgreSQL implements it today
 // (pg-log-store.ts); a column store can implement the same interface later without
 // touching ingestion, the writer's exactly-once contract included (append must record the
 // batch id atomically with the lines and report duplicates).
 import type { RouterLine } from '@addonkit/logplex'
 
-/** One line ready to be stored. */
+/** One line of a batch, as batchLines() reads it (the live tail; a store that wants objects). */
 export interface StoredLine {
   /** Epoch ms, already clamped around the receipt time. */
   ts: number
@@ -19,7 +21,8 @@ export interface StoredLine {
   router: RouterLine | null
 }
 
-export interface AppendBatch {
+/** A drain or API batch as the writer receives it from JetStream. */
+export interface IncomingBatch {
   tenantId: string
   batchId: string
   /** UTC day (YYYY-MM-DD) the quota and usage counters of this batch belong to. */
@@ -27,9 +30,21 @@ export interface AppendBatch {
   retentionDays: number
   /** The plan's daily line quota; null for none. */
   linesPerDay: number | null
-  lines: StoredLine[]
-  /** Lines Logplex reported lost (L10 frames, spec §11.1). */
-  reportedLoss: number
+  /** The Logplex body (spec §11.1), as ingestion accepted it. */
+  body: Buffer
+  /** When ingestion received it (epoch ms): line timestamps are clamped to it ± 1 day. */
+  receivedAt: number
+}
+
+/**
+ * A batch after the store's own preparation (parsing, encoding), which the writer runs
+ * outside any transaction, for the next group while the previous one commits. A store
+ * adds what it needs to it; the writer only reads these fields.
+ */
+export interface PreparedBatch {
+  readonly batch: IncomingBatch
+  /** Lines in the body. */
+  readonly lines: number
 }
 
 export type AppendOutcome =
@@ -87,8 +102,13 @@ export interface TenantUsage {
 }
 
 export interface LogStore {
-  /** Stores batches exactly once each (duplicates by tenant + batch id are skipped), applying the daily quota. */
-  append (batches: AppendBatch[]): Promise<AppendOutcome[]>
+  /**
+   * Parses (and encodes, as the store needs) one batch, outside any transaction.
+   * @throws FramingError when the body cannot be parsed: it can never be stored
+   */
+  prepare (batch: IncomingBatch): Promise<PreparedBatch>
+  /** Stores prepared batches exactly once each (duplicates by tenant + batch id are skipped), applying the daily quota. */
+  append (batches: PreparedBatch[]): Promise<AppendOutcome[]>
   search (query: SearchQuery): Promise<SearchResult>
   /** The newest `limit` lines (oldest first), to prime a live tail. */
   tail (tenantId: string, retentionDays: number, limit: number): Promise<SearchLine[]>

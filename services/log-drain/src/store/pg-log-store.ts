@@ -8,28 +8,25 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import copyStreams from 'pg-copy-streams'
-import { COPY_COLUMNS, binaryCopyChunks, type CopyRow } from './copy-binary.js'
+import { COPY_COLUMNS, COPY_HEADER, COPY_TRAILER, MIN_FRAME_BYTES, SEQ_BLOCK_BITS, encodeBatch, type EncodedBatch, type SeqRange } from './copy-binary.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { inTransaction } from './pg-transaction.js'
 import { dropExpiredPartitions, ensurePartitions, partitionName, utcDay } from './pg-partitions.js'
-import type { AppendBatch, AppendOutcome, LogStore, SearchLine, SearchResult, StoredLine, TenantUsage } from './log-store.js'
+import type { AppendOutcome, IncomingBatch, LogStore, PreparedBatch, SearchLine, SearchResult, TenantUsage } from './log-store.js'
 
 const { from: copyFrom } = copyStreams
 
-/** Storage estimate of a line beyond its text: tuple header, fixed columns, index entry. */
-const ROW_OVERHEAD_BYTES = 96
 /**
  * `log_lines_seq` advances by this much per nextval (migration log_lines_seq_blocks): one
  * nextval reserves a block of seq values that the writer numbers its rows from, instead of
  * PostgreSQL evaluating the column default once per row.
  */
-export const SEQ_BLOCK = 65_536
+export const SEQ_BLOCK = 1 << SEQ_BLOCK_BITS
 
 interface UsageKey { tenantId: string, day: string }
 
-function lineBytes (l: StoredLine): number {
-  return ROW_OVERHEAD_BYTES + Buffer.byteLength(l.message) + l.procId.length + (l.router ? l.router.path.length + l.router.requestId.length + 32 : 0)
-}
+/** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved. */
+interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly reportedLoss: number }
 
 interface LineRow {
   seq: string
@@ -127,31 +124,44 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
     for (const d of days) known.add(d)
   }
 
-  async function copyLines (client: pg.PoolClient, rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }>): Promise<void> {
-    if (rows.length === 0) return
-    // seq: one nextval per block of SEQ_BLOCK rows; row i gets block[i / SEQ_BLOCK] + i % SEQ_BLOCK,
-    // so lines keep their order within a millisecond.
-    const blocks = (await client.query<{ v: string }>("SELECT nextval('log_lines_seq') AS v FROM generate_series(1, $1)", [Math.ceil(rows.length / SEQ_BLOCK)])).rows.map((r) => Number(r.v))
+  /**
+   * Hands out seq values from blocks of SEQ_BLOCK (one nextval each): a batch of up to n
+   * lines gets a range inside the current block when it fits, else fresh blocks. Gaps are
+   * harmless (seq only orders lines of the same millisecond and continues cursors).
+   */
+  let block = 0
+  let used = SEQ_BLOCK
+  async function takeSeq (n: number): Promise<SeqRange> {
+    if (used + n <= SEQ_BLOCK) { const r = { blocks: [block], from: used }; used += n; return r }
+    const k = Math.ceil(n / SEQ_BLOCK)
+    const blocks = (await pool.query<{ v: string }>("SELECT nextval('log_lines_seq') AS v FROM generate_series(1, $1)", [k])).rows.map((r) => Number(r.v))
+    block = blocks[k - 1]!
+    used = n - (k - 1) * SEQ_BLOCK
+    return { blocks, from: 0 }
+  }
+
+  /** Streams the rows of each expiry day into that day's partition. */
+  async function copyRows (client: pg.PoolClient, byDay: Map<number, Buffer[]>): Promise<void> {
     // COPY straight into each expiry day's partition: the writer knows where every row
     // goes, and skipping PostgreSQL's per-row tuple routing makes COPY cheaper.
-    const byDay = new Map<string, CopyRow[]>()
-    rows.forEach((r, i) => {
-      const row: CopyRow = { tenantId: r.tenantId, expiresOn: r.expiresOn, seq: blocks[Math.floor(i / SEQ_BLOCK)]! + (i % SEQ_BLOCK), line: r.line }
-      const list = byDay.get(r.expiresOn)
-      if (list) list.push(row); else byDay.set(r.expiresOn, [row])
-    })
-    for (const [day, list] of byDay) {
-      await pipeline(Readable.from(binaryCopyChunks(list)), client.query(copyFrom(`COPY "${partitionName(day)}" (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`)))
+    for (const [day, chunks] of byDay) {
+      await pipeline(Readable.from([COPY_HEADER, ...chunks, COPY_TRAILER]), client.query(copyFrom(`COPY "${partitionName(utcDay(day * 86_400_000))}" (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`)))
     }
   }
 
   return {
-    async append (batches) {
+    async prepare (batch: IncomingBatch): Promise<PgPrepared> {
+      const seq = await takeSeq(Math.ceil(batch.body.length / MIN_FRAME_BYTES))
+      const encoded = encodeBatch(batch.body, { tenantId: batch.tenantId, receivedAt: batch.receivedAt, retentionDays: batch.retentionDays, seq })
+      return { batch, lines: encoded.frames, encoded, seq, reportedLoss: encoded.reportedLoss }
+    },
+
+    async append (prepared) {
+      const batches = prepared as PgPrepared[]
       const outcomes: AppendOutcome[] = batches.map(() => ({ duplicate: true }))
       if (batches.length === 0) return outcomes
-      const expiry = (b: AppendBatch, l: StoredLine) => utcDay(l.ts, b.retentionDays)
       const days = new Set<string>()
-      for (const b of batches) for (const l of b.lines) days.add(expiry(b, l))
+      for (const b of batches) for (const d of b.encoded.days.keys()) days.add(utcDay(d * 86_400_000))
       await ensureDays(days)
 
       try {
@@ -160,19 +170,19 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
           //    after a crash between commit and ack) inserts nothing and is skipped. Duplicates
           //    inside this call are settled first, since one INSERT returns one row per key.
           const firstOf = new Map<string, number>()
-          batches.forEach((b, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
+          batches.forEach(({ batch: b }, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
           const uniq = [...firstOf.values()]
           const ins = await client.query<{ tenant_id: string, batch_id: string }>(
             `INSERT INTO log_batches (tenant_id, batch_id, lines)
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
-            [uniq.map((i) => batches[i]!.tenantId), uniq.map((i) => batches[i]!.batchId), uniq.map((i) => batches[i]!.lines.length)])
+            [uniq.map((i) => batches[i]!.batch.tenantId), uniq.map((i) => batches[i]!.batch.batchId), uniq.map((i) => batches[i]!.lines)])
           const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
           if (fresh.length === 0) return outcomes
 
           // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
           //    writers), and read how much of the quota is left.
           const keys = new Map<string, UsageKey>()
-          for (const i of fresh) { const b = batches[i]!; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
+          for (const i of fresh) { const b = batches[i]!.batch; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
           const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           const locked = await client.query<{ tenant_id: string, day: string, lines: string, notified: boolean }>(
             `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
@@ -184,24 +194,28 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
           for (const r of locked.rows) counters.set(`${r.tenant_id}|${r.day}`, { used: Number(r.lines), notified: r.notified, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
 
           // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest.
-          const rows: Array<{ tenantId: string, expiresOn: string, line: StoredLine }> = []
+          //    A batch cut by the quota is encoded again with only its first lines (same seq values).
+          const byDay = new Map<number, Buffer[]>()
           for (const i of fresh) {
-            const b = batches[i]!
+            const p = batches[i]!
+            const b = p.batch
             const c = counters.get(`${b.tenantId}|${b.day}`)!
-            const room = b.linesPerDay === null ? b.lines.length : Math.max(0, b.linesPerDay - c.used - c.lines)
-            const keep = Math.min(room, b.lines.length)
-            const dropped = b.lines.length - keep
+            const room = b.linesPerDay === null ? p.lines : Math.max(0, b.linesPerDay - c.used - c.lines)
+            const keep = Math.min(room, p.lines)
+            const dropped = p.lines - keep
             let quotaReached = false
             if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
-            for (let k = 0; k < keep; k++) { const l = b.lines[k]!; rows.push({ tenantId: b.tenantId, expiresOn: expiry(b, l), line: l }); c.bytes += lineBytes(l) }
+            const encoded = keep === p.lines ? p.encoded : encodeBatch(b.body, { tenantId: b.tenantId, receivedAt: b.receivedAt, retentionDays: b.retentionDays, seq: p.seq, limit: keep })
+            for (const [day, chunks] of encoded.days) { const list = byDay.get(day); if (list) list.push(...chunks); else byDay.set(day, [...chunks]) }
+            c.bytes += encoded.bytes
             c.lines += keep
             c.dropped += dropped
-            c.loss += b.reportedLoss
+            c.loss += p.reportedLoss
             outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
           }
 
           // 4. The lines, then the counters, in the same transaction.
-          await copyLines(client, rows)
+          await copyRows(client, byDay)
           const entries = [...counters.entries()]
           await client.query(
             `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,

@@ -16,10 +16,9 @@ import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contra
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { FramingError } from '@addonkit/logplex'
-import type { AppendBatch, LogStore } from '../store/log-store.js'
+import type { LogStore, PreparedBatch } from '../store/log-store.js'
 import { utcDay } from '../store/pg-partitions.js'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
-import { batchLines } from '../store/batch-lines.js'
 import type { IngestLoad } from '../ingest/ingest-load.js'
 
 export interface LogWriterOptions {
@@ -150,11 +149,11 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     }
   }
 
-  interface Prepared { batches: AppendBatch[], owners: JsMsg[], instances: Map<string, { uuid: string, limit: number | null }> }
+  interface Prepared { batches: PreparedBatch[], owners: JsMsg[], instances: Map<string, { uuid: string, limit: number | null }> }
 
   /** Parses a group and looks up its tenants (no transaction yet). */
   async function prepare (msgs: JsMsg[]): Promise<Prepared> {
-    const batches: AppendBatch[] = []
+    const batches: PreparedBatch[] = []
     const owners: JsMsg[] = []
     const instances = new Map<string, { uuid: string, limit: number | null }>()
     let k = 0
@@ -170,21 +169,22 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: message without its headers; discarded'); m.term(); continue }
       const tenant = await app.tenants.byId(tenantId)
       if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); m.ack(); continue }
-      let parsed
+      const limits = tenant.limits
+      let prepared: PreparedBatch
       try {
         const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)
         const encoding = h?.get(logIngestHeaders.encoding) ?? ''
         if (encoding !== '' && encoding !== 'br') throw new UnreadableBatch(`unknown encoding ${encoding}`)
-        parsed = batchLines(encoding === 'br' ? decompress(data) : data, receivedAt)
+        const body = encoding === 'br' ? decompress(data) : data
+        prepared = await opts.store.prepare({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: limits.retentionDays, linesPerDay: limits.linesPerDay, body, receivedAt })
       } catch (err) {
         if (!(err instanceof FramingError) && !(err instanceof UnreadableBatch)) throw err
         app.log.error({ err, tenantId }, 'log writer: unreadable batch; discarded')
         m.term()
         continue
       }
-      const limits = tenant.limits
       instances.set(tenantId, { uuid: tenant.instanceUuid, limit: limits.linesPerDay })
-      batches.push({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: tenant.limits.retentionDays, linesPerDay: limits.linesPerDay, lines: parsed.lines, reportedLoss: parsed.reportedLoss })
+      batches.push(prepared)
       owners.push(m)
     }
     return { batches, owners, instances }
@@ -198,7 +198,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     for (const m of owners) m.ack()
     const full = new Map<string, string>()
     outcomes.forEach((o, i) => {
-      const b = batches[i]!
+      const b = batches[i]!.batch
       if (o.duplicate) { stats.duplicates++; return }
       stats.batches++
       stats.lines += o.stored
