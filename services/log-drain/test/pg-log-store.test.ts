@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
 import { createPgLogStore, orderedScan, textPredicates } from '../src/store/pg-log-store.js'
-import { PARTITION_OPTIONS, utcDay } from '../src/store/pg-partitions.js'
+import { PARTITION_OPTIONS, partitionName, utcDay } from '../src/store/pg-partitions.js'
 import type { IncomingBatch } from '../src/store/log-store.js'
 import { FramingError, encodeFrames } from '@addonkit/logplex'
 
@@ -19,7 +19,8 @@ function rawBody (...frames: Buffer[]): Buffer {
 
 /** A store on a fresh database with its partitions, and a tenant id. */
 async function freshStore (t: Teardown) {
-  const pool = new pg.Pool({ connectionString: await createTestDatabase(t), max: 4 })
+  const url = await createTestDatabase(t)
+  const pool = new pg.Pool({ connectionString: url, max: 4 })
   t.teardown(() => pool.end())
   const store = createPgLogStore(pool)
   await store.maintain(30)
@@ -28,7 +29,7 @@ async function freshStore (t: Teardown) {
   const incoming = (batchId: string, body: Buffer, over: Partial<IncomingBatch> = {}): IncomingBatch => ({ tenantId, batchId, day: utcDay(now), retentionDays: 7, linesPerDay: null, body, receivedAt: now, ...over })
   // Prepared one after the other, as the writer does: seq then follows the batches' order.
   const append = async (...batches: IncomingBatch[]) => { const ps = []; for (const b of batches) ps.push(await store.prepare(b)); return store.append(ps) }
-  return { pool, store, tenantId, now, incoming, append }
+  return { url, pool, store, tenantId, now, incoming, append }
 }
 
 t.test('binary COPY round trip', async (t) => {
@@ -88,6 +89,42 @@ t.test('a batch cut by the daily quota stores its first lines, counts the rest, 
   t.equal(usage.linesToday, 4)
   t.equal(usage.droppedToday, 2)
   t.equal(usage.reportedLossToday, 7, 'the L10 frame past the quota still counts')
+})
+
+t.test('transactions at once for one tenant never overrun its quota, and store every line once', async (t) => {
+  const { url, pool, store, tenantId, now, incoming } = await freshStore(t)
+  const ts = new Date(now).toISOString()
+  // 12 batches of 10 lines against a quota of 35, as 12 concurrent transactions (the pool
+  // runs 4 at a time). The first 4 are held at their COPY by a lock on the partition until
+  // all 4 have read the counter unlocked (0 used, 10 to add: fits), so their checks are
+  // made wrong by each other for certain.
+  const prepared = []
+  for (let b = 0; b < 12; b++) prepared.push(await store.prepare(incoming(`c${b}`, encodeFrames(Array.from({ length: 10 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.1', message: `b${b} l${i}` }))), { linesPerDay: 35 })))
+  const holder = new pg.Client({ connectionString: url })
+  await holder.connect()
+  t.teardown(() => holder.end())
+  await holder.query(`BEGIN; LOCK TABLE "${partitionName(utcDay(now, 7))}" IN SHARE MODE`)
+  const appending = Promise.all(prepared.map((p) => store.append([p])))
+  for (let i = 0; i < 200; i++) {
+    const w = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY%'")
+    if (w.rows[0]!.n >= 4) break
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  await holder.query('COMMIT')
+  const outs = (await appending).flat()
+  const stored = outs.reduce((a, o) => a + (o.duplicate ? 0 : o.stored), 0)
+  t.equal(stored, 35, 'exactly the quota is stored')
+  t.equal(outs.filter((o) => !o.duplicate && o.quotaReached).length, 1, 'one batch reports reaching the quota')
+  const usage = await store.usage(tenantId, 7)
+  t.same([usage.linesToday, usage.droppedToday], [35, 85])
+  const rows = await pool.query<{ n: number, d: number }>('SELECT count(*)::int AS n, count(DISTINCT msg)::int AS d FROM log_lines WHERE tenant_id = $1', [tenantId])
+  t.same(rows.rows[0], { n: 35, d: 35 }, 'each stored line once')
+  // And without a quota, at once, every line of every batch.
+  const free = []
+  for (let b = 0; b < 8; b++) free.push(await store.prepare(incoming(`f${b}`, encodeFrames(Array.from({ length: 10 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.2', message: `f${b} l${i}` }))))))
+  const again = [...free, free[0]!]
+  await Promise.all(again.map((p) => store.append([p])))
+  t.equal((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM log_lines WHERE tenant_id = $1 AND proc_id = 'web.2'", [tenantId])).rows[0]!.n, 80, 'a batch appended twice at once is stored once')
 })
 
 t.test('a body that is not Logplex framing is refused by prepare', async (t) => {

@@ -23,8 +23,6 @@ const { from: copyFrom } = copyStreams
  */
 export const SEQ_BLOCK = 1 << SEQ_BLOCK_BITS
 
-interface UsageKey { tenantId: string, day: string }
-
 /** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved. */
 interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly reportedLoss: number }
 
@@ -112,6 +110,129 @@ export function orderedScan<R extends pg.QueryResultRow> (pool: pg.Pool, sql: st
   return inTransaction(pool, 'BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off', (c) => c.query<R>(sql, params))
 }
 
+/** Streams the rows of each expiry day into that day's partition. */
+async function copyRows (client: pg.PoolClient, byDay: Map<number, Buffer[]>): Promise<void> {
+  // COPY straight into each expiry day's partition: the writer knows where every row
+  // goes, and skipping PostgreSQL's per-row tuple routing makes COPY cheaper.
+  for (const [day, chunks] of byDay) {
+    await pipeline(Readable.from([COPY_HEADER, ...chunks, COPY_TRAILER]), client.query(copyFrom(`COPY "${partitionName(utcDay(day * 86_400_000))}" (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`)))
+  }
+}
+
+/** Thrown inside a transaction whose unlocked quota check a concurrent transaction made wrong. */
+class QuotaRace extends Error {}
+
+/**
+ * One append transaction. Several may run at once (the writer keeps two in flight), also for
+ * the same tenant, so the daily quota is checked in one of two ways:
+ * - unlocked (`lockFirst` false), when the lines already counted plus this transaction's fit
+ *   the quota of every (tenant, day): nothing is dropped, the rows are copied, and the
+ *   counters are added to at the very end, which locks their rows only until COMMIT. If the
+ *   sums returned then exceed a quota (another transaction committed lines meanwhile), the
+ *   transaction fails with QuotaRace and nothing of it is kept;
+ * - locked, when the quota may be reached, and on that retry: the counter rows are locked
+ *   before the rows are copied, so the lines to keep are exact.
+ * Either way a quota is never overrun. Locks are always taken in the same order (batch ids,
+ * then counter rows, each sorted), so two transactions cannot deadlock.
+ */
+async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst: boolean): Promise<AppendOutcome[]> {
+  const outcomes: AppendOutcome[] = batches.map(() => ({ duplicate: true }))
+  // 1. Exactly once: a batch id already recorded (a retry after commit, a redelivery after a
+  //    crash between commit and ack) inserts nothing and is skipped. Duplicates inside this
+  //    call are settled first, since one INSERT returns one row per key.
+  const firstOf = new Map<string, number>()
+  batches.forEach(({ batch: b }, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
+  const uniq = [...firstOf.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i)
+  const ins = await client.query<{ tenant_id: string, batch_id: string }>(
+    `INSERT INTO log_batches (tenant_id, batch_id, lines)
+     SELECT t, b, n FROM unnest($1::uuid[], $2::text[], $3::int[]) WITH ORDINALITY AS u(t, b, n, o) ORDER BY o
+     ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
+    [uniq.map((i) => batches[i]!.batch.tenantId), uniq.map((i) => batches[i]!.batch.batchId), uniq.map((i) => batches[i]!.lines)])
+  const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
+  if (fresh.length === 0) return outcomes
+
+  // 2. The (tenant, day) counters, in a fixed order, and how much of each quota is left.
+  const keys = new Map<string, { tenantId: string, day: string, quota: number | null, adding: number }>()
+  for (const i of fresh) {
+    const p = batches[i]!
+    const k = `${p.batch.tenantId}|${p.batch.day}`
+    const key = keys.get(k)
+    if (key) key.adding += p.lines; else keys.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines })
+  }
+  const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const keyParams = [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)]
+  type CounterRow = { tenant_id: string, day: string, lines: string, notified: boolean }
+  const lockRows = () => client.query<CounterRow>(
+    `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
+       ORDER BY o
+     ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
+     RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`, keyParams)
+  let counterRows: CounterRow[]
+  let locked = lockFirst
+  if (locked) counterRows = (await lockRows()).rows
+  else {
+    counterRows = (await client.query<CounterRow>(
+      `SELECT tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified
+       FROM log_usage_daily WHERE (tenant_id, day) IN (SELECT * FROM unnest($1::uuid[], $2::date[]))`, keyParams)).rows
+    const used = new Map(counterRows.map((r) => [`${r.tenant_id}|${r.day}`, Number(r.lines)]))
+    if (ordered.some(([k, c]) => c.quota !== null && (used.get(k) ?? 0) + c.adding > c.quota)) {
+      locked = true
+      counterRows = (await lockRows()).rows
+    }
+  }
+  const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
+  for (const [k] of ordered) counters.set(k, { used: 0, notified: false, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
+  for (const r of counterRows) { const c = counters.get(`${r.tenant_id}|${r.day}`)!; c.used = Number(r.lines); c.notified = r.notified }
+
+  // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest. A batch cut
+  //    by the quota is encoded again with only its first lines (same seq values).
+  const byDay = new Map<number, Buffer[]>()
+  for (const i of fresh) {
+    const p = batches[i]!
+    const b = p.batch
+    const c = counters.get(`${b.tenantId}|${b.day}`)!
+    const room = b.linesPerDay === null ? p.lines : Math.max(0, b.linesPerDay - c.used - c.lines)
+    const keep = Math.min(room, p.lines)
+    const dropped = p.lines - keep
+    let quotaReached = false
+    if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
+    const encoded = keep === p.lines ? p.encoded : encodeBatch(b.body, { tenantId: b.tenantId, receivedAt: b.receivedAt, retentionDays: b.retentionDays, seq: p.seq, limit: keep })
+    for (const [day, chunks] of encoded.days) { const list = byDay.get(day); if (list) list.push(...chunks); else byDay.set(day, [...chunks]) }
+    c.bytes += encoded.bytes
+    c.lines += keep
+    c.dropped += dropped
+    c.loss += p.reportedLoss
+    outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
+  }
+
+  // 4. The lines, then the counters, in the same transaction.
+  await copyRows(client, byDay)
+  const entries = ordered.map(([k, key]) => [key, counters.get(k)!] as const)
+  const params = [entries.map(([k]) => k.tenantId), entries.map(([k]) => k.day), entries.map(([, c]) => c.lines),
+    entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)]
+  if (locked) {
+    await client.query(
+      `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
+         reported_loss = u.reported_loss + v.loss, quota_notified_at = CASE WHEN v.notify THEN now() ELSE u.quota_notified_at END
+       FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bool[]) AS v(t, d, lines, dropped, bytes, loss, notify)
+       WHERE u.tenant_id = v.t AND u.day = v.d`, params)
+  } else {
+    // Nothing was dropped on this path (so no notice either): add, and check the sums.
+    const sums = await client.query<{ tenant_id: string, day: string, lines: string }>(
+      `INSERT INTO log_usage_daily AS u (tenant_id, day, lines, dropped, bytes, reported_loss)
+       SELECT t, d, lines, dropped, bytes, loss FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+         WITH ORDINALITY AS v(t, d, lines, dropped, bytes, loss, o) ORDER BY o
+       ON CONFLICT (tenant_id, day) DO UPDATE SET lines = u.lines + EXCLUDED.lines, dropped = u.dropped + EXCLUDED.dropped,
+         bytes = u.bytes + EXCLUDED.bytes, reported_loss = u.reported_loss + EXCLUDED.reported_loss
+       RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines`, params.slice(0, 6))
+    for (const r of sums.rows) {
+      const quota = keys.get(`${r.tenant_id}|${r.day}`)!.quota
+      if (quota !== null && Number(r.lines) > quota) throw new QuotaRace()
+    }
+  }
+  return outcomes
+}
+
 export function createPgLogStore (pool: pg.Pool): LogStore {
   /** Expiry days known to have a partition (filled lazily; partitions are never recreated). */
   const known = new Set<string>()
@@ -140,15 +261,6 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
     return { blocks, from: 0 }
   }
 
-  /** Streams the rows of each expiry day into that day's partition. */
-  async function copyRows (client: pg.PoolClient, byDay: Map<number, Buffer[]>): Promise<void> {
-    // COPY straight into each expiry day's partition: the writer knows where every row
-    // goes, and skipping PostgreSQL's per-row tuple routing makes COPY cheaper.
-    for (const [day, chunks] of byDay) {
-      await pipeline(Readable.from([COPY_HEADER, ...chunks, COPY_TRAILER]), client.query(copyFrom(`COPY "${partitionName(utcDay(day * 86_400_000))}" (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`)))
-    }
-  }
-
   return {
     async prepare (batch: IncomingBatch): Promise<PgPrepared> {
       const seq = await takeSeq(Math.ceil(batch.body.length / MIN_FRAME_BYTES))
@@ -158,74 +270,19 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
 
     async append (prepared) {
       const batches = prepared as PgPrepared[]
-      const outcomes: AppendOutcome[] = batches.map(() => ({ duplicate: true }))
-      if (batches.length === 0) return outcomes
+      if (batches.length === 0) return []
       const days = new Set<string>()
       for (const b of batches) for (const d of b.encoded.days.keys()) days.add(utcDay(d * 86_400_000))
       await ensureDays(days)
-
       try {
-        return await inTransaction(pool, 'BEGIN', async (client) => {
-          // 1. Exactly once: a batch id already recorded (a retry after commit, a redelivery
-          //    after a crash between commit and ack) inserts nothing and is skipped. Duplicates
-          //    inside this call are settled first, since one INSERT returns one row per key.
-          const firstOf = new Map<string, number>()
-          batches.forEach(({ batch: b }, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
-          const uniq = [...firstOf.values()]
-          const ins = await client.query<{ tenant_id: string, batch_id: string }>(
-            `INSERT INTO log_batches (tenant_id, batch_id, lines)
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING RETURNING tenant_id, batch_id`,
-            [uniq.map((i) => batches[i]!.batch.tenantId), uniq.map((i) => batches[i]!.batch.batchId), uniq.map((i) => batches[i]!.lines)])
-          const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
-          if (fresh.length === 0) return outcomes
-
-          // 2. Lock each (tenant, day) counter row, in a fixed order (no deadlocks between
-          //    writers), and read how much of the quota is left.
-          const keys = new Map<string, UsageKey>()
-          for (const i of fresh) { const b = batches[i]!.batch; keys.set(`${b.tenantId}|${b.day}`, { tenantId: b.tenantId, day: b.day }) }
-          const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          const locked = await client.query<{ tenant_id: string, day: string, lines: string, notified: boolean }>(
-            `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
-               ORDER BY o
-             ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
-             RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`,
-            [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)])
-          const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
-          for (const r of locked.rows) counters.set(`${r.tenant_id}|${r.day}`, { used: Number(r.lines), notified: r.notified, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
-
-          // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest.
-          //    A batch cut by the quota is encoded again with only its first lines (same seq values).
-          const byDay = new Map<number, Buffer[]>()
-          for (const i of fresh) {
-            const p = batches[i]!
-            const b = p.batch
-            const c = counters.get(`${b.tenantId}|${b.day}`)!
-            const room = b.linesPerDay === null ? p.lines : Math.max(0, b.linesPerDay - c.used - c.lines)
-            const keep = Math.min(room, p.lines)
-            const dropped = p.lines - keep
-            let quotaReached = false
-            if (dropped > 0 && !c.notified) { c.notified = true; c.notifyNow = true; quotaReached = true }
-            const encoded = keep === p.lines ? p.encoded : encodeBatch(b.body, { tenantId: b.tenantId, receivedAt: b.receivedAt, retentionDays: b.retentionDays, seq: p.seq, limit: keep })
-            for (const [day, chunks] of encoded.days) { const list = byDay.get(day); if (list) list.push(...chunks); else byDay.set(day, [...chunks]) }
-            c.bytes += encoded.bytes
-            c.lines += keep
-            c.dropped += dropped
-            c.loss += p.reportedLoss
-            outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
-          }
-
-          // 4. The lines, then the counters, in the same transaction.
-          await copyRows(client, byDay)
-          const entries = [...counters.entries()]
-          await client.query(
-            `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
-               reported_loss = u.reported_loss + v.loss, quota_notified_at = CASE WHEN v.notify THEN now() ELSE u.quota_notified_at END
-             FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bool[]) AS v(t, d, lines, dropped, bytes, loss, notify)
-             WHERE u.tenant_id = v.t AND u.day = v.d`,
-            [entries.map(([k]) => k.split('|')[0]), entries.map(([k]) => k.split('|')[1]), entries.map(([, c]) => c.lines),
-              entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)])
-          return outcomes
-        })
+        try {
+          return await inTransaction(pool, 'BEGIN', (client) => appendIn(client, batches, false))
+        } catch (err) {
+          // Another transaction used up the quota this one counted on: nothing was stored; once
+          // more with the counter rows locked from the start.
+          if (!(err instanceof QuotaRace)) throw err
+          return await inTransaction(pool, 'BEGIN', (client) => appendIn(client, batches, true))
+        }
       } catch (err) {
         // A partition dropped or never created behind our back: forget what we knew.
         if ((err as { code?: string }).code === '23514' || (err as { code?: string }).code === '42P01') known.clear()
