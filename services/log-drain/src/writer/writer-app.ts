@@ -1,5 +1,7 @@
-// The writer on its own: a Fastify instance that never listens, with the database, NATS,
-// the tenant directory and the log writer. The writer thread (writer-thread.ts) runs it;
+// The writer on its own: a Fastify instance with the database, NATS,
+// the tenant directory and the log writer. The writer thread (writer-thread.ts) runs it
+// without listening; writer-server.ts runs it as its own process, listening only for
+// /healthz and /readyz;
 // buildApp registers the same plugins directly for DRAIN_WRITER=inline.
 import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
