@@ -62,6 +62,8 @@ export interface AllConfig extends CommonConfig {
   drainWriterNice: number
   /** The writer's own process (log-drain's writer-server.ts): the port of its /healthz and /readyz. */
   drainWriterPort: number
+  /** Groups the log writer stores at once, each in its own transaction. */
+  drainWriterTransactions: number
   /** Largest backlog (compressed bytes) the ingest stream holds before the drain answers 503. */
   drainBacklogMaxBytes: number
 }
@@ -166,6 +168,7 @@ const SPEC: Spec = {
   },
   drainWriterNice: { env: 'DRAIN_WRITER_NICE', parse: integer('DRAIN_WRITER_NICE', 5, 0, 19) },
   drainWriterPort: { env: 'DRAIN_WRITER_PORT', parse: integer('DRAIN_WRITER_PORT', 5012, 0, 65535) },
+  drainWriterTransactions: { env: 'DRAIN_WRITER_TRANSACTIONS', parse: integer('DRAIN_WRITER_TRANSACTIONS', 2, 1, 8) },
   drainBacklogMaxBytes: { env: 'DRAIN_BACKLOG_MAX_BYTES', parse: integer('DRAIN_BACKLOG_MAX_BYTES', 2 * 1024 ** 3, 1024 ** 2, 2 ** 50) },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }

@@ -173,7 +173,7 @@ async function main () {
   def.plans.push({ slug: 'bench', name: 'Bench', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 2, lines_per_day: 2_000_000_000, requests_per_minute: 1_000_000, storage_mb: 10_000_000 } })
   const defFile = join(mkdtempSync(join(tmpdir(), 'addonkit-bench-')), 'addon.json')
   writeFileSync(defFile, JSON.stringify(def))
-  const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}) } })
+  const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}), ...(process.env.BENCH_WRITER_TRANSACTIONS ? { DRAIN_WRITER_TRANSACTIONS: process.env.BENCH_WRITER_TRANSACTIONS } : {}) } })
   const tenant = await stack.tenant('bench')
   // Measure the pipeline, not the writer thread's start (loading its TypeScript from source
   // takes seconds here): wait until it runs.

@@ -54,7 +54,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   app.decorate('drainInflight', () => load.inflight())
   await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes })
   scheduleMaintenance(app, store, longestRetentionDays(config.addon))
-  if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, load, backlogMaxBytes: config.drainBacklogMaxBytes })
+  if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, load, backlogMaxBytes: config.drainBacklogMaxBytes, transactions: config.drainWriterTransactions })
   if (config.drainWriter === 'thread') {
     // Only a writer in another thread can use this thread's utilization (inline, it would count itself).
     const stop = load.sampleUtilization()

@@ -35,7 +35,7 @@ export interface LogWriterOptions {
   backlogMaxBytes?: number
   /** Longest the writer waits for a busy ingestion before storing a group anyway. */
   maxYieldMs?: number
-  /** Groups stored at once, each in its own transaction (default 2). */
+  /** Groups stored at once, each in its own transaction (DRAIN_WRITER_TRANSACTIONS; default 2). */
   transactions?: number
 }
 

@@ -30,9 +30,10 @@ export async function buildWriterApp (config: DrainConfig, opts: WriterAppOption
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
     logStream: opts.logStream,
-    dbPoolSize: 4
+    // Its transactions, the seq-block queries and the tenant lookups.
+    dbPoolSize: config.drainWriterTransactions + 2
   })
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
-  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, load: opts.load, maxYieldMs: opts.maxYieldMs, backlogMaxBytes: config.drainBacklogMaxBytes })
+  await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, load: opts.load, maxYieldMs: opts.maxYieldMs, backlogMaxBytes: config.drainBacklogMaxBytes, transactions: config.drainWriterTransactions })
   return app
 }
