@@ -91,6 +91,17 @@ t.test('a batch cut by the daily quota stores its first lines, counts the rest, 
   t.equal(usage.reportedLossToday, 7, 'the L10 frame past the quota still counts')
 })
 
+t.test('a group whose batches carry different quotas (a plan change) is held to the smallest', async (t) => {
+  const { pool, store, tenantId, now, incoming, append } = await freshStore(t)
+  const ts = new Date(now).toISOString()
+  const lines = (tag: string) => encodeFrames(Array.from({ length: 10 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.1', message: `${tag} ${i}` })))
+  // Read before and after a downgrade: the first batch has no quota, the second one of 15.
+  const out = await append(incoming('p1', lines('before')), incoming('p2', lines('after'), { linesPerDay: 15 }))
+  t.same(out, [{ duplicate: false, stored: 10, dropped: 0, quotaReached: false }, { duplicate: false, stored: 5, dropped: 5, quotaReached: true }])
+  const row = await pool.query<{ lines: string, dropped: string, notified: boolean }>('SELECT lines, dropped, quota_notified_at IS NOT NULL AS notified FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
+  t.same(row.rows, [{ lines: '15', dropped: '5', notified: true }], 'counted under the lock, and the notice recorded once')
+})
+
 t.test('transactions at once for one tenant never overrun its quota, and store every line once', async (t) => {
   const { url, pool, store, tenantId, now, incoming } = await freshStore(t)
   const ts = new Date(now).toISOString()

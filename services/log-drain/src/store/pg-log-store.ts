@@ -119,6 +119,11 @@ async function copyRows (client: pg.PoolClient, byDay: Map<number, Buffer[]>): P
   }
 }
 
+/** The smaller of two daily quotas, null meaning none. */
+function minQuota (a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b)
+}
+
 /** Thrown inside a transaction whose unlocked quota check a concurrent transaction made wrong. */
 class QuotaRace extends Error {}
 
@@ -157,7 +162,9 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     const p = batches[i]!
     const k = `${p.batch.tenantId}|${p.batch.day}`
     const key = keys.get(k)
-    if (key) key.adding += p.lines; else keys.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines })
+    // The smallest quota of the key's batches (they differ when the plan changed while the
+    // group was read): the unlocked path is only taken, and only kept, within it.
+    if (key) { key.adding += p.lines; key.quota = minQuota(key.quota, p.batch.linesPerDay) } else keys.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines })
   }
   const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const keyParams = [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)]

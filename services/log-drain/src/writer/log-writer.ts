@@ -53,6 +53,8 @@ declare module 'fastify' {
       thread?: () => import('node:worker_threads').Worker | undefined
       /** Whether the writer is running (a thread reports it once started). */
       ready: () => boolean
+      /** Whether the writer's JetStream consumer is attached now (false while it retries). */
+      consuming?: () => boolean
     }
   }
 }
@@ -96,7 +98,8 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   const stats = emptyStats()
   let started = false
   let stopped = false
-  app.decorate('logWriter', { stats, ready: () => started && !stopped })
+  let consuming = false
+  app.decorate('logWriter', { stats, ready: () => started && !stopped, consuming: () => consuming })
   let messages: ConsumerMessages | undefined
   const pending: JsMsg[] = []
   let pendingBytes = 0
@@ -130,6 +133,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         // be stored), nats-server stops delivering; a pull that expired meanwhile is renewed
         // within seconds (with the default 30 s expiry, reading stalled for 30 s).
         messages = await consumer.consume({ max_bytes: BUFFERED_BYTES, expires: 5000 })
+        consuming = true
         for await (const m of messages) {
           pending.push(m)
           pendingBytes += m.data.byteLength
@@ -137,6 +141,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
           if (pendingBytes >= BUFFERED_BYTES) await new Promise<void>((resolve) => { drained = resolve })
         }
       } catch (err) {
+        consuming = false
         if (!stopped) app.log.warn({ err }, 'log writer: consumer unavailable; retrying')
       }
       if (!stopped) await sleep(1000)

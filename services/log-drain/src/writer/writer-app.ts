@@ -35,5 +35,11 @@ export async function buildWriterApp (config: DrainConfig, opts: WriterAppOption
   })
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
   await app.register(logWriter, { store: createPgLogStore(app.db.pool), addon: config.addon, keyRing: new KeyRing(config.encryptionKeys), maxLines: opts.maxLines, onStats: opts.onStats, load: opts.load, maxYieldMs: opts.maxYieldMs, backlogMaxBytes: config.drainBacklogMaxBytes, transactions: config.drainWriterTransactions })
+  // Ready only while it is actually storing: PostgreSQL and NATS answering is not enough
+  // (a writer whose consumer cannot be attached retries, and stores nothing meanwhile).
+  app.addReadinessCheck('log-writer', async () => {
+    if (!app.logWriter.ready()) throw new Error('not running')
+    if (app.logWriter.consuming?.() === false) throw new Error('its JetStream consumer is not attached; retrying')
+  })
   return app
 }
