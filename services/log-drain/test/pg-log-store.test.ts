@@ -92,7 +92,7 @@ t.test('a batch cut by the daily quota stores its first lines, counts the rest, 
 })
 
 t.test('a group whose batches carry different quotas (a plan change) is held to the smallest', async (t) => {
-  const { pool, store, tenantId, now, incoming, append } = await freshStore(t)
+  const { pool, tenantId, now, incoming, append } = await freshStore(t)
   const ts = new Date(now).toISOString()
   const lines = (tag: string) => encodeFrames(Array.from({ length: 10 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.1', message: `${tag} ${i}` })))
   // Read before and after a downgrade: the first batch has no quota, the second one of 15.
