@@ -8,20 +8,27 @@ import type { StoredLine } from './log-store.js'
 
 export const CLAMP_MS = 86_400_000
 
+/**
+ * A line's timestamp (epoch ms, NaN when it sent none that parses) as stored: clamped to the
+ * receipt time ± CLAMP_MS, the receipt time when missing. The caller keeps the timestamp as
+ * sent whenever the result differs from `t`.
+ */
+export function clampToReceipt (t: number, receivedAt: number): number {
+  if (Number.isNaN(t)) return receivedAt
+  return t < receivedAt - CLAMP_MS ? receivedAt - CLAMP_MS : t > receivedAt + CLAMP_MS ? receivedAt + CLAMP_MS : t
+}
+
 export interface ParsedBatch { lines: StoredLine[], reportedLoss: number }
 
 export function batchLines (body: Buffer, receivedAt: number): ParsedBatch {
   const frames = parseFrames(body)
   const lines: StoredLine[] = new Array(frames.length)
   let reportedLoss = 0
-  const lo = receivedAt - CLAMP_MS
-  const hi = receivedAt + CLAMP_MS
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!
     const t = f.time === null ? NaN : f.time.getTime()
-    let ts = t
-    let tsRaw: string | null = null
-    if (Number.isNaN(t)) { ts = receivedAt; tsRaw = f.timestamp } else if (t < lo || t > hi) { ts = t < lo ? lo : hi; tsRaw = f.timestamp }
+    const ts = clampToReceipt(t, receivedAt)
+    const tsRaw = ts === t ? null : f.timestamp
     const router = isRouterFrame(f) ? parseRouterLine(f.message) : null
     if (f.appName === 'heroku' && f.procId === 'logplex') {
       const l10 = parseL10(f)

@@ -15,7 +15,7 @@
 // hold it).
 import { isUtf8 } from 'node:buffer'
 import { parseL10Message, parseRouterLine, scanFrames, type RouterLine } from '@addonkit/logplex'
-import { CLAMP_MS } from './batch-lines.js'
+import { clampToReceipt } from './batch-lines.js'
 
 /** The COPY column list, in the order the rows are written. */
 export const COPY_COLUMNS = 'tenant_id, expires_on, ts, seq, ts_raw, source, proc_id, pri, msg, status, method, path, host, connect_ms, service_ms, bytes, request_id, dyno'
@@ -148,8 +148,6 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
   const tenant = uuidBytes(o.tenantId)
   const receivedAt = o.receivedAt
   const retentionDays = o.retentionDays
-  const lo = receivedAt - CLAMP_MS
-  const hi = receivedAt + CLAMP_MS
   const { blocks, from } = o.seq
   // Bytes are copied as they are only when every range of them is valid text.
   const copyBytes = isUtf8(body) && body.indexOf(0) === -1
@@ -169,10 +167,8 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
       if (l10) reportedLoss += l10.dropped
     }
     if (v.index >= limit) return
-    const t = v.timeMs
-    let ts = t
-    let clamped = false
-    if (Number.isNaN(t)) { ts = receivedAt; clamped = true } else if (t < lo || t > hi) { ts = t < lo ? lo : hi; clamped = true }
+    const ts = clampToReceipt(v.timeMs, receivedAt)
+    const clamped = ts !== v.timeMs
     let router: RouterLine | null = null
     if (bytesAre(body, v.procStart, v.procEnd, ROUTER) && bytesAre(body, v.appStart, v.appEnd, HEROKU)) {
       // Router lines are ASCII: cut them from the body read once as latin1 (cheap slices).
