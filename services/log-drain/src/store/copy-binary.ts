@@ -152,7 +152,6 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
   // Bytes are copied as they are only when every range of them is valid text.
   const copyBytes = isUtf8(body) && body.indexOf(0) === -1
   const firstChunk = Math.min(CHUNK_BYTES, 2 * body.length + 4096)
-  const days = new Map<number, Buffer[]>()
   const outs = new Map<number, DayOut>()
   let lastDay = NaN
   let out: DayOut | undefined
@@ -181,7 +180,6 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
       if (out === undefined) {
         out = { chunks: [], buf: Buffer.allocUnsafe(firstChunk), p: 0 }
         outs.set(day, out)
-        days.set(day, out.chunks)
       }
     }
     const d = out!
@@ -230,6 +228,10 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
     rows++
     bytes += ROW_OVERHEAD_BYTES + (v.msgEnd - v.msgStart) + (v.procEnd - v.procStart) + (router ? router.path.length + router.requestId.length + 32 : 0)
   })
-  for (const d of outs.values()) if (d.p > 0) d.chunks.push(d.buf.subarray(0, d.p))
+  const days = new Map<number, Buffer[]>()
+  for (const [day, d] of outs) {
+    if (d.p > 0) d.chunks.push(d.buf.subarray(0, d.p))
+    days.set(day, d.chunks)
+  }
   return { days, frames, rows, bytes, reportedLoss }
 }

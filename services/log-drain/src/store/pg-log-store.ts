@@ -24,7 +24,7 @@ const { from: copyFrom } = copyStreams
 export const SEQ_BLOCK = 1 << SEQ_BLOCK_BITS
 
 /** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved. */
-interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly reportedLoss: number }
+interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange }
 
 interface LineRow {
   seq: string
@@ -156,40 +156,37 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
   const fresh = ins.rows.map((r) => firstOf.get(`${r.tenant_id}\n${r.batch_id}`)!).sort((a, b) => a - b)
   if (fresh.length === 0) return outcomes
 
+  type CounterRow = { tenant_id: string, day: string, lines: string, notified: boolean }
   // 2. The (tenant, day) counters, in a fixed order, and how much of each quota is left.
-  const keys = new Map<string, { tenantId: string, day: string, quota: number | null, adding: number }>()
+  //    `used` and `notified` come from the database; the rest is this transaction's.
+  const counters = new Map<string, { tenantId: string, day: string, quota: number | null, adding: number, used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
   for (const i of fresh) {
     const p = batches[i]!
     const k = `${p.batch.tenantId}|${p.batch.day}`
-    const key = keys.get(k)
+    const c = counters.get(k)
     // The smallest quota of the key's batches (they differ when the plan changed while the
     // group was read): the unlocked path is only taken, and only kept, within it.
-    if (key) { key.adding += p.lines; key.quota = minQuota(key.quota, p.batch.linesPerDay) } else keys.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines })
+    if (c) { c.adding += p.lines; c.quota = minQuota(c.quota, p.batch.linesPerDay) } else counters.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines, used: 0, notified: false, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
   }
-  const ordered = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const keyParams = [ordered.map(([, k]) => k.tenantId), ordered.map(([, k]) => k.day)]
-  type CounterRow = { tenant_id: string, day: string, lines: string, notified: boolean }
+  const ordered = [...counters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c)
+  const keyParams = [ordered.map((c) => c.tenantId), ordered.map((c) => c.day)]
+  const readRows = (rows: CounterRow[]) => { for (const r of rows) { const c = counters.get(`${r.tenant_id}|${r.day}`)!; c.used = Number(r.lines); c.notified = r.notified } }
   const lockRows = () => client.query<CounterRow>(
     `INSERT INTO log_usage_daily (tenant_id, day) SELECT t, d FROM unnest($1::uuid[], $2::date[]) WITH ORDINALITY AS u(t, d, o)
        ORDER BY o
      ON CONFLICT (tenant_id, day) DO UPDATE SET lines = log_usage_daily.lines
      RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified`, keyParams)
-  let counterRows: CounterRow[]
   let locked = lockFirst
-  if (locked) counterRows = (await lockRows()).rows
+  if (locked) readRows((await lockRows()).rows)
   else {
-    counterRows = (await client.query<CounterRow>(
+    readRows((await client.query<CounterRow>(
       `SELECT tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines, quota_notified_at IS NOT NULL AS notified
-       FROM log_usage_daily WHERE (tenant_id, day) IN (SELECT * FROM unnest($1::uuid[], $2::date[]))`, keyParams)).rows
-    const used = new Map(counterRows.map((r) => [`${r.tenant_id}|${r.day}`, Number(r.lines)]))
-    if (ordered.some(([k, c]) => c.quota !== null && (used.get(k) ?? 0) + c.adding > c.quota)) {
+       FROM log_usage_daily WHERE (tenant_id, day) IN (SELECT * FROM unnest($1::uuid[], $2::date[]))`, keyParams)).rows)
+    if (ordered.some((c) => c.quota !== null && c.used + c.adding > c.quota)) {
       locked = true
-      counterRows = (await lockRows()).rows
+      readRows((await lockRows()).rows)
     }
   }
-  const counters = new Map<string, { used: number, notified: boolean, lines: number, dropped: number, bytes: number, loss: number, notifyNow: boolean }>()
-  for (const [k] of ordered) counters.set(k, { used: 0, notified: false, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
-  for (const r of counterRows) { const c = counters.get(`${r.tenant_id}|${r.day}`)!; c.used = Number(r.lines); c.notified = r.notified }
 
   // 3. Quota: keep the first lines up to lines_per_day, drop (and count) the rest. A batch cut
   //    by the quota is encoded again with only its first lines (same seq values).
@@ -208,15 +205,13 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     c.bytes += encoded.bytes
     c.lines += keep
     c.dropped += dropped
-    c.loss += p.reportedLoss
+    c.loss += p.encoded.reportedLoss
     outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
   }
 
   // 4. The lines, then the counters, in the same transaction.
   await copyRows(client, byDay)
-  const entries = ordered.map(([k, key]) => [key, counters.get(k)!] as const)
-  const params = [entries.map(([k]) => k.tenantId), entries.map(([k]) => k.day), entries.map(([, c]) => c.lines),
-    entries.map(([, c]) => c.dropped), entries.map(([, c]) => c.bytes), entries.map(([, c]) => c.loss), entries.map(([, c]) => c.notifyNow)]
+  const params = [...keyParams, ordered.map((c) => c.lines), ordered.map((c) => c.dropped), ordered.map((c) => c.bytes), ordered.map((c) => c.loss), ordered.map((c) => c.notifyNow)]
   if (locked) {
     await client.query(
       `UPDATE log_usage_daily u SET lines = u.lines + v.lines, dropped = u.dropped + v.dropped, bytes = u.bytes + v.bytes,
@@ -233,7 +228,7 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
          bytes = u.bytes + EXCLUDED.bytes, reported_loss = u.reported_loss + EXCLUDED.reported_loss
        RETURNING tenant_id, to_char(day, 'YYYY-MM-DD') AS day, lines`, params.slice(0, 6))
     for (const r of sums.rows) {
-      const quota = keys.get(`${r.tenant_id}|${r.day}`)!.quota
+      const quota = counters.get(`${r.tenant_id}|${r.day}`)!.quota
       if (quota !== null && Number(r.lines) > quota) throw new QuotaRace()
     }
   }
@@ -272,7 +267,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
     async prepare (batch: IncomingBatch): Promise<PgPrepared> {
       const seq = await takeSeq(Math.ceil(batch.body.length / MIN_FRAME_BYTES))
       const encoded = encodeBatch(batch.body, { tenantId: batch.tenantId, receivedAt: batch.receivedAt, retentionDays: batch.retentionDays, seq })
-      return { batch, lines: encoded.frames, encoded, seq, reportedLoss: encoded.reportedLoss }
+      return { batch, lines: encoded.frames, encoded, seq }
     },
 
     async append (prepared) {
