@@ -35,8 +35,8 @@ export interface LogWriterOptions {
   backlogMaxBytes?: number
   /** Longest the writer waits for a busy ingestion before storing a group anyway. */
   maxYieldMs?: number
-  /** Groups stored at once, each in its own transaction (DRAIN_WRITER_TRANSACTIONS; default 2). */
-  transactions?: number
+  /** Groups stored at once, each in its own transaction (DRAIN_WRITER_TRANSACTIONS). */
+  transactions: number
 }
 
 export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number, /** Time spent letting a busy ingestion go first. */ yieldedMs: number }
@@ -77,8 +77,6 @@ const BUFFERED_BYTES = 4 * 1024 * 1024
  * not in 503s. The cap keeps batches already received well inside ack_wait.
  */
 const MAX_YIELD_MS = 5000
-/** Groups stored at once, each in its own transaction (LogWriterOptions.transactions). */
-const TRANSACTIONS = 2
 /** How often the backlog (the ingest stream's bytes) is read while yielding. */
 const BACKLOG_CHECK_MS = 1000
 
@@ -94,7 +92,6 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   // About 20 drain batches of 100 KB per transaction: large enough for COPY to pay off,
   // small enough that parsing them does not hold the event loop (and ingestion) for long.
   const maxLines = opts.maxLines ?? 10_000
-  const transactions = opts.transactions ?? TRANSACTIONS
   const stats = emptyStats()
   let started = false
   let stopped = false
@@ -246,7 +243,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     }
   }
 
-  // Groups overlap: while up to TRANSACTIONS groups are being stored (COPY, commit), the next
+  // Groups overlap: while up to opts.transactions groups are being stored (COPY, commit), the next
   // one is decompressed and encoded here. PostgreSQL's COPY was the limit with one
   // transaction at a time (a backend ~60 % busy, ~25 % of the two cores idle; see README,
   // "Measured"). Each group is acked after its own commit; two transactions for the same
@@ -288,7 +285,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         await failed(group, err)
         continue
       }
-      while (inflight.size >= transactions) await Promise.race(inflight)
+      while (inflight.size >= opts.transactions) await Promise.race(inflight)
       const stored: Promise<void> = store(prepared)
         .then(() => { backoff = 250; opts.onStats?.(stats) }, (err) => failed(group, err))
         .finally(() => { inflight.delete(stored) })
