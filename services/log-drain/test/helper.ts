@@ -174,6 +174,7 @@ export async function openSseTail (stack: DrainStack, tt: TestTenant, query = ''
   const req = http.get({ host: u.hostname, port: u.port, path: `/v1/logs/tail${query}`, headers: { authorization: tt.apiAuth } })
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => { req.on('response', resolve); req.on('error', reject) })
   if (res.statusCode !== 200) throw new Error(`tail answered ${res.statusCode}`)
+  if (!/^text\/event-stream\b/.test(res.headers['content-type'] ?? '')) throw new Error(`tail answered with content-type ${res.headers['content-type']}`)
   let buf = ''
   res.on('data', (d: Buffer) => {
     const at = performance.now()
