@@ -2,6 +2,7 @@
 // JetStream, the tenant entries are served stale), nothing is acked to JetStream, and
 // every line arrives once the database is back.
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { headers as natsHeaders } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
@@ -42,13 +43,27 @@ for (const mode of ['thread', 'inline']) t.test(`DRAIN_WRITER=${mode}: lines wai
   t.equal(Number(r.rows[0]!.d), 2000, 'none doubled')
 })
 
+/** A process's nice value, from /proc/<pid>/stat (field 19). */
+function niceOf (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+}
+
 t.test('a writer thread that dies is started again and stores what waited in JetStream', async (t) => {
-  const stack = await startDrainStack(t, { env: { DRAIN_WRITER: 'thread' } })
+  const stack = await startDrainStack(t, { env: { DRAIN_WRITER: 'thread', DRAIN_WRITER_NICE: '6' } })
   const tenant = await stack.tenant('standard')
   const sender = tenant.sender({ maxLines: 100 })
   for (let i = 0; i < 300; i++) sender.push({ message: `before ${i}` })
   await sender.flush()
   await eventually(async () => (await stack.storedCount(tenant)) === 300, 60_000, 100)
+
+  // PostgreSQL runs on this machine here, so DRAIN_WRITER_NICE also applies to the backends
+  // of the writer's connections, and to no other.
+  const dbName = new URL(stack.env.DATABASE_URL!).pathname.slice(1)
+  const own = (await stack.db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+  const backends = (await stack.db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName])).rows.map((r) => r.pid)
+  t.ok(backends.some((pid) => niceOf(pid) === 6), 'a backend of the writer runs at the writer thread\'s nice value')
+  t.equal(niceOf(own), 0, 'the backend of another connection keeps the default')
   const first = stack.app.logWriter.thread!()
   t.ok(first, 'a writer thread runs')
   t.ok(stack.app.logWriter.ready(), 'and says it is ready')

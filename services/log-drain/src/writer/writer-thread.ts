@@ -7,6 +7,7 @@ import { setPriority } from 'node:os'
 import type { DrainConfig } from '../config.js'
 import { buildWriterApp } from './writer-app.js'
 import { IngestLoad } from '../ingest/ingest-load.js'
+import { isLoopbackDatabase, niceOwnBackend } from './local-backend-priority.js'
 
 /** `load` is IngestLoad.shared (structured cloning keeps the shared memory, not the class). */
 export interface WriterThreadData { config: DrainConfig, maxLines?: number, load?: Int32Array }
@@ -34,6 +35,21 @@ if (config.drainWriterNice > 0) {
 
 const send = (m: WriterThreadMessage) => port.postMessage(m)
 const app = await buildWriterApp(config, { maxLines: data.maxLines, load: data.load ? new IngestLoad(data.load) : undefined, onStats: (stats) => send({ type: 'stats', stats }) })
+// The same for the PostgreSQL backends of its COPYs, when PostgreSQL runs on this machine
+// (local-backend-priority.ts). Connections are opened lazily, so each is handled as it opens;
+// a backend that cannot be verified or reniced keeps its priority.
+if (niced && isLoopbackDatabase(config.databaseUrl)) {
+  let warned = false
+  app.db.pool.on('connect', (client) => {
+    try {
+      const pid = niceOwnBackend(client, config.drainWriterNice)
+      app.log.debug({ pid }, pid === undefined ? 'log writer: its PostgreSQL backend is not a verifiable local process; priority unchanged' : 'log writer: PostgreSQL backend reniced')
+    } catch (err) {
+      if (!warned) app.log.warn({ err }, 'log writer: cannot lower the priority of its PostgreSQL backend; it keeps the default')
+      warned = true
+    }
+  })
+}
 port.on('message', (m: { type?: string }) => {
   if (m?.type !== 'stop') return
   app.close().catch((err) => app.log.error({ err }, 'writer thread: error while stopping')).finally(() => {
