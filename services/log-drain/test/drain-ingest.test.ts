@@ -140,3 +140,48 @@ t.test('without the event, instances.state is re-read within the cache time', as
   await eventually(async () => (await postDrain(stack, tenant, body)).status === 403, 3000)
   t.ok(Date.now() - started < 2500, 'refused within the cache time')
 })
+
+t.test('tenant lookups: one read per key at a time, read again ahead of expiry without making requests wait', async (t) => {
+  const stack = await startDrainStack(t, { env: { DRAIN_TENANT_CACHE_MS: '800' } })
+  const tenant = await stack.tenant()
+  const tenants = stack.app.tenants
+  // Counts the directory's reads and can slow them down (the database busy with COPYs).
+  const pool = stack.app.db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }
+  const query = pool.query.bind(pool)
+  let reads = 0
+  let delayMs = 0
+  pool.query = async (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('FROM log_tenants')) {
+      reads++
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+    return query(...args)
+  }
+  t.teardown(() => { pool.query = query })
+  const twenty = () => Promise.all(Array.from({ length: 20 }, () => tenants.byDrainToken(tenant.drainToken)))
+
+  tenants.invalidateInstance(tenant.instanceUuid)
+  reads = 0
+  t.ok((await twenty()).every((x) => x?.id === tenant.id), 'found')
+  t.equal(reads, 1, '20 concurrent lookups of a missing entry share one read')
+
+  await new Promise((resolve) => setTimeout(resolve, 450)) // past half of the 800 ms
+  delayMs = 300
+  const started = Date.now()
+  t.ok((await twenty()).every((x) => x?.id === tenant.id), 'still found')
+  t.ok(Date.now() - started < 150, 'answered from the entry while it is read again')
+  t.equal(reads, 2, 'read again once, in the background')
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.equal(reads, 2, 'the fresh entry serves the next requests')
+
+  // An invalidation during a read: the read is not cached, and the next lookup reads anew.
+  await new Promise((resolve) => setTimeout(resolve, 850)) // the entry has expired
+  const first = tenants.byDrainToken(tenant.drainToken)
+  tenants.invalidateInstance(tenant.instanceUuid)
+  delayMs = 0
+  await tenants.byDrainToken(tenant.drainToken)
+  await first
+  t.equal(reads, 4, 'a lookup after the invalidation does not join the read that started before it')
+  await tenants.byDrainToken(tenant.drainToken)
+  t.equal(reads, 4, 'and its own result is cached')
+})
