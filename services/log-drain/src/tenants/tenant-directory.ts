@@ -84,44 +84,16 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
     limits: limitsFor(opts.addon, r.plan, r.options)
   })
 
-  // One read per key at a time: the requests that find no fresh entry share it.
-  const loading = new Map<string, Promise<Tenant | null>>()
-  // Bumped by every invalidation: a read that started before one is returned to the
-  // requests already waiting for it, but not cached, so it cannot bring back what the
-  // invalidation removed.
-  let generation = 0
-
-  function load (key: string, where: string, value: string): Promise<Tenant | null> {
-    const pending = loading.get(key)
-    if (pending) return pending
-    const startedAt = Date.now()
-    const startedIn = generation
-    const p = app.db.pool.query<Row>(`${SELECT} WHERE ${where} = $1`, [value]).then((r) => {
-      const tenant = r.rows[0] ? toTenant(r.rows[0]) : null
-      if (startedIn === generation) {
-        if (cache.size > 100_000) cache.clear()
-        // Its age counts from when the read started.
-        cache.set(key, { tenant, at: startedAt })
-      }
-      return tenant
-    }).finally(() => { if (loading.get(key) === p) loading.delete(key) })
-    loading.set(key, p)
-    return p
-  }
-
   async function lookup (key: string, where: string, value: string): Promise<Tenant | null> {
     const now = Date.now()
     const hit = cache.get(key)
-    if (hit && now - hit.at < opts.cacheMs) {
-      // Read ahead: an entry in use is read again in the background once half its time has
-      // passed, so a busy drain does not wait for the database every cacheMs (each wait was
-      // a latency spike for every request of that moment); an entry is still never used
-      // longer than cacheMs.
-      if (now - hit.at >= opts.cacheMs / 2 && !loading.has(key)) load(key, where, value).catch(() => {})
-      return hit.tenant
-    }
+    if (hit && now - hit.at < opts.cacheMs) return hit.tenant
     try {
-      return await load(key, where, value)
+      const r = await app.db.pool.query<Row>(`${SELECT} WHERE ${where} = $1`, [value])
+      const tenant = r.rows[0] ? toTenant(r.rows[0]) : null
+      if (cache.size > 100_000) cache.clear()
+      cache.set(key, { tenant, at: now })
+      return tenant
     } catch (err) {
       if (hit?.tenant && now - hit.at < STALE_MS) return hit.tenant
       throw new Unavailable(`Tenant lookup failed (database unavailable); retry: ${(err as Error).message}`)
@@ -134,8 +106,6 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
     // The id column is a uuid: anything else can never match (and would be a SQL error).
     byId: async (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? lookup(`i:${id}`, 't.id', id) : null,
     invalidateInstance (uuid) {
-      generation++
-      loading.clear()
       for (const [key, entry] of cache) {
         if (entry.tenant === null || entry.tenant.instanceUuid === uuid) cache.delete(key)
       }
