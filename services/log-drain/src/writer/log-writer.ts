@@ -138,9 +138,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
           if (pendingBytes >= BUFFERED_BYTES) await new Promise<void>((resolve) => { drained = resolve })
         }
       } catch (err) {
-        consuming = false
         if (!stopped) app.log.warn({ err }, 'log writer: consumer unavailable; retrying')
       }
+      // Detached, whether the messages ended or failed, until the next consume() succeeds.
+      consuming = false
       if (!stopped) await sleep(1000)
     }
   }
