@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import type pg from 'pg'
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+/** URL hostnames of this machine (WHATWG URL keeps the brackets of an IPv6 address). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** Whether the database URL points at this machine over TCP loopback. */
 export function isLoopbackDatabase (url: string): boolean {
