@@ -124,6 +124,9 @@ function minQuota (a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b)
 }
 
+/** Orders [key, value] entries by key: every transaction takes its locks in this order. */
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0)
+
 /** Thrown inside a transaction whose unlocked quota check a concurrent transaction made wrong. */
 class QuotaRace extends Error {}
 
@@ -147,7 +150,7 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
   //    call are settled first, since one INSERT returns one row per key.
   const firstOf = new Map<string, number>()
   batches.forEach(({ batch: b }, i) => { const k = `${b.tenantId}\n${b.batchId}`; if (!firstOf.has(k)) firstOf.set(k, i) })
-  const uniq = [...firstOf.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i)
+  const uniq = [...firstOf.entries()].sort(byKey).map(([, i]) => i)
   const ins = await client.query<{ tenant_id: string, batch_id: string }>(
     `INSERT INTO log_batches (tenant_id, batch_id, lines)
      SELECT t, b, n FROM unnest($1::uuid[], $2::text[], $3::int[]) WITH ORDINALITY AS u(t, b, n, o) ORDER BY o
@@ -168,7 +171,7 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     // group was read): the unlocked path is only taken, and only kept, within it.
     if (c) { c.adding += p.lines; c.quota = minQuota(c.quota, p.batch.linesPerDay) } else counters.set(k, { tenantId: p.batch.tenantId, day: p.batch.day, quota: p.batch.linesPerDay, adding: p.lines, used: 0, notified: false, lines: 0, dropped: 0, bytes: 0, loss: 0, notifyNow: false })
   }
-  const ordered = [...counters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c)
+  const ordered = [...counters.entries()].sort(byKey).map(([, c]) => c)
   const keyParams = [ordered.map((c) => c.tenantId), ordered.map((c) => c.day)]
   const readRows = (rows: CounterRow[]) => { for (const r of rows) { const c = counters.get(`${r.tenant_id}|${r.day}`)!; c.used = Number(r.lines); c.notified = r.notified } }
   const lockRows = () => client.query<CounterRow>(
