@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeFrames } from '@addonkit/logplex'
-import { postDrain, startDrainStack } from './helper.js'
+import { eventually, postDrain, startDrainStack } from './helper.js'
 
 async function freePort (): Promise<number> {
   const s = net.createServer()
@@ -31,22 +31,16 @@ t.test('writer-server: ready, stores what an ingest-only log-drain accepted, exi
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
 
-  let ready = 0
-  for (let i = 0; i < 600 && ready !== 200; i++) {
-    try { ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).status } catch {}
-    if (ready !== 200) await sleep(100)
-  }
-  t.equal(ready, 200, `readyz answers 200 (stderr: ${stderr.slice(0, 500)})`)
+  const readyz = async () => { try { return (await fetch(`http://127.0.0.1:${port}/readyz`)).status } catch { return 0 } }
+  await eventually(async () => (await readyz()) === 200, 60_000, 100).catch(() => {})
+  t.equal(await readyz(), 200, `readyz answers 200 (stderr: ${stderr.slice(0, 500)})`)
   t.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200)
 
   const lines = Array.from({ length: 25 }, (_, i) => ({ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: `writer-process ${i}` }))
   t.equal((await postDrain(stack, tenant, encodeFrames(lines))).status, 204)
-  let stored = 0
-  for (let i = 0; i < 300 && stored < 25; i++) {
-    stored = (await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM log_lines WHERE tenant_id = $1', [tenant.id])).rows[0]!.n
-    if (stored < 25) await sleep(100)
-  }
-  t.equal(stored, 25, 'every acknowledged line stored by the writer process, once')
+  const stored = async () => (await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM log_lines WHERE tenant_id = $1', [tenant.id])).rows[0]!.n
+  await eventually(async () => (await stored()) >= 25, 30_000, 100).catch(() => {})
+  t.equal(await stored(), 25, 'every acknowledged line stored by the writer process, once')
 
   child.kill('SIGTERM')
   const code = await Promise.race([exited, sleep(15_000).then(() => 'still running')])
