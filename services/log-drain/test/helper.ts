@@ -4,6 +4,7 @@
 // the credentials, hashes and URLs are exactly what Heroku and the app would hold.
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, writeAddonDefinition } from '@addonkit/testkit'
 import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
@@ -192,4 +193,10 @@ export async function openSseTail (stack: DrainStack, tt: TestTenant, query = ''
   // ingestion's subscription, which comes before the PONG.
   await stack.app.nats.flush()
   return { events, close: () => req.destroy() }
+}
+
+/** A process's nice value, from /proc/<pid>/stat (field 19). */
+export function niceOf (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
 }

@@ -1,12 +1,11 @@
 // DRAIN_WRITER_NICE for the writer's own PostgreSQL backends: only a process proven to be
 // this connection's backend is touched (its title names the connection's own port).
 import t from 'tap'
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { createTestDatabase } from '@addonkit/testkit'
 import { isLoopbackDatabase, niceOwnBackend } from '../src/writer/local-backend-priority.js'
+import { niceOf } from './helper.js'
 
-const niceOf = (pid: number) => { const s = readFileSync(`/proc/${pid}/stat`, 'latin1'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]) }
 
 t.test('only loopback database URLs count as this machine', async (t) => {
   t.ok(isLoopbackDatabase('postgresql://u:p@127.0.0.1:5432/db'))

@@ -2,12 +2,11 @@
 // JetStream, the tenant entries are served stale), nothing is acked to JetStream, and
 // every line arrives once the database is back.
 import t from 'tap'
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { headers as natsHeaders } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
-import { startDrainStack, eventually } from './helper.js'
+import { startDrainStack, eventually, niceOf } from './helper.js'
 
 async function admin (sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: process.env.ADDONKIT_TEST_PG_ADMIN_URL })
@@ -42,12 +41,6 @@ for (const mode of ['thread', 'inline']) t.test(`DRAIN_WRITER=${mode}: lines wai
   t.equal(Number(r.rows[0]!.n), 2000, 'every line stored')
   t.equal(Number(r.rows[0]!.d), 2000, 'none doubled')
 })
-
-/** A process's nice value, from /proc/<pid>/stat (field 19). */
-function niceOf (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-}
 
 t.test('a writer thread that dies is started again and stores what waited in JetStream', async (t) => {
   const stack = await startDrainStack(t, { env: { DRAIN_WRITER: 'thread', DRAIN_WRITER_NICE: '6' } })
