@@ -68,7 +68,7 @@ function bodyOf (from: number, maxBytes: number, maxLines: number): { body: Buff
 }
 
 // ---------- load ----------
-interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[] }
+interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[], startedAt: number[], clientLagP99: number, clientLagMax: number }
 
 function runLoad (url: string, path: string, headers: Record<string, string>, bodies: Array<{ body: Buffer, lines: number }>, seconds: number, requestsPerSecond?: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -85,13 +85,13 @@ function pct (xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
-interface Row { name: string, lps: number, rps: number, p50: number, p99: number, statuses: Record<string, number> }
+interface Row { name: string, lps: number, rps: number, p50: number, p99: number, statuses: Record<string, number>, clientLagP99: number }
 function row (name: string, r: LoadResult): Row {
-  return { name, lps: r.lines / (r.elapsedMs / 1000), rps: r.latencies.length / (r.elapsedMs / 1000), p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), statuses: r.statuses }
+  return { name, lps: r.lines / (r.elapsedMs / 1000), rps: r.latencies.length / (r.elapsedMs / 1000), p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), statuses: r.statuses, clientLagP99: r.clientLagP99 }
 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 function print (r: Row) {
-  console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}`)
+  console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}  client's own event-loop delay p99 ${r.clientLagP99.toFixed(1)} ms`)
 }
 
 // ---------- live tail ----------
@@ -223,7 +223,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   console.log('acknowledged:')
   // BENCH_BARE=0 skips the baseline (profiling the log-drain alone); the ratios then read 0.
   const skipBare = process.env.BENCH_BARE === '0'
-  const none: Row = { name: 'skipped', lps: NaN, rps: NaN, p50: NaN, p99: NaN, statuses: {} }
+  const none: Row = { name: 'skipped', lps: NaN, rps: NaN, p50: NaN, p99: NaN, statuses: {}, clientLagP99: NaN }
   const bareBig = skipBare ? none : row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
   const bareSmall = skipBare ? none : row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
   await bare.close()
@@ -270,6 +270,8 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   storedDuring = await storedLines(stack, tenant) - before
   print(row('log-drain, 100 KB, acknowledged', sustained))
   console.log(`  stored and searchable during the window: ${fmt(storedDuring / secs)} lines/s (${fmt(storedDuring)} of ${fmt(sustained.lines)} acknowledged lines in ${secs.toFixed(1)} s)`)
+  const p99s = Array.from({ length: Math.ceil(SUSTAINED_SECONDS / 5) }, (_, k) => pct(sustained.latencies.filter((_l, i) => Math.floor(sustained.startedAt[i]! / 5000) === k), 99).toFixed(0))
+  console.log(`  POST p99 per 5 s interval (ms): ${p99s.join(', ')}`)
   console.log(`  stored per 5 s interval (lines/s): ${samples.join(', ')}; the writer let ingestion go first for ${(((stack.app.logWriter?.stats.yieldedMs ?? 0) - yieldedBefore) / 1000).toFixed(1)} s of it`)
   const lag = await waitStored(stack, tenant, before + sustained.lines, 600_000)
   console.log(`  the last acknowledged line stored ${(lag / 1000).toFixed(1)} s after the load stopped; writer stats ${JSON.stringify(stack.app.logWriter.stats)}`)

@@ -5,12 +5,15 @@
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 /** @type {{ url: string, path: string, headers: Record<string, string>, bodies: Uint8Array[], linesPerBody: number[], durationMs: number, connections: number, requestsPerSecond?: number }} */
 const job = workerData
 const u = new URL(job.url)
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections })
 const latencies = []
+/** When each request started, in ms from the start of the load (per-interval percentiles). */
+const startedAt = []
 const statuses = {}
 let lines = 0
 const deadline = Date.now() + job.durationMs
@@ -46,12 +49,17 @@ async function connection (k) {
     const t0 = process.hrtime.bigint()
     const status = await post(job.bodies[b])
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    startedAt.push(Number(t0 - loadStart) / 1e6)
     statuses[status] = (statuses[status] ?? 0) + 1
     if (status >= 200 && status < 300) lines += job.linesPerBody[b]
   }
 }
 
+const lag = monitorEventLoopDelay({ resolution: 5 })
+lag.enable()
 const started = Date.now()
+const loadStart = process.hrtime.bigint()
 await Promise.all(Array.from({ length: job.connections }, (_, k) => connection(k)))
 agent.destroy()
-parentPort.postMessage({ elapsedMs: Date.now() - started, lines, statuses, latencies })
+lag.disable()
+parentPort.postMessage({ elapsedMs: Date.now() - started, lines, statuses, latencies, startedAt, clientLagP99: lag.percentile(99) / 1e6, clientLagMax: lag.max / 1e6 })
