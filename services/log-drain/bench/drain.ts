@@ -68,7 +68,7 @@ function bodyOf (from: number, maxBytes: number, maxLines: number): { body: Buff
 }
 
 // ---------- load ----------
-interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[], startedAt: number[], clientLagP99: number, clientLagMax: number }
+interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[], startedAt: number[], clientLagP99: number }
 
 function runLoad (url: string, path: string, headers: Record<string, string>, bodies: Array<{ body: Buffer, lines: number }>, seconds: number, requestsPerSecond?: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
