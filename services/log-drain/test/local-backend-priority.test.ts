@@ -6,7 +6,6 @@ import { createTestDatabase } from '@addonkit/testkit'
 import { isLoopbackDatabase, niceOwnBackend } from '../src/writer/local-backend-priority.js'
 import { niceOf } from './helper.js'
 
-
 t.test('only loopback database URLs count as this machine', async (t) => {
   t.ok(isLoopbackDatabase('postgresql://u:p@127.0.0.1:5432/db'))
   t.ok(isLoopbackDatabase('postgresql://u:p@localhost/db'))
