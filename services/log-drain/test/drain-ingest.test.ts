@@ -140,3 +140,68 @@ t.test('without the event, instances.state is re-read within the cache time', as
   await eventually(async () => (await postDrain(stack, tenant, body)).status === 403, 3000)
   t.ok(Date.now() - started < 2500, 'refused within the cache time')
 })
+
+t.test('tenant lookups: one read per key at a time; drain tokens are read again ahead of expiry, data-API users are not', async (t) => {
+  const CACHE_MS = 4000
+  const stack = await startDrainStack(t, { env: { DRAIN_TENANT_CACHE_MS: String(CACHE_MS) } })
+  const tenant = await stack.tenant()
+  const tenants = stack.app.tenants
+  const apiUser = decodeURIComponent(new URL(tenant.apiUrl).username)
+  // Counts the directory's reads and can slow them down (the database busy with COPYs).
+  const pool = stack.app.db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }
+  const query = pool.query.bind(pool)
+  let reads = 0
+  let delayMs = 0
+  pool.query = async (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('FROM log_tenants')) {
+      reads++
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+    return query(...args)
+  }
+  t.teardown(() => { pool.query = query })
+  const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
+  const twenty = (lookup: () => Promise<{ id: string } | null>) => Promise.all(Array.from({ length: 20 }, lookup))
+  const byToken = () => tenants.byDrainToken(tenant.drainToken)
+  const byUser = () => tenants.byApiUser(apiUser)
+
+  tenants.invalidateInstance(tenant.instanceUuid)
+  reads = 0
+  const t0 = Date.now()
+  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id), 'found by drain token')
+  t.equal(reads, 1, '20 concurrent lookups of a missing entry share one read')
+  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id), 'found by data-API user')
+  t.equal(reads, 2, 'the same for another key: one read')
+
+  // Both entries are past half of their cache time (2 s), and not expired.
+  await sleepUntil(t0 + 2200)
+  delayMs = 1000
+  const started = Date.now()
+  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id), 'still found')
+  t.ok(Date.now() - started < 600, 'answered from the entry while it is read again')
+  t.equal(reads, 3, 'the drain token is read again once, in the background')
+  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id), 'the data-API user is served from its entry')
+  t.equal(reads, 3, 'and is not read ahead')
+  await sleepUntil(started + 1100) // the background read has ended
+  delayMs = 0
+  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id))
+  t.equal(reads, 3, 'the entry read in the background serves the drain token')
+
+  // Past its cache time the data-API user's entry is read again, once for all.
+  await sleepUntil(t0 + CACHE_MS + 100)
+  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id))
+  t.equal(reads, 4, 'an expired entry: one shared read')
+
+  // An invalidation during a read: the read is not cached, and the next lookup reads anew.
+  reads = 0
+  delayMs = 300
+  tenants.invalidateInstance(tenant.instanceUuid)
+  const first = byUser()
+  tenants.invalidateInstance(tenant.instanceUuid)
+  delayMs = 0
+  await byUser()
+  await first
+  t.equal(reads, 2, 'a lookup after the invalidation does not join the read that started before it')
+  await byUser()
+  t.equal(reads, 2, 'and its own result is cached')
+})
