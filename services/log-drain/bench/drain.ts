@@ -9,7 +9,8 @@
 //    idle (beside a core NATS publish straight to the tail's subject, the transport's
 //    floor) and while the sustained load of 2. runs for another tenant;
 // 4. search p95 over one tenant's last hour in a log_lines table of 10 million lines
-//    (generated with INSERT … SELECT generate_series).
+//    (generated with INSERT … SELECT generate_series), one search at a time, then a text
+//    search from 4 and from 8 clients at once.
 // Needs PostgreSQL (ADDONKIT_TEST_PG_ADMIN_URL, as for the tests) and nats-server.
 //   node --import tsx --conditions=addonkit-source bench/drain.ts
 import http from 'node:http'
@@ -344,6 +345,22 @@ async function search (stack: DrainStack) {
       if (r.status !== 200) throw new Error(`${name}: ${r.status}`)
     }
     console.log(`  ${name.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms`)
+  }
+  // Several dashboard users at once: the loop above sends one search at a time, so the
+  // service's pool serves it from one warm connection; concurrent searches open more.
+  for (const concurrency of [4, 8]) {
+    const times: number[] = []
+    const [name, path] = queries[1]!
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < 20; i++) {
+        const t1 = performance.now()
+        const r = await fetch(`${stack.url}/v1${path()}`, { headers: { authorization: auth } })
+        await r.arrayBuffer()
+        times.push(performance.now() - t1)
+        if (r.status !== 200) throw new Error(`${name}, ${concurrency} at once: ${r.status}`)
+      }
+    }))
+    console.log(`  ${`${name.replace(/ \(.*/, '')}, ${concurrency} at once`.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms  (${times.length} searches)`)
   }
 }
 
