@@ -147,61 +147,87 @@ t.test('tenant lookups: one read per key at a time; drain tokens are read again 
   const tenant = await stack.tenant()
   const tenants = stack.app.tenants
   const apiUser = decodeURIComponent(new URL(tenant.apiUrl).username)
-  // Counts the directory's reads and can slow them down (the database busy with COPYs).
+  // Notes when each of the directory's reads starts, and can hold them at a gate (the
+  // database busy with COPYs): a lookup that resolves while the gate is closed did not wait
+  // for a read.
   const pool = stack.app.db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }
   const query = pool.query.bind(pool)
-  let reads = 0
-  let delayMs = 0
-  pool.query = async (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].includes('FROM log_tenants')) {
-      reads++
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
-    }
-    return query(...args)
+  const readAt: number[] = []
+  const running: Array<Promise<unknown>> = []
+  let gate: Promise<void> | null = null
+  let open = () => {}
+  const hold = () => { gate = new Promise<void>((resolve) => { open = () => { gate = null; resolve() } }) }
+  pool.query = (...args: unknown[]) => {
+    if (typeof args[0] !== 'string' || !args[0].includes('FROM log_tenants')) return query(...args)
+    readAt.push(Date.now())
+    const wait = gate
+    const p = (async () => { if (wait) await wait; return query(...args) })()
+    running.push(p.catch(() => {}))
+    return p
   }
-  t.teardown(() => { pool.query = query })
+  t.teardown(() => { open(); pool.query = query })
+  /** Waits for every read started so far, and for the directory to take their results. */
+  const settled = async () => { await Promise.all(running); await new Promise((resolve) => setImmediate(resolve)) }
   const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
   const twenty = (lookup: () => Promise<{ id: string } | null>) => Promise.all(Array.from({ length: 20 }, lookup))
+  const found = (xs: Array<{ id: string } | null>) => xs.every((x) => x?.id === tenant.id)
+  /** Fails instead of hanging when a lookup waits for a held read. */
+  const unheld = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('waited for a held read')), 3000))])
   const byToken = () => tenants.byDrainToken(tenant.drainToken)
   const byUser = () => tenants.byApiUser(apiUser)
 
   tenants.invalidateInstance(tenant.instanceUuid)
-  reads = 0
-  const t0 = Date.now()
-  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id), 'found by drain token')
-  t.equal(reads, 1, '20 concurrent lookups of a missing entry share one read')
-  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id), 'found by data-API user')
-  t.equal(reads, 2, 'the same for another key: one read')
+  readAt.length = 0
+  t.ok(found(await twenty(byToken)), 'found by drain token')
+  t.equal(readAt.length, 1, '20 concurrent lookups of a missing entry share one read')
+  t.ok(found(await twenty(byUser)), 'found by data-API user')
+  t.equal(readAt.length, 2, 'the same for another key: one read')
+  const [tokenReadAt, userReadAt] = readAt as [number, number]
 
-  // Both entries are past half of their cache time (2 s), and not expired.
-  await sleepUntil(t0 + 2200)
-  delayMs = 1000
-  const started = Date.now()
-  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id), 'still found')
-  t.ok(Date.now() - started < 600, 'answered from the entry while it is read again')
-  t.equal(reads, 3, 'the drain token is read again once, in the background')
-  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id), 'the data-API user is served from its entry')
-  t.equal(reads, 3, 'and is not read ahead')
-  await sleepUntil(started + 1100) // the background read has ended
-  delayMs = 0
-  t.ok((await twenty(byToken)).every((x) => x?.id === tenant.id))
-  t.equal(reads, 3, 'the entry read in the background serves the drain token')
+  // Both entries past half of their cache time; reads held at the gate.
+  await sleepUntil(userReadAt + CACHE_MS / 2 + 100)
+  hold()
+  t.ok(found(await unheld(twenty(byToken))), 'the drain token is answered from its entry while it is read again')
+  t.equal(readAt.length, 3, 'read again once, in the background')
+  t.ok(found(await unheld(twenty(byUser))), 'the data-API user is answered from its entry')
+  t.equal(readAt.length, 3, 'and is not read ahead')
+  open()
+  await settled()
 
-  // Past its cache time the data-API user's entry is read again, once for all.
-  await sleepUntil(t0 + CACHE_MS + 100)
-  t.ok((await twenty(byUser)).every((x) => x?.id === tenant.id))
-  t.equal(reads, 4, 'an expired entry: one shared read')
+  // Past the first entries' cache time: the drain token is served from the entry read in
+  // the background (held reads show it does not wait), the data-API user is read again.
+  await sleepUntil(Math.max(tokenReadAt, userReadAt) + CACHE_MS + 100)
+  hold()
+  t.ok(found(await unheld(twenty(byToken))), 'past its first cache time the drain token does not wait for a read')
+  const before = readAt.length
+  const users = twenty(byUser)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(readAt.length, before + 1, 'an expired data-API user entry: one shared read')
+  open()
+  t.ok(found(await users))
+  await settled()
 
-  // An invalidation during a read: the read is not cached, and the next lookup reads anew.
-  reads = 0
-  delayMs = 300
+  // A lookup after an invalidation does not join the read that started before it, and that
+  // read's result is not cached.
   tenants.invalidateInstance(tenant.instanceUuid)
+  let base = readAt.length
+  hold()
   const first = byUser()
   tenants.invalidateInstance(tenant.instanceUuid)
-  delayMs = 0
+  const second = byUser()
+  t.equal(readAt.length, base + 2, 'a lookup after the invalidation reads anew')
+  open()
+  await Promise.all([first, second])
   await byUser()
-  await first
-  t.equal(reads, 2, 'a lookup after the invalidation does not join the read that started before it')
+  t.equal(readAt.length, base + 2, "and the new read's result is cached")
+
+  tenants.invalidateInstance(tenant.instanceUuid)
+  base = readAt.length
+  hold()
+  const early = byUser()
+  tenants.invalidateInstance(tenant.instanceUuid)
+  open()
+  await early
   await byUser()
-  t.equal(reads, 2, 'and its own result is cached')
+  t.equal(readAt.length, base + 2, 'a read that started before the invalidation is not cached')
 })

@@ -114,16 +114,16 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
 
   /**
    * `readAhead`: an entry in use is read again in the background once half its time has
-   * passed, so that a busy drain does not wait for the database every cacheMs; it is still
-   * never used longer than cacheMs. Only drain tokens read ahead: with it on for data-API
-   * users too, the benchmark's first text searches were slow (a background read beside a
-   * search opens a second pool connection; README, "Tried and dropped").
+   * passed, so that a busy drain does not wait for the database every cacheMs; while
+   * PostgreSQL answers it is still never used longer than cacheMs. Only drain tokens read
+   * ahead: with it on for data-API users too, the benchmark's first text searches were slow,
+   * for a reason not found (README, "Tried and dropped").
    */
   async function lookup (key: string, where: string, value: string, readAhead = false): Promise<Tenant | null> {
     const now = Date.now()
     const hit = cache.get(key)
     if (hit && now - hit.at < opts.cacheMs) {
-      if (readAhead && now - hit.at >= opts.cacheMs / 2 && !loading.has(key)) load(key, where, value).catch(() => {})
+      if (readAhead && now - hit.at >= opts.cacheMs / 2) load(key, where, value).catch(() => {}) // a failed read leaves the entry as it is
       return hit.tenant
     }
     try {
