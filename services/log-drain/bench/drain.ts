@@ -329,6 +329,16 @@ async function search (stack: DrainStack) {
     ['page 5 by cursor', () => `/logs?since=${since()}`]
   ]
   const auth = searchTenant.apiAuth
+  /** One search, timed from the request to its last byte, into `times`. */
+  async function timedSearch (label: string, p: string, times: number[]): Promise<void> {
+    const t1 = performance.now()
+    const r = await fetch(`${stack.url}/v1${p}`, { headers: { authorization: auth } })
+    await r.arrayBuffer()
+    times.push(performance.now() - t1)
+    if (r.status !== 200) throw new Error(`${label}: ${r.status}`)
+  }
+  const printSearch = (label: string, times: number[], note = '') =>
+    console.log(`  ${label.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms${note}`)
   for (const [name, path] of queries) {
     const times: number[] = []
     for (let i = 0; i < 40; i++) {
@@ -338,29 +348,20 @@ async function search (stack: DrainStack) {
         for (let k = 0; k < 4; k++) { const page: Response = await fetch(`${stack.url}/v1${p}${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: auth } }); cursor = ((await page.json()) as { next_cursor: string }).next_cursor }
         p = `${p}&cursor=${cursor}`
       }
-      const t1 = performance.now()
-      const r = await fetch(`${stack.url}/v1${p}`, { headers: { authorization: auth } })
-      await r.arrayBuffer()
-      times.push(performance.now() - t1)
-      if (r.status !== 200) throw new Error(`${name}: ${r.status}`)
+      await timedSearch(name, p, times)
     }
-    console.log(`  ${name.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms`)
+    printSearch(name, times)
   }
   // Several dashboard users at once: the loop above sends one search at a time, so the
   // service's pool serves it from one warm connection; concurrent searches open more.
+  const [textName, textPath] = queries[1]!
   for (const concurrency of [4, 8]) {
+    const label = `${textName.replace(/ \(.*/, '')}, ${concurrency} at once`
     const times: number[] = []
-    const [name, path] = queries[1]!
     await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let i = 0; i < 20; i++) {
-        const t1 = performance.now()
-        const r = await fetch(`${stack.url}/v1${path()}`, { headers: { authorization: auth } })
-        await r.arrayBuffer()
-        times.push(performance.now() - t1)
-        if (r.status !== 200) throw new Error(`${name}, ${concurrency} at once: ${r.status}`)
-      }
+      for (let i = 0; i < 20; i++) await timedSearch(label, textPath(), times)
     }))
-    console.log(`  ${`${name.replace(/ \(.*/, '')}, ${concurrency} at once`.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms  (${times.length} searches)`)
+    printSearch(label, times, `  (${times.length} searches)`)
   }
 }
 

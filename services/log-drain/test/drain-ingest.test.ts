@@ -172,7 +172,12 @@ t.test('tenant lookups: one read per key at a time; drain tokens are read again 
   const twenty = (lookup: () => Promise<{ id: string } | null>) => Promise.all(Array.from({ length: 20 }, lookup))
   const found = (xs: Array<{ id: string } | null>) => xs.every((x) => x?.id === tenant.id)
   /** Fails instead of hanging when a lookup waits for a held read. */
-  const unheld = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('waited for a held read')), 3000))])
+  const unheld = async <T>(p: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([p, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('waited for a held read')), 3000) })])
+    } finally { clearTimeout(timer) }
+  }
   const byToken = () => tenants.byDrainToken(tenant.drainToken)
   const byUser = () => tenants.byApiUser(apiUser)
 

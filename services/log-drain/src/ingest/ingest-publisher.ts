@@ -47,12 +47,12 @@ const BROTLI_FAST = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 0, [zlibCo
 
 /**
  * A body as it is stored in JetStream: Brotli at quality 0 from 4 KB on. Measured here on the
- * benchmark's bodies (one of 94 KB): ~0.1 ms to compress (quality 1: 0.17–0.19 ms), ~0.1 ms to
- * decompress, 6.5× smaller (quality 1: 9.2×). Quality 0 acknowledged more lines/s in 6 of 8
- * alternated burst pairs (README, "Measured"). Every
- * byte of a batch crosses nats-server twice (stored, then delivered to the writer) and is
- * written to its disk: with raw 100 KB bodies nats-server was the bottleneck of this
- * 2-core machine (16 publishers alone: ~2,000–3,500 msg/s, ~700 with the writer consuming).
+ * benchmark's bodies (one of 94 KB): ~0.1 ms to compress (quality 1: 0.17–0.19 ms), ~0.1 ms
+ * to decompress, 6.5× smaller (quality 1: 9.2×). Quality 0 acknowledged more lines/s in 6
+ * of 8 alternated burst pairs (README, "Measured"). Every byte of a batch crosses
+ * nats-server twice (stored, then delivered to the writer) and is written to its disk: with
+ * raw 100 KB bodies nats-server was the bottleneck of this 2-core machine (16 publishers
+ * alone: ~2,000–3,500 msg/s, ~700 with the writer consuming).
  */
 export function encodeIngestBody (body: Buffer): { data: Buffer, encoding: 'br' | null } {
   if (body.length < COMPRESS_FROM_BYTES) return { data: body, encoding: null }
@@ -69,8 +69,9 @@ export async function ensureIngestStream (app: FastifyInstance, maxBytes: number
     storage: StorageType.File,
     // A full stream must refuse new batches (→ 503, Logplex retries), never drop old ones.
     discard: DiscardPolicy.New,
-    // The backlog the writer may fall behind by (compressed bytes; up to ~6× as many raw on the benchmark's bodies): past
-    // it, publishes fail and the drain answers 503, so Logplex retries instead of our disk filling.
+    // The backlog the writer may fall behind by (compressed bytes; up to ~6× as many raw on
+    // the benchmark's bodies): past it, publishes fail and the drain answers 503, so Logplex
+    // retries instead of our disk filling.
     max_bytes: maxBytes,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS)
   }

@@ -123,7 +123,9 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
     const now = Date.now()
     const hit = cache.get(key)
     if (hit && now - hit.at < opts.cacheMs) {
-      if (readAhead && now - hit.at >= opts.cacheMs / 2) load(key, where, value).catch(() => {}) // a failed read leaves the entry as it is
+      // A failed read leaves the entry as it is. The has() check keeps the requests that
+      // arrive while the read runs from each chaining a handler onto it (drain hot path).
+      if (readAhead && now - hit.at >= opts.cacheMs / 2 && !loading.has(key)) load(key, where, value).catch(() => {})
       return hit.tenant
     }
     try {
