@@ -11,20 +11,26 @@
 // 4. search p95 over one tenant's last hour in a log_lines table of 10 million lines
 //    (generated with INSERT … SELECT generate_series), one search at a time, then a text
 //    search from 4 and from 8 clients at once.
-// Needs PostgreSQL (ADDONKIT_TEST_PG_ADMIN_URL, as for the tests) and nats-server.
+// PostgreSQL: ADDONKIT_TEST_PG_ADMIN_URL and ADDONKIT_TEST_TEMPLATE_DB as for the tests, or
+// else (`npm run bench`) an embedded PostgreSQL of its own, durable (fsync and
+// synchronous_commit on, as `npm start` runs it), removed afterwards. nats-server as for the tests.
 //   node --import tsx --conditions=addonkit-source bench/drain.ts
 import http from 'node:http'
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs'
+import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
 import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
-import { subjects, type LogTailMessage } from '@addonkit/contracts'
+import { logIngestHeaders, subjects, type LogTailMessage } from '@addonkit/contracts'
 import { openSseTail, postDrain, startDrainStack, type DrainStack, type SseTail, type TestTenant } from '../test/helper.js'
+import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
+import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
+import { ensureNatsServer, migrate, startPostgresServer } from '@addonkit/infra'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
@@ -139,19 +145,62 @@ function printTail (name: string, r: { latencies: number[], lost: number }) {
 }
 
 // ---------- bare server ----------
-async function startBare (): Promise<{ url: string, close (): Promise<void> }> {
+interface Baseline { url: string, close (): Promise<void> }
+
+/** A bare node:http server that reads each body and answers with what `handle` returns. */
+async function startPlain (handle: (body: Buffer, req: http.IncomingMessage) => number | Promise<number>): Promise<Baseline> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      try { walkFrames(Buffer.concat(chunks)); res.statusCode = 204 } catch { res.statusCode = 400 }
-      res.end()
+      Promise.resolve().then(() => handle(Buffer.concat(chunks), req)).catch(() => 500)
+        .then((code) => { res.statusCode = code; res.end() })
     })
   })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }) }
+}
+
+/** The baseline: reads the body and walks the frames. */
+function startBare (): Promise<Baseline> {
+  return startPlain((body) => { try { walkFrames(body); return 204 } catch { return 400 } })
+}
+
+// ---------- the durability floor ----------
+/**
+ * The bare server plus what issue 4 requires before a 2xx: the body made durable through a
+ * JetStream PubAck. Same body encoding as the log-drain (encodeIngestBody), a msgID per
+ * request, its own NATS connection to the same nats-server, and a stream of its own with the
+ * ingest stream's settings (work queue, file storage, discard new, duplicate window) that
+ * nobody consumes, deleted afterwards. No Fastify, tenant lookup, credential check, live tail
+ * or writer: it says how much of the gap between the bare server and the log-drain is the
+ * hand-off to JetStream itself, and how much is the rest of the log-drain.
+ */
+async function startFloor (natsUrl: string): Promise<Baseline> {
+  const nc = await connect({ servers: natsUrl })
+  const jsm = await jetstreamManager(nc)
+  const name = `BENCH_FLOOR_${process.pid}`
+  const subject = `bench.floor.${process.pid}`
+  await jsm.streams.add({ name, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File, discard: DiscardPolicy.New, max_bytes: 2 ** 31, duplicate_window: nanos(DUPLICATE_WINDOW_MS) })
+  const js = jetstream(nc, { timeout: 2000 })
+  const plain = await startPlain(async (body, req) => {
+    try { walkFrames(body) } catch { return 400 }
+    const encoded = encodeIngestBody(body)
+    const h = natsHeaders()
+    if (encoded.encoding) h.set(logIngestHeaders.encoding, encoded.encoding)
+    try { await js.publish(subject, encoded.data, { msgID: String(req.headers['logplex-frame-id']), headers: h }) } catch { return 503 }
+    return 204
+  })
+  return {
+    url: plain.url,
+    close: async () => {
+      await plain.close()
+      await jsm.streams.delete(name)
+      await nc.close()
+    }
+  }
 }
 
 // ---------- stored ----------
@@ -228,6 +277,16 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   const bareBig = skipBare ? none : row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
   const bareSmall = skipBare ? none : row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
   await bare.close()
+  // BENCH_FLOOR=0 skips the durability floor.
+  const skipFloor = skipBare || process.env.BENCH_FLOOR === '0'
+  let floorBig = none
+  let floorSmall = none
+  if (!skipFloor) {
+    const floor = await startFloor(stack.nats.url)
+    floorBig = row('bare + JetStream PubAck, 100 KB', await runLoad(floor.url, '/drain', drainHeaders, big, SECONDS)); print(floorBig)
+    floorSmall = row('bare + JetStream PubAck, 10 lines', await runLoad(floor.url, '/drain', drainHeaders, small, SECONDS)); print(floorSmall)
+    await floor.close()
+  }
 
   before = await storedLines(stack, tenant)
   let yielded = (stack.app.logWriter?.stats.yieldedMs ?? 0)
@@ -245,6 +304,10 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   await waitStored(stack, tenant, before + drainSmallRes.lines, 120_000)
 
   console.log(`\nratios log-drain / bare: 100 KB ${(drainBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / bareSmall.lps).toFixed(2)}×`)
+  if (!skipFloor) {
+    console.log(`ratios floor / bare: 100 KB ${(floorBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(floorSmall.lps / bareSmall.lps).toFixed(2)}×`)
+    console.log(`ratios log-drain / floor: 100 KB ${(drainBig.lps / floorBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / floorSmall.lps).toFixed(2)}×`)
+  }
   }
 
   if (SUSTAINED_SECONDS === 0) return
@@ -365,7 +428,24 @@ async function search (stack: DrainStack) {
   }
 }
 
+/**
+ * Without a PostgreSQL from the caller, an embedded one of the benchmark's own, with the
+ * migrated template database the test helper clones.
+ */
+async function ownPostgres (): Promise<void> {
+  if (process.env.ADDONKIT_TEST_PG_ADMIN_URL) return
+  ensureNatsServer((msg) => console.log(`[bench] ${msg}`))
+  const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-pg-'))
+  const pgServer = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: true })
+  teardowns.push(() => rmSync(dir, { recursive: true, force: true }), () => pgServer.stop())
+  await pgServer.ensureDatabase('bench_template')
+  await migrate(pgServer.urlFor('bench_template'))
+  process.env.ADDONKIT_TEST_PG_ADMIN_URL = pgServer.adminUrl
+  process.env.ADDONKIT_TEST_TEMPLATE_DB = 'bench_template'
+}
+
 try {
+  await ownPostgres()
   await main()
 } finally {
   for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
