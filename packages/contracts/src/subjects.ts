@@ -37,6 +37,8 @@ export const subjects = {
   logQuotaFullAll: `${ROOT}.logs.quota-full.*`,
   /** JetStream: accepted drain batches waiting to be written to storage. */
   logIngest: (tenantId: string) => `${ROOT}.logs.ingest.${tenantId}`,
+  /** JetStream: several accepted batches in one message (log-messages.ts, encodeIngestBundle). */
+  logIngestBundle: `${ROOT}.logs.ingest.bundle`,
   logIngestAll: `${ROOT}.logs.ingest.>`
 } as const
 

@@ -75,16 +75,28 @@ function bodyOf (from: number, maxBytes: number, maxLines: number): { body: Buff
 }
 
 // ---------- load ----------
-interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[], startedAt: number[], clientLagP99: number }
+interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string, number>, latencies: number[], startedAt: number[], clientLagP99: number, natsCpu: number }
 
-function runLoad (url: string, path: string, headers: Record<string, string>, bodies: Array<{ body: Buffer, lines: number }>, seconds: number, requestsPerSecond?: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
+/** nats-server's process, whose CPU time each row reports (main() sets it). */
+let natsPid: number | undefined
+/** CPU seconds a process has used: utime + stime from Linux's /proc, in clock ticks of 1/100 s; NaN elsewhere. */
+function cpuSeconds (pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch { return NaN }
+}
+
+async function runLoad (url: string, path: string, headers: Record<string, string>, bodies: Array<{ body: Buffer, lines: number }>, seconds: number, requestsPerSecond?: number): Promise<LoadResult> {
+  const cpu0 = cpuSeconds(natsPid)
+  const r = await new Promise<Omit<LoadResult, 'natsCpu'>>((resolve, reject) => {
     const w = new Worker(new URL('./load-worker.mjs', import.meta.url), {
       workerData: { url, path, headers, bodies: bodies.map((b) => new Uint8Array(b.body)), linesPerBody: bodies.map((b) => b.lines), durationMs: seconds * 1000, connections: CONNECTIONS, requestsPerSecond }
     })
     w.once('message', resolve)
     w.once('error', reject)
   })
+  return { ...r, natsCpu: (cpuSeconds(natsPid) - cpu0) / (r.elapsedMs / 1000) }
 }
 
 function pct (xs: number[], p: number): number {
@@ -92,13 +104,13 @@ function pct (xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
-interface Row { name: string, lps: number, rps: number, p50: number, p99: number, statuses: Record<string, number>, clientLagP99: number }
+interface Row { name: string, lps: number, rps: number, p50: number, p99: number, statuses: Record<string, number>, clientLagP99: number, natsCpu: number }
 function row (name: string, r: LoadResult): Row {
-  return { name, lps: r.lines / (r.elapsedMs / 1000), rps: r.latencies.length / (r.elapsedMs / 1000), p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), statuses: r.statuses, clientLagP99: r.clientLagP99 }
+  return { name, lps: r.lines / (r.elapsedMs / 1000), rps: r.latencies.length / (r.elapsedMs / 1000), p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), statuses: r.statuses, clientLagP99: r.clientLagP99, natsCpu: r.natsCpu }
 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 function print (r: Row) {
-  console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}  client's own event-loop delay p99 ${r.clientLagP99.toFixed(1)} ms`)
+  console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}  client's own event-loop delay p99 ${r.clientLagP99.toFixed(1)} ms, nats-server ${(r.natsCpu * 100).toFixed(0)} % of a core`)
 }
 
 // ---------- live tail ----------
@@ -226,6 +238,7 @@ async function main () {
   writeFileSync(defFile, JSON.stringify(def))
   const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}), ...(process.env.BENCH_WRITER_TRANSACTIONS ? { DRAIN_WRITER_TRANSACTIONS: process.env.BENCH_WRITER_TRANSACTIONS } : {}) } })
   const tenant = await stack.tenant('bench')
+  natsPid = stack.nats.process.pid
   // Measure the pipeline, not the writer thread's start (loading its TypeScript from source
   // takes seconds here): wait until it runs.
   const writerStart = Date.now()
@@ -273,7 +286,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   console.log('acknowledged:')
   // BENCH_BARE=0 skips the baseline (profiling the log-drain alone); the ratios then read 0.
   const skipBare = process.env.BENCH_BARE === '0'
-  const none: Row = { name: 'skipped', lps: NaN, rps: NaN, p50: NaN, p99: NaN, statuses: {}, clientLagP99: NaN }
+  const none: Row = { name: 'skipped', lps: NaN, rps: NaN, p50: NaN, p99: NaN, statuses: {}, clientLagP99: NaN, natsCpu: NaN }
   const bareBig = skipBare ? none : row('bare node:http + walkFrames, 100 KB', await runLoad(bare.url, '/drain', drainHeaders, big, SECONDS)); print(bareBig)
   const bareSmall = skipBare ? none : row('bare node:http + walkFrames, 10 lines', await runLoad(bare.url, '/drain', drainHeaders, small, SECONDS)); print(bareSmall)
   await bare.close()
@@ -291,8 +304,19 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   before = await storedLines(stack, tenant)
   let yielded = (stack.app.logWriter?.stats.yieldedMs ?? 0)
   t0 = Date.now()
+  let published = { ...stack.app.ingest.stats }
+  /** How the batches of the last row went to JetStream: messages, and batches bundled. */
+  const printPublished = () => {
+    const now = stack.app.ingest.stats
+    const messages = now.messages - published.messages
+    const bundles = now.bundles - published.bundles
+    const bundled = now.bundledBatches - published.bundledBatches
+    console.log(`    JetStream messages: ${fmt(messages)} for ${fmt(messages - bundles + bundled)} batches (${fmt(bundled)} of them in ${fmt(bundles)} bundles)`)
+    published = { ...now }
+  }
   const drainBigRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, big, SECONDS)
   const drainBig = row('log-drain, 100 KB', drainBigRes); print(drainBig)
+  printPublished()
   storedDuring = await storedLines(stack, tenant) - before
   yielded = (stack.app.logWriter?.stats.yieldedMs ?? 0) - yielded
   const backlogBig = await waitStored(stack, tenant, before + drainBigRes.lines, 300_000)
@@ -301,6 +325,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   before = await storedLines(stack, tenant)
   const drainSmallRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, small, SECONDS)
   const drainSmall = row('log-drain, 10 lines', drainSmallRes); print(drainSmall)
+  printPublished()
   await waitStored(stack, tenant, before + drainSmallRes.lines, 120_000)
 
   console.log(`\nratios log-drain / bare: 100 KB ${(drainBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / bareSmall.lps).toFixed(2)}×`)

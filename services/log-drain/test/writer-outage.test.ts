@@ -5,7 +5,9 @@ import t from 'tap'
 import pg from 'pg'
 import { headers as natsHeaders } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
-import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
+import { randomUUID } from 'node:crypto'
+import { encodeFrames } from '@addonkit/logplex'
+import { consumers, encodeIngestBundle, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import { startDrainStack, eventually, niceOf } from './helper.js'
 
 async function admin (sql: string): Promise<void> {
@@ -90,11 +92,24 @@ t.test('an unreadable batch in JetStream is discarded and logged; the writer goe
     if (encoding) h.set(logIngestHeaders.encoding, encoding)
     await js.publish(subjects.logIngest(tenant.id), Buffer.from(body), { headers: h })
   }
+  // A bundle with a good batch, one in an unknown encoding and one of a tenant that does not
+  // exist: the good one is stored, the others dropped. And a bundle that cannot be unpacked.
+  const good = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'bundled good 1' }, { timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'bundled good 2' }])
+  const entry = { tenant: tenant.id, count: 1, receivedAt: Date.now(), origin: 'drain', encoding: null }
+  const bundle = encodeIngestBundle([{ ...entry, batchId: 'bundle-good', count: 2, data: good }, { ...entry, batchId: 'bundle-zstd', encoding: 'zstd', data: good }, { ...entry, tenant: randomUUID(), batchId: 'bundle-gone', data: good }])
+  for (const payload of [bundle, Buffer.from('\u0000\u0000\u0000\u0009not json!')]) {
+    const h = natsHeaders()
+    h.set(logIngestHeaders.batches, '3')
+    h.set(logIngestHeaders.count, '4')
+    await js.publish(subjects.logIngestBundle, payload, { headers: h })
+  }
   const sender = tenant.sender({ maxLines: 100 })
   for (let i = 0; i < 250; i++) sender.push({ message: `good ${i} ${'x'.repeat(40)}` })
   await sender.flush()
-  await eventually(async () => (await stack.storedCount(tenant)) === 250, 30_000, 200)
-  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable batch; discarded')).length, 3, 'each bad batch logged once, then dropped')
+  await eventually(async () => (await stack.storedCount(tenant)) === 252, 30_000, 200)
+  t.equal((await stack.db.pool.query("SELECT 1 FROM log_lines WHERE tenant_id = $1 AND msg LIKE 'bundled good %'", [tenant.id])).rowCount, 2, "the bundle's good batch is stored")
+  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable batch; discarded')).length, 4, 'each bad batch logged once, then dropped (three alone, one in the bundle)')
+  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable bundle; discarded')).length, 1, 'the bundle that cannot be unpacked too')
   const jsm = await jetstreamManager(stack.app.nats)
   const settled = async () => { const info = await jsm.consumers.info(streams.logIngest, consumers.logWriter); return info.num_ack_pending + info.num_pending === 0 }
   await eventually(settled, 10_000, 100).catch(() => {})

@@ -4,12 +4,21 @@
 // inside its duplicate window; the writer's log_batches table catches later ones.
 // Failures and saturation throw 503 errors (Logplex retries them, spec §11.1). A confirmed
 // batch goes to the live tail from here (live-tail.ts), not from the writer.
+//
+// Group publish: the batches that become ready in the same turn of the event loop (under
+// load, several requests' bodies complete in one poll) go to JetStream as one bundle message
+// (contracts: encodeIngestBundle) with one PubAck, instead of one message and one PubAck
+// each; a batch that is alone in its turn, as at a light load, is published on its own,
+// exactly as before. A bundle carries no msgID (it holds several batches), so a Logplex
+// retry that lands in one is not dropped by JetStream but by the writer's log_batches
+// (exactly once either way), and its lines may be tailed twice (the tail's contract: a
+// line may appear twice, never zero times).
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream'
-import { logIngestHeaders, streams, subjects } from '@addonkit/contracts'
+import { INGEST_BUNDLE_ENTRY_OVERHEAD, encodeIngestBundle, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import { Saturated, Unavailable } from '../errors.js'
 import { splitBody } from './split-body.js'
 import { createLiveTail } from './live-tail.js'
@@ -29,6 +38,8 @@ export interface IngestBatch {
 export interface IngestPublisher {
   publish (batch: IngestBatch): Promise<void>
   readonly inflight: number
+  /** JetStream messages published, and how many batches went in bundles of several. */
+  readonly stats: { messages: number, bundles: number, bundledBatches: number }
 }
 
 declare module 'fastify' {
@@ -120,22 +131,67 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
   const liveTail = createLiveTail(app.nats, (err, tenantId) => app.log.warn({ err, tenantId }, 'live tail: a confirmed batch could not be parsed for the tail'))
   app.addHook('onClose', async () => { liveTail.close() })
 
-  /** Publishes one part; resolves to whether JetStream already had it (a retry in its duplicate window). */
-  async function publishPart (batch: IngestBatch, body: Buffer, count: number, batchId: string): Promise<boolean> {
+  const stats = { messages: 0, bundles: 0, bundledBatches: 0 }
+  /** A part waiting for this turn's publish; settled with whether JetStream already had it. */
+  interface Part { batch: IngestBatch, body: Buffer, count: number, batchId: string, resolve: (duplicate: boolean) => void, reject: (err: unknown) => void }
+  let turn: Part[] = []
+
+  /** Publishes one part with the batches ready in the same turn; resolves to whether JetStream already had it (a retry in its duplicate window). */
+  function publishPart (batch: IngestBatch, body: Buffer, count: number, batchId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (turn.push({ batch, body, count, batchId, resolve, reject }) === 1) setImmediate(publishTurn)
+    })
+  }
+
+  /** Publishes this turn's parts: bundles up to a NATS message each, a part alone as itself. */
+  function publishTurn (): void {
+    const parts = turn
+    turn = []
+    const max = (app.nats.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM
+    let group: Array<{ part: Part, data: Buffer, encoding: 'br' | null }> = []
+    let size = 0
+    for (const part of parts) {
+      let encoded: { data: Buffer, encoding: 'br' | null }
+      try { encoded = encodeIngestBody(part.body) } catch (err) { part.reject(err); continue }
+      const need = encoded.data.length + INGEST_BUNDLE_ENTRY_OVERHEAD
+      if (group.length > 0 && size + need > max) { publishGroup(group); group = []; size = 0 }
+      group.push({ part, ...encoded })
+      size += need
+    }
+    if (group.length > 0) publishGroup(group)
+  }
+
+  /** One message for the group; every part of it is settled by its PubAck, or by its failure. */
+  function publishGroup (group: Array<{ part: Part, data: Buffer, encoding: 'br' | null }>): void {
+    let sent: Promise<{ duplicate: boolean }>
+    try { sent = sendGroup(group) } catch (err) { sent = Promise.reject(err) }
+    sent.then((ack) => { for (const g of group) g.part.resolve(ack.duplicate) }, (err) => { for (const g of group) g.part.reject(err) })
+  }
+
+  function sendGroup (group: Array<{ part: Part, data: Buffer, encoding: 'br' | null }>): Promise<{ duplicate: boolean }> {
+    stats.messages++
     const h = natsHeaders()
-    h.set(logIngestHeaders.tenant, batch.tenantId)
-    h.set(logIngestHeaders.batchId, batchId)
-    h.set(logIngestHeaders.count, String(count))
-    h.set(logIngestHeaders.receivedAt, String(batch.receivedAt))
-    h.set(logIngestHeaders.origin, batch.origin)
-    const encoded = encodeIngestBody(body)
-    if (encoded.encoding) h.set(logIngestHeaders.encoding, encoded.encoding)
-    const ack = await js.publish(subjects.logIngest(batch.tenantId), encoded.data, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
-    return ack.duplicate
+    if (group.length === 1) {
+      const { part: { batch, count, batchId }, data, encoding } = group[0]!
+      h.set(logIngestHeaders.tenant, batch.tenantId)
+      h.set(logIngestHeaders.batchId, batchId)
+      h.set(logIngestHeaders.count, String(count))
+      h.set(logIngestHeaders.receivedAt, String(batch.receivedAt))
+      h.set(logIngestHeaders.origin, batch.origin)
+      if (encoding) h.set(logIngestHeaders.encoding, encoding)
+      return js.publish(subjects.logIngest(batch.tenantId), data, { msgID: `${batch.tenantId}:${batchId}`, headers: h, timeout: opts.timeoutMs })
+    }
+    stats.bundles++
+    stats.bundledBatches += group.length
+    h.set(logIngestHeaders.batches, String(group.length))
+    h.set(logIngestHeaders.count, String(group.reduce((n, g) => n + g.part.count, 0)))
+    const payload = encodeIngestBundle(group.map(({ part: { batch, count, batchId }, data, encoding }) => ({ tenant: batch.tenantId, batchId, count, receivedAt: batch.receivedAt, origin: batch.origin, encoding, data })))
+    return js.publish(subjects.logIngestBundle, payload, { headers: h, timeout: opts.timeoutMs })
   }
 
   const publisher: IngestPublisher = {
     get inflight () { return inflight },
+    stats,
     async publish (batch) {
       if (inflight >= opts.maxInflight) throw new Saturated()
       if (!connected || app.nats.isClosed() || !streamReady) throw new Unavailable('The log pipeline (JetStream) is unavailable; retry.')

@@ -12,7 +12,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { nanos } from '@nats-io/transport-node'
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream'
-import { consumers, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
+import { BadIngestBundle, consumers, decodeIngestBundle, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { FramingError } from '@addonkit/logplex'
@@ -159,41 +159,67 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
 
   interface Prepared { batches: PreparedBatch[], owners: JsMsg[], instances: Map<string, { uuid: string, limit: number | null }> }
 
-  /** Parses a group and looks up its tenants (no transaction yet). */
+  /** One batch as a message carries it: in its headers, or as an entry of a bundle. */
+  interface Carried { tenantId: string, batchId: string, receivedAt: number, encoding: string, data: Buffer }
+
+  /** The batches a message carries; a bundle is unpacked (its entries are views into the message). */
+  function batchesOf (m: JsMsg): Carried[] {
+    const h = m.headers
+    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)
+    if (h?.has(logIngestHeaders.batches)) {
+      return decodeIngestBundle(data).map((e) => ({ tenantId: e.tenant, batchId: e.batchId, receivedAt: e.receivedAt, encoding: e.encoding ?? '', data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) }))
+    }
+    return [{ tenantId: h?.get(logIngestHeaders.tenant) ?? '', batchId: h?.get(logIngestHeaders.batchId) ?? '', receivedAt: Number(h?.get(logIngestHeaders.receivedAt) ?? NaN), encoding: h?.get(logIngestHeaders.encoding) ?? '', data }]
+  }
+
+  /**
+   * Parses a group and looks up its tenants (no transaction yet). A message none of whose
+   * batches is left to store is settled here: term() when it cannot be read (it never will
+   * be), ack() when its tenants no longer exist.
+   */
   async function prepare (msgs: JsMsg[]): Promise<Prepared> {
     const batches: PreparedBatch[] = []
     const owners: JsMsg[] = []
     const instances = new Map<string, { uuid: string, limit: number | null }>()
     let k = 0
     for (const m of msgs) {
-      // Back to the event loop between messages: parsing a whole group at once held this
-      // thread for tens of milliseconds, during which the COPY of the previous group could
-      // not send its next chunk and PostgreSQL waited.
-      if (k++ > 0) await new Promise((resolve) => setImmediate(resolve))
-      const h = m.headers
-      const tenantId = h?.get(logIngestHeaders.tenant) ?? ''
-      const batchId = h?.get(logIngestHeaders.batchId) ?? ''
-      const receivedAt = Number(h?.get(logIngestHeaders.receivedAt) ?? NaN)
-      if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: message without its headers; discarded'); m.term(); continue }
-      const tenant = await app.tenants.byId(tenantId)
-      if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); m.ack(); continue }
-      const limits = tenant.limits
-      let prepared: PreparedBatch
-      try {
-        const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)
-        const encoding = h?.get(logIngestHeaders.encoding) ?? ''
-        if (encoding !== '' && encoding !== 'br') throw new UnreadableBatch(`unknown encoding ${encoding}`)
-        const body = encoding === 'br' ? decompress(data) : data
-        prepared = await opts.store.prepare({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: limits.retentionDays, linesPerDay: limits.linesPerDay, body, receivedAt })
-      } catch (err) {
-        if (!(err instanceof FramingError) && !(err instanceof UnreadableBatch)) throw err
-        app.log.error({ err, tenantId }, 'log writer: unreadable batch; discarded')
+      let carried: Carried[]
+      try { carried = batchesOf(m) } catch (err) {
+        if (!(err instanceof BadIngestBundle)) throw err
+        app.log.error({ err, seq: m.seq }, 'log writer: unreadable bundle; discarded')
         m.term()
         continue
       }
-      instances.set(tenantId, { uuid: tenant.instanceUuid, limit: limits.linesPerDay })
-      batches.push(prepared)
-      owners.push(m)
+      let kept = 0
+      let unreadable = 0
+      for (const c of carried) {
+        // Back to the event loop between batches: parsing a whole group at once held this
+        // thread for tens of milliseconds, during which the COPY of the previous group could
+        // not send its next chunk and PostgreSQL waited.
+        if (k++ > 0) await new Promise((resolve) => setImmediate(resolve))
+        const { tenantId, batchId, receivedAt } = c
+        if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: batch without its headers; discarded'); unreadable++; continue }
+        const tenant = await app.tenants.byId(tenantId)
+        if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); continue }
+        const limits = tenant.limits
+        let prepared: PreparedBatch
+        try {
+          if (c.encoding !== '' && c.encoding !== 'br') throw new UnreadableBatch(`unknown encoding ${c.encoding}`)
+          const body = c.encoding === 'br' ? decompress(c.data) : c.data
+          prepared = await opts.store.prepare({ tenantId, batchId, day: utcDay(receivedAt), retentionDays: limits.retentionDays, linesPerDay: limits.linesPerDay, body, receivedAt })
+        } catch (err) {
+          if (!(err instanceof FramingError) && !(err instanceof UnreadableBatch)) throw err
+          app.log.error({ err, tenantId }, 'log writer: unreadable batch; discarded')
+          unreadable++
+          continue
+        }
+        instances.set(tenantId, { uuid: tenant.instanceUuid, limit: limits.linesPerDay })
+        batches.push(prepared)
+        owners.push(m)
+        kept++
+      }
+      // The rest of a bundle is stored; its message is acked after that commit.
+      if (kept === 0) { if (unreadable > 0) m.term(); else m.ack() }
     }
     return { batches, owners, instances }
   }
@@ -202,8 +228,9 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   async function store ({ batches, owners, instances }: Prepared): Promise<void> {
     if (batches.length === 0) return
     const outcomes = await opts.store.append(batches)
-    // Committed: from here on a crash only causes a redelivery that the store skips.
-    for (const m of owners) m.ack()
+    // Committed: from here on a crash only causes a redelivery that the store skips. A
+    // bundle owns several batches, all in this group: it is acked once.
+    for (const m of new Set(owners)) m.ack()
     const full = new Map<string, string>()
     outcomes.forEach((o, i) => {
       const b = batches[i]!.batch
