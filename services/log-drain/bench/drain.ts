@@ -326,7 +326,8 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   const drainSmallRes = await runLoad(stack.url, drainUrl.pathname, drainHeaders, small, SECONDS)
   const drainSmall = row('log-drain, 10 lines', drainSmallRes); print(drainSmall)
   printPublished()
-  await waitStored(stack, tenant, before + drainSmallRes.lines, 120_000)
+  const backlogSmall = await waitStored(stack, tenant, before + drainSmallRes.lines, 300_000)
+  console.log(`    backlog written ${(backlogSmall / 1000).toFixed(1)} s after the load stopped`)
 
   console.log(`\nratios log-drain / bare: 100 KB ${(drainBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / bareSmall.lps).toFixed(2)}×`)
   if (!skipFloor) {

@@ -61,12 +61,25 @@ declare module 'fastify' {
 
 const ACK_WAIT_MS = 60_000
 /**
- * Bytes (as stored in JetStream, mostly compressed) the writer holds: what the consumer
- * pulls at a time, and how much may wait in `pending` before the writer stops reading
- * from it. Reading stops pulling, so while the writer is busy or yields to ingestion,
- * nats-server is not delivering batches nobody is ready to store.
+ * Bytes (as stored in JetStream, mostly compressed) that may wait in `pending` before the
+ * writer stops reading from the consumer. Reading stops pulling (the client sends its next
+ * pull request only as the writer reads), so while the writer is busy or yields to
+ * ingestion, nats-server is not delivering batches nobody is ready to store.
  */
 const BUFFERED_BYTES = 4 * 1024 * 1024
+/**
+ * Messages per pull request. Pulls are limited by count, not by bytes: with byte-limited
+ * pulls (4 MB), a pull whose bytes left were fewer than the next message's ended with "Message
+ * Size Exceeds MaxBytes", and a client with nothing buffered then pulled again only after two
+ * missed heartbeats; the client also carries a request's unused bytes after it completes
+ * by count, so its later requests ask for only a few hundred KB. When messages grew (bundles
+ * of small batches, then single 100 KB batches) a writer that had caught up stalled for
+ * ~5 s: stored per 5 s interval of a paced run after bursts 5.5k, 147k, 164k, 161k, 120k,
+ * 119k lines/s; with count-limited pulls 117.7k–120.8k in every interval. A message is
+ * ~14 KB (a compressed 100 KB body, or a bundle of at most 16 KB), so 100 are ~1.4 MB; at
+ * most ~100 MB if every one were a 1 MB batch that does not compress.
+ */
+const PULL_MESSAGES = 100
 
 /**
  * Ingestion first: while ingestion is busy (IngestLoad.busy) and the backlog is under half
@@ -126,10 +139,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       try {
         await ensureConsumer()
         const consumer = await jetstream(app.nats).consumers.get(streams.logIngest, consumers.logWriter)
-        // Pulls of 4 MB that expire after 5 s: while the writer stops reading (4 MB wait to
-        // be stored), nats-server stops delivering; a pull that expired meanwhile is renewed
-        // within seconds (with the default 30 s expiry, reading stalled for 30 s).
-        messages = await consumer.consume({ max_bytes: BUFFERED_BYTES, expires: 5000 })
+        // Pulls of PULL_MESSAGES that expire after 5 s: while the writer stops reading (4 MB
+        // wait to be stored), nats-server stops delivering; a pull that expired meanwhile is
+        // renewed within seconds (with the default 30 s expiry, reading stalled for 30 s).
+        messages = await consumer.consume({ max_messages: PULL_MESSAGES, expires: 5000 })
         consuming = true
         for await (const m of messages) {
           pending.push(m)
