@@ -66,6 +66,12 @@ export interface AllConfig extends CommonConfig {
   drainWriterTransactions: number
   /** Largest backlog (compressed bytes) the ingest stream holds before the drain answers 503. */
   drainBacklogMaxBytes: number
+  /**
+   * Whether ingestion bundles the small batches ready in one event-loop turn into one
+   * JetStream message. A writer older than bundles discards them: keep it off while any
+   * such writer still reads the stream (an upgrade in progress, a rollback).
+   */
+  drainGroupPublish: boolean
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -170,6 +176,14 @@ const SPEC: Spec = {
   drainWriterPort: { env: 'DRAIN_WRITER_PORT', parse: integer('DRAIN_WRITER_PORT', 5012, 0, 65535) },
   drainWriterTransactions: { env: 'DRAIN_WRITER_TRANSACTIONS', parse: integer('DRAIN_WRITER_TRANSACTIONS', 2, 1, 8) },
   drainBacklogMaxBytes: { env: 'DRAIN_BACKLOG_MAX_BYTES', parse: integer('DRAIN_BACKLOG_MAX_BYTES', 2 * 1024 ** 3, 1024 ** 2, 2 ** 50) },
+  drainGroupPublish: {
+    env: 'DRAIN_GROUP_PUBLISH',
+    parse: (v) => {
+      const s = v?.trim().toLowerCase() || 'on'
+      if (s !== 'on' && s !== 'off') throw new EnvVarError('DRAIN_GROUP_PUBLISH', `must be on or off, got "${v}"`)
+      return s === 'on'
+    }
+  },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

@@ -45,3 +45,12 @@ t.test('the manifest follows Heroku rules', async (t) => {
   t.ok(problems.some((p) => /https/.test(p)))
   t.ok(problems.some((p) => /8–72/.test(p)))
 })
+
+t.test('DRAIN_GROUP_PUBLISH: on by default, off turns it off, anything else is an error', async (t) => {
+  t.equal(loadConfig(good, ['drainGroupPublish']).drainGroupPublish, true)
+  t.equal(loadConfig({ ...good, DRAIN_GROUP_PUBLISH: ' OFF ' }, ['drainGroupPublish']).drainGroupPublish, false)
+  t.equal(loadConfig({ ...good, DRAIN_GROUP_PUBLISH: 'on' }, ['drainGroupPublish']).drainGroupPublish, true)
+  const err = t.throws(() => loadConfig({ ...good, DRAIN_GROUP_PUBLISH: 'yes' }, ['drainGroupPublish'])) as unknown as EnvVarError
+  t.equal(err.variable, 'DRAIN_GROUP_PUBLISH')
+  t.match(err.message, /must be on or off/)
+})

@@ -205,14 +205,14 @@ async function startFloor (natsUrl: string): Promise<Baseline> {
     try { await js.publish(subject, encoded.data, { msgID: String(req.headers['logplex-frame-id']), headers: h }) } catch { return 503 }
     return 204
   })
-  return {
-    url: plain.url,
-    close: async () => {
-      await plain.close()
-      await jsm.streams.delete(name)
-      await nc.close()
-    }
-  }
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= (async () => {
+    await plain.close()
+    await jsm.streams.delete(name)
+    await nc.close()
+  })())
+  teardowns.push(close) // also when a run fails before it is closed
+  return { url: plain.url, close }
 }
 
 // ---------- stored ----------
@@ -462,8 +462,9 @@ async function ownPostgres (): Promise<void> {
   if (process.env.ADDONKIT_TEST_PG_ADMIN_URL) return
   ensureNatsServer((msg) => console.log(`[bench] ${msg}`))
   const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-pg-'))
+  teardowns.push(() => rmSync(dir, { recursive: true, force: true }))
   const pgServer = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: true })
-  teardowns.push(() => rmSync(dir, { recursive: true, force: true }), () => pgServer.stop())
+  teardowns.push(() => pgServer.stop())
   await pgServer.ensureDatabase('bench_template')
   await migrate(pgServer.urlFor('bench_template'))
   process.env.ADDONKIT_TEST_PG_ADMIN_URL = pgServer.adminUrl

@@ -52,7 +52,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   // How busy ingestion is, shared with the writer so that it lets drains go first.
   const load = new IngestLoad()
   app.decorate('drainInflight', () => load.inflight())
-  await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes })
+  await app.register(ingestPublisher, { maxInflight: config.drainMaxInflight, timeoutMs: config.drainPublishTimeoutMs, backlogMaxBytes: config.drainBacklogMaxBytes, groupPublish: config.drainGroupPublish })
   scheduleMaintenance(app, store, longestRetentionDays(config.addon))
   if (config.drainWriter === 'inline') await app.register(logWriter, { store, addon: config.addon, keyRing, maxLines: opts.writerMaxLines, load, backlogMaxBytes: config.drainBacklogMaxBytes, transactions: config.drainWriterTransactions })
   if (config.drainWriter === 'thread') {

@@ -96,10 +96,13 @@ t.test('an unreadable batch in JetStream is discarded and logged; the writer goe
   // exist: the good one is stored, the others dropped. And a bundle that cannot be unpacked.
   const good = encodeFrames([{ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'bundled good 1' }, { timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: 'bundled good 2' }])
   const entry = { tenant: tenant.id, count: 1, receivedAt: Date.now(), origin: 'drain', encoding: null }
-  const bundle = encodeIngestBundle([{ ...entry, batchId: 'bundle-good', count: 2, data: good }, { ...entry, batchId: 'bundle-zstd', encoding: 'zstd', data: good }, { ...entry, tenant: randomUUID(), batchId: 'bundle-gone', data: good }])
-  for (const payload of [bundle, Buffer.from('\u0000\u0000\u0000\u0009not json!')]) {
+  // Also: one whose receipt time no Date holds, a bundle that holds fewer batches than its
+  // header says (cut between two entries), and one that is not a bundle at all.
+  const bundle = encodeIngestBundle([{ ...entry, batchId: 'bundle-good', count: 2, data: good }, { ...entry, batchId: 'bundle-zstd', encoding: 'zstd', data: good }, { ...entry, tenant: randomUUID(), batchId: 'bundle-gone', data: good }, { ...entry, batchId: 'bundle-far', receivedAt: 1e300, data: good }])
+  const cut = encodeIngestBundle([{ ...entry, batchId: 'bundle-cut-1', data: good }, { ...entry, batchId: 'bundle-cut-2', data: good }])
+  for (const [payload, batches] of [[bundle, '4'], [cut.subarray(0, cut.length / 2 + 1), '2'], [encodeIngestBundle([{ ...entry, batchId: 'bundle-cut-1', data: good }]), '2'], [Buffer.from('\u0000\u0000\u0000\u0009not json!'), '3']] as const) {
     const h = natsHeaders()
-    h.set(logIngestHeaders.batches, '3')
+    h.set(logIngestHeaders.batches, batches)
     h.set(logIngestHeaders.count, '4')
     await js.publish(subjects.logIngestBundle, payload, { headers: h })
   }
@@ -109,7 +112,8 @@ t.test('an unreadable batch in JetStream is discarded and logged; the writer goe
   await eventually(async () => (await stack.storedCount(tenant)) === 252, 30_000, 200)
   t.equal((await stack.db.pool.query("SELECT 1 FROM log_lines WHERE tenant_id = $1 AND msg LIKE 'bundled good %'", [tenant.id])).rowCount, 2, "the bundle's good batch is stored")
   t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable batch; discarded')).length, 4, 'each bad batch logged once, then dropped (three alone, one in the bundle)')
-  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable bundle; discarded')).length, 1, 'the bundle that cannot be unpacked too')
+  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: batch without its headers; discarded')).length, 1, 'the one received at no time a Date holds too')
+  t.equal(stack.logs.lines.filter((l) => l.includes('log writer: unreadable bundle; discarded')).length, 3, 'and the bundles that cannot be unpacked whole')
   const jsm = await jetstreamManager(stack.app.nats)
   const settled = async () => { const info = await jsm.consumers.info(streams.logIngest, consumers.logWriter); return info.num_ack_pending + info.num_pending === 0 }
   await eventually(settled, 10_000, 100).catch(() => {})

@@ -5,7 +5,7 @@
 // Failures and saturation throw 503 errors (Logplex retries them, spec §11.1). A confirmed
 // batch goes to the live tail from here (live-tail.ts), not from the writer.
 //
-// Group publish: the batches that become ready in the same turn of the event loop (under
+// Group publish (DRAIN_GROUP_PUBLISH, on by default): the batches that become ready in the same turn of the event loop (under
 // load, several requests' bodies complete in one poll) go to JetStream as one bundle message
 // (contracts: encodeIngestBundle) with one PubAck, instead of one message and one PubAck
 // each; a batch that is alone in its turn, as at a light load, is published on its own,
@@ -54,13 +54,11 @@ export const DUPLICATE_WINDOW_MS = 2 * 60_000
 const HEADER_ROOM = 8 * 1024
 /**
  * Most bytes of a bundle; a batch larger than this goes alone. Bundles stay the size of the
- * messages the writer's consumer already handled well (a 100 KB body compresses to ~14 KB):
- * the writer pulls 4 MB at a time, and when a message is larger than what is left of a
- * pull, nats-server ends that pull ("Message Size Exceeds MaxBytes") and the client, if it
- * had nothing buffered, pulled again only after two missed heartbeats, ~5 s. With bundles
- * up to 64 KB or up to a NATS message (~1 MB), a writer that had caught up stalled like that
- * for ~5 s at a time (stored per 5 s interval of a paced run after bursts: 7.4k, 158k, 174k,
- * 138k, 73k, 63k lines/s, against 114–122k in every interval without bundles).
+ * messages the writer already read well (a 100 KB body compresses to ~14 KB). Larger ones
+ * (up to 64 KB, or up to a NATS message) made the writer stall for ~5 s at a time while it
+ * still pulled by bytes (log-writer.ts, PULL_MESSAGES: stored per 5 s interval of a paced run
+ * after bursts 7.4k, 158k, 174k, 138k, 73k, 63k lines/s, against 114–122k without bundles);
+ * for 100 KB bodies they had gained 4 % only, against 16 % for 10-line bodies.
  */
 export const BUNDLE_MAX_BYTES = 16 * 1024
 /** Bodies from this size on are compressed before they go to JetStream. */
@@ -110,6 +108,8 @@ export interface IngestPublisherOptions {
   maxInflight: number
   timeoutMs: number
   backlogMaxBytes: number
+  /** DRAIN_GROUP_PUBLISH: bundle the batches ready in one turn (off: every batch alone). */
+  groupPublish: boolean
 }
 
 async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptions) {
@@ -164,7 +164,7 @@ async function ingestPublisher (app: FastifyInstance, opts: IngestPublisherOptio
       let encoded: { data: Buffer, encoding: 'br' | null }
       try { encoded = encodeIngestBody(part.body) } catch (err) { part.reject(err); continue }
       const need = encoded.data.length + INGEST_BUNDLE_ENTRY_OVERHEAD
-      if (group.length > 0 && size + need > BUNDLE_MAX_BYTES) { publishGroup(group); group = []; size = 0 }
+      if (group.length > 0 && (size + need > BUNDLE_MAX_BYTES || !opts.groupPublish)) { publishGroup(group); group = []; size = 0 }
       group.push({ part, ...encoded })
       size += need
     }

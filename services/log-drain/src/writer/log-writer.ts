@@ -95,6 +95,9 @@ const BACKLOG_CHECK_MS = 1000
 
 class UnreadableBatch extends Error {}
 
+/** The largest epoch milliseconds a Date holds. */
+const MAX_DATE_MS = 8.64e15
+
 function decompress (data: Buffer): Buffer {
   try { return brotliDecompressSync(data) } catch (err) { throw new UnreadableBatch(`cannot decompress the batch: ${(err as Error).message}`) }
 }
@@ -180,7 +183,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     const h = m.headers
     const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)
     if (h?.has(logIngestHeaders.batches)) {
-      return decodeIngestBundle(data).map((e) => ({ tenantId: e.tenant, batchId: e.batchId, receivedAt: e.receivedAt, encoding: e.encoding ?? '', data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) }))
+      const entries = decodeIngestBundle(data)
+      // A payload cut between two entries still decodes: the count in the header tells.
+      if (String(entries.length) !== h.get(logIngestHeaders.batches)) throw new BadIngestBundle(`${entries.length} batches, the header says ${h.get(logIngestHeaders.batches)}`)
+      return entries.map((e) => ({ tenantId: e.tenant, batchId: e.batchId, receivedAt: e.receivedAt, encoding: e.encoding ?? '', data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) }))
     }
     return [{ tenantId: h?.get(logIngestHeaders.tenant) ?? '', batchId: h?.get(logIngestHeaders.batchId) ?? '', receivedAt: Number(h?.get(logIngestHeaders.receivedAt) ?? NaN), encoding: h?.get(logIngestHeaders.encoding) ?? '', data }]
   }
@@ -211,7 +217,8 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
         // not send its next chunk and PostgreSQL waited.
         if (k++ > 0) await new Promise((resolve) => setImmediate(resolve))
         const { tenantId, batchId, receivedAt } = c
-        if (!tenantId || !batchId || !Number.isFinite(receivedAt)) { app.log.error({ seq: m.seq }, 'log writer: batch without its headers; discarded'); unreadable++; continue }
+        // A receipt time outside what a Date holds would throw from utcDay() on every delivery.
+        if (!tenantId || !batchId || !Number.isSafeInteger(receivedAt) || receivedAt < 0 || receivedAt > MAX_DATE_MS) { app.log.error({ seq: m.seq }, 'log writer: batch without its headers; discarded'); unreadable++; continue }
         const tenant = await app.tenants.byId(tenantId)
         if (!tenant) { app.log.warn({ tenantId }, 'log writer: batch of a tenant that no longer exists; discarded'); continue }
         const limits = tenant.limits
