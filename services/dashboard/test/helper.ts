@@ -77,12 +77,33 @@ export interface SsoFormOptions {
   user?: { user_id: string, email: string }
 }
 
+/**
+ * Timestamps already used by forms of the default age. Heroku signs a fresh timestamp for
+ * each sign-in, and the dashboard refuses a second sign-in with the same once-only key as a
+ * replay (sso-params.ts, replayKeys): a user-scoped form's key is (add-on, timestamp, user),
+ * a resource or legacy form's is (add-on, timestamp), which every form of the add-on claims.
+ * Two sign-ins to one add-on within the same second (a fast machine runs subtests that
+ * quickly) would otherwise get a 403, so a later form takes an earlier second.
+ */
+const usedTimestamps = new Map<string, Set<number>>()
+
+/** The latest second at or before `at` that no key of `avoid` has used; recorded under `record`. */
+function freshTimestamp (avoid: string, record: string[], at: number): number {
+  while (usedTimestamps.get(avoid)?.has(at)) at--
+  for (const k of record) { const used = usedTimestamps.get(k) ?? new Set<number>(); used.add(at); usedTimestamps.set(k, used) }
+  return at
+}
+
 /** The fields Heroku posts to sso_url (spec §10.2), signed with the configured salt. */
 export function ssoForm (b: Base, uuid: string, o: SsoFormOptions = {}): Record<string, string> {
   const salt = o.salt ?? b.config.ssoSalt
-  const ts = String(Math.floor(Date.now() / 1000) - (o.age ?? 0))
   const kind = o.kind ?? 'user_scoped'
   const user = o.user ?? USER
+  let at = Math.floor(Date.now() / 1000) - (o.age ?? 0)
+  // A user-scoped form avoids its user's seconds; the others every second of the add-on.
+  const userKey = `${uuid} ${user.user_id} ${user.email}`
+  if (o.age === undefined) at = kind === 'user_scoped' ? freshTimestamp(userKey, [userKey, uuid], at) : freshTimestamp(uuid, [uuid], at)
+  const ts = String(at)
   const common = { timestamp: ts, email: user.email, app: o.app ?? 'my-app', ...o.extra }
   if (kind === 'legacy') return { id: uuid, token: legacyToken(uuid, salt, ts), ...common }
   const v3 = { resource_id: uuid, resource_token: resourceToken(uuid, salt, ts), user_id: user.user_id, context_app: o.app ?? 'my-app', ...common }
