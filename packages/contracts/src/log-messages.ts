@@ -65,10 +65,10 @@ export class BadIngestBundle extends Error {
   constructor (message: string) { super(`bad ingest bundle: ${message}`); this.name = 'BadIngestBundle' }
 }
 
-/** The entries of a bundle; their data are views into `payload`, not copies. */
-export function decodeIngestBundle (payload: Uint8Array): IngestBundleEntry[] {
+/** The entries of a bundle; their data are Buffer views into `payload`, not copies. */
+export function decodeIngestBundle (payload: Uint8Array): Array<IngestBundleEntry & { data: Buffer }> {
   const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-  const out: IngestBundleEntry[] = []
+  const out: Array<IngestBundleEntry & { data: Buffer }> = []
   let p = 0
   const take = (what: string): Buffer => {
     if (p + 4 > b.length) throw new BadIngestBundle(`truncated before the length of ${what} at byte ${p}`)

@@ -87,7 +87,7 @@ export interface SsoFormOptions {
  */
 const usedTimestamps = new Map<string, Set<number>>()
 
-/** The latest second at or before `at` that no key of `avoid` has used; recorded under `record`. */
+/** The latest second at or before `at` not yet used under `avoid`; recorded under each key of `record`. */
 function freshTimestamp (avoid: string, record: string[], at: number): number {
   while (usedTimestamps.get(avoid)?.has(at)) at--
   for (const k of record) { const used = usedTimestamps.get(k) ?? new Set<number>(); used.add(at); usedTimestamps.set(k, used) }

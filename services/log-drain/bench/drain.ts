@@ -13,7 +13,8 @@
 //    search from 4 and from 8 clients at once.
 // PostgreSQL: ADDONKIT_TEST_PG_ADMIN_URL and ADDONKIT_TEST_TEMPLATE_DB as for the tests, or
 // else (`npm run bench`) an embedded PostgreSQL of its own, durable (fsync and
-// synchronous_commit on, as `npm start` runs it), removed afterwards. nats-server as for the tests.
+// synchronous_commit on, as `npm start` runs it), removed afterwards. nats-server as for the
+// tests (installed by the test helper's startNatsServer when missing and possible).
 //   node --import tsx --conditions=addonkit-source bench/drain.ts
 import http from 'node:http'
 import os from 'node:os'
@@ -26,11 +27,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
 import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
 import { logIngestHeaders, subjects, type LogTailMessage } from '@addonkit/contracts'
-import { openSseTail, postDrain, startDrainStack, type DrainStack, type SseTail, type TestTenant } from '../test/helper.js'
+import { openSseTail, postDrain, procStat, startDrainStack, type DrainStack, type SseTail, type TestTenant } from '../test/helper.js'
 import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
-import { ensureNatsServer, migrate, startPostgresServer } from '@addonkit/infra'
+import { migrate, startPostgresServer } from '@addonkit/infra'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
@@ -79,10 +80,10 @@ interface LoadResult { elapsedMs: number, lines: number, statuses: Record<string
 
 /** nats-server's process, whose CPU time each row reports (main() sets it). */
 let natsPid: number | undefined
-/** CPU seconds a process has used: utime + stime from Linux's /proc, in clock ticks of 1/100 s; NaN elsewhere. */
+/** CPU seconds a process has used: utime + stime (fields 14 and 15), in clock ticks of 1/100 s; NaN without /proc. */
 function cpuSeconds (pid: number | undefined): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const f = procStat(pid!)
     return (Number(f[11]) + Number(f[12])) / 100
   } catch { return NaN }
 }
@@ -236,7 +237,7 @@ async function main () {
   def.plans.push({ slug: 'bench', name: 'Bench', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 2, lines_per_day: 2_000_000_000, requests_per_minute: 1_000_000, storage_mb: 10_000_000 } })
   const defFile = join(mkdtempSync(join(tmpdir(), 'addonkit-bench-')), 'addon.json')
   writeFileSync(defFile, JSON.stringify(def))
-  const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}), ...(process.env.BENCH_WRITER_TRANSACTIONS ? { DRAIN_WRITER_TRANSACTIONS: process.env.BENCH_WRITER_TRANSACTIONS } : {}) } })
+  const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}), ...(process.env.BENCH_WRITER_TRANSACTIONS ? { DRAIN_WRITER_TRANSACTIONS: process.env.BENCH_WRITER_TRANSACTIONS } : {}), ...(process.env.BENCH_GROUP_PUBLISH ? { DRAIN_GROUP_PUBLISH: process.env.BENCH_GROUP_PUBLISH } : {}) } })
   const tenant = await stack.tenant('bench')
   natsPid = stack.nats.process.pid
   // Measure the pipeline, not the writer thread's start (loading its TypeScript from source
@@ -460,7 +461,6 @@ async function search (stack: DrainStack) {
  */
 async function ownPostgres (): Promise<void> {
   if (process.env.ADDONKIT_TEST_PG_ADMIN_URL) return
-  ensureNatsServer((msg) => console.log(`[bench] ${msg}`))
   const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-pg-'))
   teardowns.push(() => rmSync(dir, { recursive: true, force: true }))
   const pgServer = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: true })

@@ -195,8 +195,13 @@ export async function openSseTail (stack: DrainStack, tt: TestTenant, query = ''
   return { events, close: () => req.destroy() }
 }
 
+/** The fields of /proc/<pid>/stat after the command name (field 3 first; Linux). */
+export function procStat (pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
 /** A process's nice value, from /proc/<pid>/stat (field 19). */
 export function niceOf (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  return Number(procStat(pid)[16])
 }

@@ -186,7 +186,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       const entries = decodeIngestBundle(data)
       // A payload cut between two entries still decodes: the count in the header tells.
       if (String(entries.length) !== h.get(logIngestHeaders.batches)) throw new BadIngestBundle(`${entries.length} batches, the header says ${h.get(logIngestHeaders.batches)}`)
-      return entries.map((e) => ({ tenantId: e.tenant, batchId: e.batchId, receivedAt: e.receivedAt, encoding: e.encoding ?? '', data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) }))
+      return entries.map((e) => ({ tenantId: e.tenant, batchId: e.batchId, receivedAt: e.receivedAt, encoding: e.encoding ?? '', data: e.data }))
     }
     return [{ tenantId: h?.get(logIngestHeaders.tenant) ?? '', batchId: h?.get(logIngestHeaders.batchId) ?? '', receivedAt: Number(h?.get(logIngestHeaders.receivedAt) ?? NaN), encoding: h?.get(logIngestHeaders.encoding) ?? '', data }]
   }
