@@ -4,6 +4,7 @@
 // would update it from each answer.
 import { randomUUID } from 'node:crypto'
 import { SimError } from './errors.js'
+import { HEROKU_PARTNER_HEADERS, herokuBasicAuth } from './partner-headers.js'
 import { planChangeAnswerProblem, provisionAnswerProblem } from './provider-response-check.js'
 import type { HerokuSim, SimAddon } from './types.js'
 
@@ -71,17 +72,14 @@ export function createHerokuDriver (opts: HerokuDriverOptions): HerokuDriver {
   const { sim } = opts
   const baseUrl = opts.baseUrl.replace(/\/+$/, '')
   const requires = opts.requires ?? sim.manifest.api.requires ?? []
-  const basic = `Basic ${Buffer.from(`${opts.addonId}:${opts.password}`).toString('base64')}`
+  const basic = herokuBasicAuth(opts.addonId, opts.password)
   const timeoutMs = opts.timeoutMs ?? 25_000
 
-  // DELETE carries no body, so no Content-Type either (§7.1); a JSON Content-Type with an
-  // empty body is a 400 in many frameworks (Fastify's FST_ERR_CTP_EMPTY_JSON_BODY).
-  function headers (auth: string | undefined, withBody = true): Record<string, string> {
-    const h: Record<string, string> = {
-      ...(withBody ? { 'Content-Type': 'application/json' } : {}),
-      Accept: 'application/vnd.heroku-addons+json; version=3',
-      'User-Agent': 'heroku-sim/0.1.0'
-    }
+  // Heroku sends the same headers on every verb, a DELETE with no body included (spec §3.3):
+  // a provider that refuses `Content-Type: application/json` with an empty body never
+  // deprovisions anything.
+  function headers (auth: string | undefined): Record<string, string> {
+    const h: Record<string, string> = { ...HEROKU_PARTNER_HEADERS }
     const value = auth ?? basic
     if (value !== '') h.Authorization = value
     return h
@@ -192,7 +190,7 @@ export function createHerokuDriver (opts: HerokuDriverOptions): HerokuDriver {
     },
     replay: dispatch,
     changePlan: (uuid, plan) => dispatch({ method: 'PUT', url: `${baseUrl}/${encodeURIComponent(uuid)}`, headers: headers(undefined), body: { plan } }),
-    deprovision: (uuid) => dispatch({ method: 'DELETE', url: `${baseUrl}/${encodeURIComponent(uuid)}`, headers: headers(undefined, false) }),
+    deprovision: (uuid) => dispatch({ method: 'DELETE', url: `${baseUrl}/${encodeURIComponent(uuid)}`, headers: headers(undefined) }),
     async waitForState (uuid, state, timeout = 10_000) {
       const deadline = Date.now() + timeout
       for (;;) {

@@ -145,7 +145,15 @@ t.test('changePlan merges config and deprovision marks the add-on', async (t) =>
   t.equal(gone.status, 204)
   t.equal(gone.body, null)
   t.match(gw.seen[2], { method: 'DELETE', url: `/heroku/resources/${uuid}` })
-  t.equal(gw.seen[2]!.headers['content-type'], undefined, 'no body, no Content-Type')
-  t.equal(gw.seen[2]!.headers.authorization, gw.seen[0]!.headers.authorization)
+  t.equal(gw.seen[2]!.body, undefined, 'DELETE carries no body')
+  // Heroku's headers on every verb, the empty DELETE included (spec §3.2, §3.3).
+  const basic = `Basic ${Buffer.from(`${manifest.id}:${manifest.api.password}`).toString('base64')}`
+  for (const seen of gw.seen.slice(0, 3)) {
+    t.equal(seen.headers['content-type'], 'application/json', `${seen.method}: Content-Type`)
+    t.equal(seen.headers.accept, 'application/vnd.heroku-addons+json; version=3', `${seen.method}: Accept`)
+    t.match(seen.headers['user-agent'], /^Heroku/, `${seen.method}: a Heroku User-Agent`)
+    t.equal(seen.headers.authorization, basic, `${seen.method}: Basic id:password`)
+  }
+  t.notOk(gw.seen[2]!.headers['transfer-encoding'], 'the empty DELETE is not chunked')
   t.equal((await driver.waitForState(uuid, 'deprovisioned', 100)).state, 'deprovisioned')
 })

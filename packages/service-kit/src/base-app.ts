@@ -5,6 +5,7 @@ import dbPlugin from './db.js'
 import natsPlugin from './nats.js'
 import healthPlugin from './health.js'
 import { installErrorHandler } from './error-handler.js'
+import { installJsonParser } from './content-types.js'
 import { genReqId, loggerOptions } from './logger.js'
 
 export interface BaseAppOptions {
@@ -33,6 +34,7 @@ export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInsta
   })
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   installErrorHandler(app, opts.errorPrefix)
+  installJsonParser(app)
   await app.register(dbPlugin, { url: opts.databaseUrl, poolSize: opts.dbPoolSize })
   await app.register(natsPlugin, { url: opts.natsUrl, name: opts.name })
   await app.register(healthPlugin)

@@ -3,7 +3,7 @@
 // per source address; Heroku's extra fields reach the landing page.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { FORM, USER, createInstance, postSso, ssoForm, startDashboard } from './helper.js'
+import { FORM, USER, createInstance, formBody, postSso, ssoForm, startDashboard } from './helper.js'
 
 const d = await startDashboard(t, { ssoFailureLimit: { max: 1000, windowMs: 60_000 } })
 
@@ -27,6 +27,15 @@ t.test('user_scoped_resource_token → 303 to the dashboard with a session cooki
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-type'], /text\/html/)
   t.match(page.body, /Signed in as <strong>dev@example\.com<\/strong>/)
+})
+
+t.test('a form posted with charset=UTF-8 and either Accept → 303', async (t) => {
+  for (const accept of ['text/html,application/xhtml+xml', 'application/json']) {
+    const uuid = await createInstance(d)
+    const res = await d.app.inject({ method: 'POST', url: '/sso/login', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', accept }, payload: formBody(ssoForm(d, uuid)) })
+    t.equal(res.statusCode, 303, accept)
+    t.equal(res.headers.location, `/dashboard/${uuid}`)
+  }
 })
 
 t.test('resource_token alone → 303', async (t) => {

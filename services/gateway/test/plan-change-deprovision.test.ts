@@ -48,6 +48,22 @@ t.test('plan changes', async (t) => {
   })
 })
 
+t.test('a DELETE as curl sends it (JSON Content-Type, no body, plain Accept) deprovisions', async (t) => {
+  const s = await startStack(t)
+  const p = await s.heroku.provision()
+  t.equal(p.status, 200)
+  const del = () => fetch(`${s.gatewayUrl}/heroku/resources/${p.uuid}`, {
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', Accept: '*/*', Authorization: `Basic ${Buffer.from(`addonkit:${s.env.ADDON_PASSWORD}`).toString('base64')}` }
+  })
+  const first = await del()
+  t.equal(first.status, 204, await first.text())
+  t.equal((await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: p.uuid } })).state, 'deprovisioned')
+  t.equal((await del()).status, 410)
+  // Heroku's own form of the request, through the simulator.
+  t.equal((await s.heroku.provision({ uuid: p.uuid })).status, 410)
+})
+
 t.test('deprovisioning', async (t) => {
   const s = await startStack(t, { env: { PURGE_GRACE_SECONDS: '2' } })
   const p = await s.heroku.provision()
@@ -72,8 +88,11 @@ t.test('deprovisioning', async (t) => {
     t.equal(await s.db.prisma.oAuthToken.count({ where: { instanceUuid: p.uuid } }), 0)
   })
 
-  t.test('13. DELETE again or for an unknown uuid → 410, never 5xx', async (t) => {
+  t.test('13. DELETE again or for an unknown uuid → 410, never 5xx; the uuid cannot come back', async (t) => {
     t.equal((await s.heroku.deprovision(p.uuid)).status, 410)
+    const again = await s.heroku.provision({ uuid: p.uuid })
+    t.equal(again.status, 410, 'provisioning a deprovisioned uuid answers 410')
+    t.match(again.body, { message: /deprovisioned/ })
     t.equal((await s.heroku.deprovision(randomUUID())).status, 410)
     t.equal((await s.heroku.deprovision('not-a-uuid')).status, 410)
   })

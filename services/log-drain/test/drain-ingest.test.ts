@@ -28,6 +28,12 @@ t.test('a drain batch is stored, parsed and searchable; bad inputs get their sta
   const loss = await stack.db.pool.query("SELECT reported_loss FROM log_usage_daily WHERE tenant_id = $1", [tenant.id])
   t.equal(Number(loss.rows[0].reported_loss), 4, 'L10 counted as reported loss')
 
+  await t.test('application/logplex-1 with parameters is the same media type', async (t) => {
+    const before = await stack.storedCount(tenant)
+    const res = await postDrain(stack, tenant, body, { 'content-type': 'application/logplex-1; charset=utf-8', 'logplex-msg-count': '4' })
+    t.equal(res.status, 204)
+    await eventually(async () => (await stack.storedCount(tenant)) === before + 4)
+  })
   await t.test('415 for another content type', async (t) => {
     const res = await postDrain(stack, tenant, body, { 'content-type': 'text/plain' })
     t.equal(res.status, 415)
