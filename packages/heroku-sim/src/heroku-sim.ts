@@ -1,31 +1,39 @@
-// startHerokuSim: one HTTP server on 127.0.0.1 playing id.heroku.com under /id, the partner
-// Platform API under /api and a Logplex input under /logs. It records every call, keeps
-// the add-ons' state and can inject failures or park requests.
+// startHerokuSim: one HTTP server on 127.0.0.1 playing Heroku's hosts under prefixes:
+// id.heroku.com under /id, the partner Platform API under /api, a Logplex input under
+// /logs and the SSO host (addons-sso.heroku.com) under /addons-sso. It records every call,
+// keeps the add-ons' state, can inject failures or park requests, and with `control` serves
+// the control API under /_sim/ for a Heroku played from another process.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { SimError } from './errors.js'
 import { FaultInjector } from './fault-injection.js'
-import { handleControl } from './control-routes.js'
-import { handleLogInput } from './log-input-route.js'
-import { handleOAuthToken } from './oauth-token-route.js'
-import { handlePlatformApi } from './platform-api-routes.js'
+import { handleControl } from './control/control-routes.js'
+import { buildSsoRequest } from './addons-sso/sso-request.js'
+import { handleSsoPage, isSsoPagePath } from './addons-sso/sso-page-route.js'
+import { handleLogInput } from './logplex/log-input-route.js'
+import { handleOAuthToken } from './id/oauth-token-route.js'
+import { handlePlatformApi } from './platform-api/platform-api-routes.js'
 import { type SimReply, type SimRequest, decodeBody, herokuError, readBody } from './sim-http.js'
-import { SimState } from './sim-state.js'
+import { SimState } from './model/sim-state.js'
 import type { HerokuSim, SimCall, SimOptions } from './types.js'
 
 export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
   const state = new SimState(opts)
   const faults = new FaultInjector()
   const calls: SimCall[] = []
-  let port = 0
+  const plans = [...(opts.plans ?? [])]
 
   const server = http.createServer((req, res) => {
     const call: SimCall = { at: new Date(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: undefined, status: 0 }
-    calls.push(call)
-    void serve(req, call).then((reply) => {
+    const url = new URL(req.url ?? '/', 'http://sim')
+    // The control API is the test's own channel, not Heroku traffic: it is not recorded.
+    const isControl = opts.control === true && url.pathname.startsWith('/_sim/')
+    if (!isControl) calls.push(call)
+    void serve(req, call, url, isControl).then((reply) => {
       call.status = reply.status
-      const text = reply.body === undefined ? '' : JSON.stringify(reply.body)
+      const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))
       res.writeHead(reply.status, {
-        ...(text === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+        ...(text === '' || reply.text !== undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
         'Content-Length': String(Buffer.byteLength(text)),
         ...reply.headers
       })
@@ -33,14 +41,12 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     })
   })
 
-  async function serve (req: http.IncomingMessage, call: SimCall): Promise<SimReply> {
+  async function serve (req: http.IncomingMessage, call: SimCall, url: URL, isControl: boolean): Promise<SimReply> {
     try {
       const raw = await readBody(req)
       call.body = decodeBody(req.headers['content-type'], raw)
-      const path = new URL(req.url ?? '/', 'http://sim').pathname
-      if (opts.control && path.startsWith('/_sim/')) {
-        return handleControl({ state, faults, logInputUrl: (uuid) => `http://token:${state.logToken(uuid)}@127.0.0.1:${port}/logs`, apiUrl: () => `http://127.0.0.1:${port}/api` }, req.method ?? '', path, call.body)
-      }
+      const path = url.pathname
+      if (isControl) return await handleControl({ sim, state, faults }, req.method ?? '', path, url.searchParams, call.body)
       await faults.passHolds(path)
       const injected = faults.takeFailure(path)
       if (injected !== undefined) return herokuError(injected, injected === 429 ? 'rate_limit' : 'service_unavailable', 'Injected failure (heroku-sim failNext).')
@@ -52,6 +58,7 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
       if (path === '/logs') {
         return req.method === 'POST' ? handleLogInput(state, simReq) : herokuError(405, 'method_not_allowed', 'Use POST.')
       }
+      if (isSsoPagePath(path)) return handleSsoPage(state, simReq, url.searchParams)
       return herokuError(404, 'not_found', `No such resource: ${path}`)
     } catch (err) {
       return herokuError(500, 'internal_server_error', `heroku-sim: ${(err as Error).message}`)
@@ -62,14 +69,22 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve() })
   })
-  port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}`
+  const port = (server.address() as AddressInfo).port
+  state.url = `http://127.0.0.1:${port}`
+  const logInputUrl = (uuid: string) => `http://token:${state.logToken(uuid)}@127.0.0.1:${port}/logs`
+  const knownAddon = (uuid: string) => {
+    const addon = state.addons.get(uuid)
+    if (!addon) throw new SimError('SIM_UNKNOWN_ADDON', `the simulator knows no add-on ${uuid}`)
+    return addon
+  }
 
-  return {
-    url,
-    idUrl: `${url}/id`,
-    apiUrl: `${url}/api`,
+  const sim: HerokuSim = {
+    url: state.url,
+    idUrl: `${state.url}/id`,
+    apiUrl: `${state.url}/api`,
     manifest: opts.manifest,
+    plans,
+    ssoUrl: state.ssoUrl,
     calls,
     addons: state.addons,
     registerAddon: (uuid, init) => state.registerAddon(uuid, init),
@@ -77,11 +92,14 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     expireAccessTokens: () => state.expireAccessTokens(),
     failNext: (pattern, times, status) => faults.failNext(pattern, times, status),
     hold: (pattern) => faults.hold(pattern),
-    logInputUrl: (uuid) => `http://token:${state.logToken(uuid)}@127.0.0.1:${port}/logs`,
+    logInputUrl,
+    ssoRequest: (uuid, o) => buildSsoRequest(opts.manifest, state.ssoUrl, knownAddon(uuid), o),
+    webUrl: (uuid) => state.webUrl(knownAddon(uuid)),
     close: () => new Promise<void>((resolve) => {
       faults.releaseAll()
       server.close(() => resolve())
       server.closeAllConnections()
     })
   }
+  return sim
 }

@@ -1,9 +1,19 @@
-// A strict simulator of Heroku's side of the add-on protocol (OAuth, partner Platform API,
-// Logplex input) and a driver that plays Heroku's requests against a provider's gateway.
-export type { HerokuSim, SimOptions, SimManifest, SimCall, SimAddon, SimAddonState, SimLogFrame, IssuedGrant, HeldRequest } from './types.js'
+// A strict simulator of Heroku's side of the add-on protocol, laid out by Heroku surface:
+// id/ (OAuth token endpoint), platform-api/ (the partner Platform API), partner-api/
+// (Heroku's requests to a provider and how it reads the answers), addons-sso/ (the SSO
+// host), logplex/ (log input and drains), control/ (the sim's own API for other processes),
+// model/ (Heroku's bookkeeping).
+export type { HerokuSim, SimOptions, SimManifest, SimCall, SimAddon, SimAddonState, SimLogFrame, SimUser, SsoRequest, IssuedGrant, HeldRequest } from './types.js'
 export { startHerokuSim } from './heroku-sim.js'
-export { type HerokuDriver, type HerokuDriverOptions, type DriverRequest, type DriverResult, type ProvisionOptions, type ProvisionResult, createHerokuDriver } from './heroku-driver.js'
+export { type HerokuSide, localHerokuSide } from './heroku-side.js'
+export { connectHerokuSim } from './control/remote-sim.js'
+export { type HerokuDriver, type HerokuDriverOptions, type DriverRequest, type DriverResult, type ProvisionOptions, type ProvisionResult, createHerokuDriver } from './partner-api/heroku-driver.js'
+export { HEROKU_PARTNER_ACCEPT, HEROKU_PARTNER_HEADERS, HEROKU_PARTNER_USER_AGENT, herokuBasicAuth } from './partner-api/partner-headers.js'
+export { provisionAnswerProblem, planChangeAnswerProblem } from './partner-api/provider-response-check.js'
+export { readAnswer, type AnsweredVerb, type ProviderAnswer } from './model/answer-reading.js'
+export { buildSsoRequest, type SsoRequestOptions } from './addons-sso/sso-request.js'
+export { resourceToken, userScopedResourceToken, legacyToken } from './addons-sso/sso-tokens.js'
 export { SimError } from './errors.js'
-export { LogplexParseError, parseLogplexBody } from './logplex-parser.js'
-export { HEROKU_ACCEPT } from './platform-api-routes.js'
-export { createDrainSender, encodeDrainFrame, type DrainSender, type DrainSenderOptions, type DrainSenderCounters, type DrainLine, type DrainBatchRecord } from './drain-sender.js'
+export { LogplexParseError, parseLogplexBody } from './logplex/logplex-parser.js'
+export { HEROKU_ACCEPT } from './platform-api/platform-api-routes.js'
+export { createDrainSender, encodeDrainFrame, type DrainSender, type DrainSenderOptions, type DrainSenderCounters, type DrainLine, type DrainBatchRecord } from './logplex/drain-sender.js'

@@ -12,7 +12,10 @@ export interface SimRequest {
 
 export interface SimReply {
   status: number
+  /** Sent as JSON. */
   body?: unknown
+  /** Sent as is (with its own Content-Type in `headers`) instead of a JSON body. */
+  text?: string
   headers?: Record<string, string>
 }
 

@@ -25,6 +25,14 @@ export interface SimOptions {
   accessTokenTtlSeconds?: number
   /** Serve the control API under /_sim/ (for a Heroku played from another process). */
   control?: boolean
+  /**
+   * The add-on's plan slugs as the Partner Portal knows them (plans are not in the
+   * manifest, spec §2.2). The control API tells them to a Heroku played from another
+   * process, e.g. `addonkit check`.
+   */
+  plans?: string[]
+  /** Where the SSO page posts its form; default the manifest's `api.test.sso_url`. */
+  ssoUrl?: string
 }
 
 export interface SimCall {
@@ -68,12 +76,30 @@ export interface SimAddon {
   /** Config changes that restarted the app (changes after the add-on was provisioned, §9.5). */
   releases: number
   app: { id: string, name: string }
+  /** The Heroku user who owns the app: who opens the dashboard through SSO (spec §10.2). */
+  owner: SimUser
   /** The `id` the provider returned at provisioning. */
   providerId?: string
-  /** The `log_drain_token` Heroku sent at provisioning (requires syslog_drain). */
-  logDrainToken?: string
+  /** The add-on's `log_drain_token`, sent at provisioning when it requires syslog_drain. */
+  logDrainToken: string
   /** The `log_drain_url` the provider returned. */
   logDrainUrl?: string
+}
+
+export interface SimUser {
+  /** The user's UUID, sent as `user_id` and hashed into `user_scoped_resource_token`. */
+  id: string
+  email: string
+}
+
+/**
+ * What Heroku's SSO host posts to the provider (spec §10.1, §10.2), as the Platform API's
+ * `GET /addons/{addon}/sso` describes it: the method, the target and the form fields.
+ */
+export interface SsoRequest {
+  method: 'post'
+  action: string
+  params: Record<string, string>
 }
 
 export interface IssuedGrant {
@@ -97,6 +123,10 @@ export interface HerokuSim {
   /** `${url}/api` — put it in HEROKU_API_URL; add-ons live at `${apiUrl}/addons/{uuid}`. */
   apiUrl: string
   manifest: SimManifest
+  /** The plan slugs given in the options (none by default). */
+  plans: string[]
+  /** Where SSO forms post: `ssoUrl` option, else the manifest's `api.test.sso_url`. */
+  ssoUrl: string
   calls: SimCall[]
   addons: Map<string, SimAddon>
   /** Records an add-on Heroku is creating (state `provisioning`); returns the existing one if known. */
@@ -106,5 +136,9 @@ export interface HerokuSim {
   failNext (pathPattern: RegExp, times: number, status?: number): void
   hold (pathPattern: RegExp): HeldRequest
   logInputUrl (uuid: string): string
+  /** A fresh SSO form for the add-on's owner (spec §10.2); throws SimError for an unknown add-on. */
+  ssoRequest (uuid: string, opts?: { timestamp?: number, extra?: Record<string, string> }): SsoRequest
+  /** The add-on's `web_url`: the sim's SSO page that posts the form (what `heroku addons:open` opens). */
+  webUrl (uuid: string): string
   close (): Promise<void>
 }

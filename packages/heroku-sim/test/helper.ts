@@ -1,6 +1,8 @@
 // Shared fixtures: a manifest, a sim per test (closed at teardown) and a raw HTTP client
 // that can send exactly the headers and bytes a test wants (chunked bodies included).
 import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createPlatformClient } from '@addonkit/platform-api'
 import { randomUUID } from 'node:crypto'
 import { startHerokuSim, type HerokuSim, type SimManifest } from '../src/index.js'
 
@@ -73,3 +75,47 @@ export const API_HEADERS = { Accept: 'application/vnd.heroku+json; version=3', '
 export function bearer (token: string): Record<string, string> {
   return { ...API_HEADERS, Authorization: `Bearer ${token}` }
 }
+
+export interface Seen { method: string, url: string, headers: http.IncomingHttpHeaders, body: any }
+
+/**
+ * A tiny provider gateway: plan `sync` answers 200 with config; `async` answers 202 and
+ * finishes through the Platform API; `bad` returns a config var outside the manifest;
+ * `nope` is refused with 422.
+ */
+export async function fakeGateway (t: TapLike, sim: { apiUrl: string, idUrl: string }): Promise<{ baseUrl: string, seen: Seen[], asyncDone: Promise<unknown>[] }> {
+  const seen: Seen[] = []
+  const asyncDone: Promise<unknown>[] = []
+  const client = createPlatformClient({ apiUrl: sim.apiUrl, idUrl: sim.idUrl, clientSecret: SECRET, baseDelayMs: 1, maxAttempts: 2 })
+  const server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (c: Buffer) => { text += c.toString() })
+    req.on('end', () => {
+      const body = text === '' ? undefined : JSON.parse(text)
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const send = (status: number, out?: unknown): void => { res.writeHead(status, { 'Content-Type': 'application/json' }); res.end(out === undefined ? undefined : JSON.stringify(out)) }
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${manifest.id}:${manifest.api.password}`).toString('base64')}`) return send(401, { message: 'bad auth' })
+      if (req.method === 'POST') {
+        const { uuid, plan, oauth_grant: grant } = body
+        if (plan === 'nope') return send(422, { message: 'Plan nope is not available' })
+        if (plan === 'bad') return send(200, { id: uuid, config: { ACME_LOGS_PASSWORD: 'x' } })
+        if (plan === 'async') {
+          asyncDone.push((async () => {
+            const tokens = await client.exchangeGrant(grant.code)
+            await client.updateConfig(uuid, tokens.accessToken, { ACME_LOGS_URL: `https://logs.example/${uuid}` })
+            return client.markProvisioned(uuid, tokens.accessToken)
+          })())
+          return send(202, { id: uuid, message: 'creating' })
+        }
+        return send(200, { id: uuid, config: { ACME_LOGS_URL: `https://logs.example/${uuid}` }, log_drain_url: 'http://127.0.0.1:5002/logplex', message: 'ready' })
+      }
+      if (req.method === 'PUT') return send(200, { config: { ACME_LOGS_TOKEN: `tok-${body.plan}` }, message: 'moved' })
+      if (req.method === 'DELETE') { res.writeHead(204); return res.end() }
+      send(404, { message: 'no' })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/heroku/resources`, seen, asyncDone }
+}
+

@@ -2,7 +2,7 @@
 // octet-counted frames, counted in bytes, each an RFC 5424 message with a STRUCTURED-DATA
 // field (`-` or `[...]`). Written independently of the client's encoder on purpose, so a
 // bug in one is not mirrored in the other.
-import type { SimLogFrame } from './types.js'
+import type { SimLogFrame } from '../types.js'
 
 export class LogplexParseError extends Error {
   readonly code = 'SIM_LOGPLEX_MALFORMED'

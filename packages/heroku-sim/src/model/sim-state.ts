@@ -2,7 +2,7 @@
 // tokens bound to one add-on, and per-add-on log input credentials. Tokens stay valid after
 // the add-on is deprovisioned; the API then refuses changes with 422 (platform-api-routes.ts).
 import { randomUUID } from 'node:crypto'
-import type { IssuedGrant, SimAddon, SimOptions } from './types.js'
+import type { IssuedGrant, SimAddon, SimOptions } from '../types.js'
 
 interface Grant { uuid: string, expiresAt: number, used: boolean }
 interface AccessToken { uuid: string, expiresAt: number }
@@ -11,6 +11,10 @@ export type TokenCheck = { ok: true, uuid: string } | { ok: false, reason: 'miss
 
 export class SimState {
   readonly addons = new Map<string, SimAddon>()
+  /** The sim's own base URL, known once it listens. */
+  url = ''
+  /** Where SSO forms post: the provider's sso_url. */
+  readonly ssoUrl: string
   readonly #grants = new Map<string, Grant>()
   readonly #accessTokens = new Map<string, AccessToken>()
   readonly #refreshTokens = new Map<string, string>()
@@ -21,6 +25,7 @@ export class SimState {
   constructor (readonly options: SimOptions) {
     this.#grantTtlMs = (options.grantTtlSeconds ?? 300) * 1000
     this.#accessTtlSeconds = options.accessTokenTtlSeconds ?? 28_800
+    this.ssoUrl = options.ssoUrl ?? options.manifest.api.test.sso_url
   }
 
   get accessTtlSeconds (): number { return this.#accessTtlSeconds }
@@ -39,7 +44,10 @@ export class SimState {
       logLines: [],
       logFrames: [],
       releases: 0,
-      app: { id: randomUUID(), name: `sim-app-${short}` }
+      app: { id: randomUUID(), name: `sim-app-${short}` },
+      owner: { id: randomUUID(), email: `owner-${short}@heroku-sim.example.com` },
+      // Sent at provisioning when the add-on requires syslog_drain (spec §4.1, §11.1).
+      logDrainToken: `d.${randomUUID()}`
     }
     this.addons.set(uuid, addon)
     return addon
@@ -87,6 +95,11 @@ export class SimState {
     for (const t of this.#accessTokens.values()) t.expiresAt = past
   }
 
+
+  /** The add-on's page on Heroku's SSO host (`web_url`, spec §10.1), served by the sim. */
+  webUrl (addon: SimAddon): string {
+    return `${this.url}/addons-sso/apps/${addon.app.id}/addons/${addon.uuid}`
+  }
 
   /** The log input password (`t.<token uuid>`) of an add-on, created on first use. */
   logToken (uuid: string): string {

@@ -2,8 +2,8 @@
 // the client secret in the form (or as the Basic password, which identity also accepts),
 // single-use grant codes and refresh tokens bound to one add-on.
 import { timingSafeEqual } from 'node:crypto'
-import { type SimReply, type SimRequest, basicCredentials, herokuError, mediaType, ok } from './sim-http.js'
-import type { SimState } from './sim-state.js'
+import { type SimReply, type SimRequest, basicCredentials, herokuError, mediaType, ok } from '../sim-http.js'
+import type { SimState } from '../model/sim-state.js'
 
 export function handleOAuthToken (state: SimState, req: SimRequest): SimReply {
   if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') {

@@ -1,7 +1,7 @@
 // What Heroku checks in the provider's answers before it believes them (spec §4.2, §8, §9):
 // a JSON object, a non-empty string `id` at provisioning, config keys from the manifest
 // with string values, a usable log_drain_url. Returns why Heroku would reject the answer.
-import type { SimManifest } from './types.js'
+import type { SimManifest } from '../types.js'
 
 export function provisionAnswerProblem (body: unknown, manifest: SimManifest): string | undefined {
   if (!isObject(body)) return 'the answer is not a JSON object'

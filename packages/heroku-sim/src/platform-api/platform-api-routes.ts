@@ -3,9 +3,9 @@
 // and /actions/deprovision. Strict like Heroku: exact Accept header, a live bearer token
 // bound to this add-on, config names from the manifest only. A deprovisioned add-on can
 // still be read, but config changes and actions/provision get 422.
-import { type SimReply, type SimRequest, herokuError, mediaType, ok } from './sim-http.js'
-import type { SimState } from './sim-state.js'
-import type { SimAddon } from './types.js'
+import { type SimReply, type SimRequest, herokuError, mediaType, ok } from '../sim-http.js'
+import type { SimState } from '../model/sim-state.js'
+import type { SimAddon } from '../types.js'
 
 export const HEROKU_ACCEPT = 'application/vnd.heroku+json; version=3'
 
@@ -99,7 +99,7 @@ function addonView (state: SimState, addon: SimAddon): Record<string, unknown> {
     addon_service: { id: service, name: service },
     plan: { id: `${service}:${addon.plan}`, name: `${service}:${addon.plan}` },
     app: { ...addon.app },
-    web_url: `https://addons-sso.heroku.com/apps/${addon.app.id}/addons/${addon.uuid}`,
+    web_url: state.webUrl(addon),
     billed_price: { cents: 0, contract: false, unit: 'month' }
   }
 }

@@ -2,8 +2,8 @@
 // Content-Type application/logplex-1 (415), an exact Content-Length and no chunked
 // encoding (400), frames parsed by byte count and checked against Logplex-Msg-Count (400).
 import { LogplexParseError, parseLogplexBody } from './logplex-parser.js'
-import { type SimReply, type SimRequest, basicCredentials, herokuError, mediaType } from './sim-http.js'
-import type { SimState } from './sim-state.js'
+import { type SimReply, type SimRequest, basicCredentials, herokuError, mediaType } from '../sim-http.js'
+import type { SimState } from '../model/sim-state.js'
 
 export function handleLogInput (state: SimState, req: SimRequest): SimReply {
   const creds = basicCredentials(req.headers.authorization)

@@ -1,0 +1,70 @@
+// connectHerokuSim: a HerokuSide over the control API of a simulator running in another
+// process (control-routes.ts), e.g. the one `npm start` runs on port 5010.
+import { SimError } from '../errors.js'
+import type { HerokuSide } from '../heroku-side.js'
+import type { SimAddon, SimCall } from '../types.js'
+
+interface SimInfo { url: string, api_url: string, id_url: string, addon_id: string, plans: string[], sso_url: string }
+
+export async function connectHerokuSim (baseUrl: string, opts: { timeoutMs?: number } = {}): Promise<HerokuSide> {
+  const root = baseUrl.replace(/\/+$/, '')
+  const timeoutMs = opts.timeoutMs ?? 10_000
+
+  async function call<T> (method: string, path: string, body?: unknown): Promise<{ status: number, body: T }> {
+    let res: Response
+    try {
+      res = await fetch(`${root}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs)
+      })
+    } catch (err) {
+      throw new SimError('SIM_UNREACHABLE', `the Heroku simulator at ${root} does not answer (${(err as Error).message})`, { cause: err })
+    }
+    const text = await res.text()
+    let parsed: unknown = null
+    try { parsed = text === '' ? null : JSON.parse(text) } catch { parsed = text }
+    return { status: res.status, body: parsed as T }
+  }
+  async function must<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const r = await call<T>(method, path, body)
+    if (r.status < 200 || r.status >= 300) {
+      const hint = r.status === 404 && path === '/_sim/info' ? ' (is it a Heroku simulator started with its control API?)' : ''
+      throw new SimError('SIM_CONTROL_FAILED', `${method} ${root}${path} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}${hint}`)
+    }
+    return r.body
+  }
+
+  const info = await must<SimInfo>('GET', '/_sim/info')
+  const addonPath = (uuid: string, sub = '') => `/_sim/addons/${encodeURIComponent(uuid)}${sub}`
+  return {
+    url: info.url,
+    apiUrl: info.api_url,
+    idUrl: info.id_url,
+    addonId: info.addon_id,
+    plans: info.plans,
+    ssoUrl: info.sso_url,
+    registerAddon: (uuid, init = {}) => must<SimAddon>('PUT', addonPath(uuid), init),
+    issueGrant: (uuid, o = {}) => must('POST', addonPath(uuid, '/grants'), { expired: o.expired === true }),
+    logInputUrl: async (uuid) => (await must<{ url: string }>('GET', addonPath(uuid, '/log-input-url'))).url,
+    async addon (uuid) {
+      const r = await call<SimAddon>('GET', addonPath(uuid))
+      if (r.status === 404) return undefined
+      if (r.status !== 200) throw new SimError('SIM_CONTROL_FAILED', `GET ${addonPath(uuid)} answered ${r.status}`)
+      return r.body
+    },
+    async readAnswer (uuid, verb, answer, plan) {
+      const r = await must<{ rejected: string | null }>('POST', addonPath(uuid, '/answers'), { verb, status: answer.status, body: answer.body, rejected: answer.rejected, plan })
+      return r.rejected ?? undefined
+    },
+    ssoRequest: (uuid, o = {}) => must('POST', addonPath(uuid, '/sso'), o),
+    async calls (since = 0) {
+      const r = await must<{ calls: Array<Omit<SimCall, 'at'> & { at: string }>, next: number }>('GET', `/_sim/calls?since=${since}`)
+      return { calls: r.calls.map((c) => ({ ...c, at: new Date(c.at) })), next: r.next }
+    },
+    delay: async (pattern, ms) => { await must('POST', '/_sim/delay', { path_regex: pattern.source, ms }) },
+    failNext: async (pattern, times, status) => { await must('POST', '/_sim/fail-next', { path_regex: pattern.source, times, status }) },
+    close: async () => {}
+  }
+}
