@@ -1,5 +1,6 @@
 // Environment parsing, done once at start-up. Each service names the variables it needs;
 // a missing or malformed one throws EnvVarError whose message is one line naming it.
+import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { EnvVarError } from './errors.js'
 import { loadAddonDefinition, type AddonDefinition } from './addon-definition.js'
@@ -7,7 +8,38 @@ import { parseKeyRingSpec, type KeyRingSpec } from './key-ring-spec.js'
 
 export const DEFAULT_ADDON_DEFINITION = fileURLToPath(new URL('../addon.json', import.meta.url))
 
+/** The definitions bundled in packages/config/examples, selectable by name in ADDON_DEFINITION. */
+export const EXAMPLE_ADDON_DEFINITIONS = ['logs', 'postgres', 'logs-and-postgres'] as const
+export type ExampleAddonDefinition = typeof EXAMPLE_ADDON_DEFINITIONS[number]
+
+/** The file of a bundled example. Resolved from this module, like the default, so src and dist both find it. */
+export function exampleAddonDefinitionFile (name: ExampleAddonDefinition): string {
+  return fileURLToPath(new URL(`../examples/${name}.json`, import.meta.url))
+}
+
+/**
+ * The file ADDON_DEFINITION names: unset → addon.json; a bare name (no slash, no .json) →
+ * that bundled example; anything else → a path, as before. An unknown bare name is an
+ * error rather than a relative path, so a typo (`postgress`) fails at start, not later.
+ */
+export function resolveAddonDefinitionFile (value: string | undefined): string {
+  const v = value?.trim() || ''
+  if (v === '') return DEFAULT_ADDON_DEFINITION
+  if (/[/\\]/.test(v) || v.endsWith('.json')) return v
+  if (!(EXAMPLE_ADDON_DEFINITIONS as readonly string[]).includes(v)) {
+    throw new EnvVarError('ADDON_DEFINITION', `"${v}" is not a bundled example (${EXAMPLE_ADDON_DEFINITIONS.join(', ')}); for a file of that name write ./${v}`)
+  }
+  return exampleAddonDefinitionFile(v as ExampleAddonDefinition)
+}
+
 type Env = Record<string, string | undefined>
+
+/**
+ * Which peers may tell a service how the client reached it (X-Forwarded-Proto, -For):
+ * `false` nobody, a list of IP addresses and CIDR ranges, or a hop count (the nearest n
+ * peers are proxies, whatever their address).
+ */
+export type TrustProxy = false | readonly string[] | number
 
 export interface CommonConfig {
   databaseUrl: string
@@ -72,6 +104,8 @@ export interface AllConfig extends CommonConfig {
    * such writer still reads the stream (an upgrade in progress, a rollback).
    */
   drainGroupPublish: boolean
+  /** Proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); nobody by default. */
+  trustProxy: TrustProxy
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -123,6 +157,31 @@ function publicUrl (name: string, portVar: string, dfltPort: number): Parser<str
   }
 }
 
+/** `10.0.0.1`, `::1`, `10.0.0.0/8`, `fd00::/8`: what proxy-addr (Fastify's trustProxy) compiles; it refuses a /0. */
+function ipOrCidr (s: string): boolean {
+  const slash = s.indexOf('/')
+  const family = isIP(slash === -1 ? s : s.slice(0, slash))
+  if (family === 0) return false
+  if (slash === -1) return true
+  const bits = s.slice(slash + 1)
+  return /^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128)
+}
+
+// Empty trusts nobody, so a client cannot forge X-Forwarded-Proto to get (or lose) a
+// Secure cookie. A junk value fails at start rather than trusting more or less than meant.
+function trustProxy (name: string): Parser<TrustProxy> {
+  return (value) => {
+    const v = value?.trim() ?? ''
+    if (v === '') return false
+    if (/^\d+$/.test(v)) return Number(v) === 0 ? false : Number(v)
+    const list = v.split(',').map((s) => s.trim())
+    for (const entry of list) {
+      if (!ipOrCidr(entry)) throw new EnvVarError(name, `${JSON.stringify(entry)} is not an IP address or CIDR range (expected e.g. 127.0.0.1,10.0.0.0/8 or a hop count)`)
+    }
+    return list
+  }
+}
+
 const SPEC: Spec = {
   databaseUrl: { env: 'DATABASE_URL', parse: url('DATABASE_URL', ['postgres:', 'postgresql:']) },
   natsUrl: { env: 'NATS_URL', parse: url('NATS_URL', ['nats:', 'tls:']) },
@@ -135,8 +194,8 @@ const SPEC: Spec = {
       return level
     }
   },
-  addonDefinitionFile: { env: 'ADDON_DEFINITION', parse: (v) => v?.trim() || DEFAULT_ADDON_DEFINITION },
-  addon: { env: 'ADDON_DEFINITION', parse: (v) => loadAddonDefinition(v?.trim() || DEFAULT_ADDON_DEFINITION) },
+  addonDefinitionFile: { env: 'ADDON_DEFINITION', parse: resolveAddonDefinitionFile },
+  addon: { env: 'ADDON_DEFINITION', parse: (v) => loadAddonDefinition(resolveAddonDefinitionFile(v)) },
   // Heroku enforces 8–72 characters for the manifest password (spec §2.2).
   addonPassword: { env: 'ADDON_PASSWORD', parse: secret('ADDON_PASSWORD', 8, 72) },
   ssoSalt: { env: 'ADDON_SSO_SALT', parse: secret('ADDON_SSO_SALT', 16) },
@@ -184,6 +243,7 @@ const SPEC: Spec = {
       return s === 'on'
     }
   },
+  trustProxy: { env: 'TRUST_PROXY', parse: trustProxy('TRUST_PROXY') },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

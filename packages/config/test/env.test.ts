@@ -54,3 +54,40 @@ t.test('DRAIN_GROUP_PUBLISH: on by default, off turns it off, anything else is a
   t.equal(err.variable, 'DRAIN_GROUP_PUBLISH')
   t.match(err.message, /must be on or off/)
 })
+
+t.test('TRUST_PROXY: nobody by default; addresses and CIDR ranges, or a hop count', async (t) => {
+  const trust = (v?: string) => loadConfig(v === undefined ? good : { ...good, TRUST_PROXY: v }, ['trustProxy']).trustProxy
+  t.equal(trust(), false, 'unset trusts nobody')
+  t.equal(trust(''), false)
+  t.equal(trust('  '), false)
+  t.equal(trust('0'), false, 'zero hops trusts nobody')
+  t.equal(trust('1'), 1)
+  t.equal(trust(' 2 '), 2)
+  t.same(trust('127.0.0.1'), ['127.0.0.1'])
+  t.same(trust('127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,192.168.1.7/32'), ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', '192.168.1.7/32'])
+
+  const bad: Array<[string, string]> = [
+    ['10.0.0.0/33', '"10.0.0.0/33"'],
+    ['10.0.0.0/0', '"10.0.0.0/0"'],
+    ['::1/129', '"::1/129"'],
+    ['10.0.0.0/', '"10.0.0.0/"'],
+    ['10.0.0.0/8x', '"10.0.0.0/8x"'],
+    ['10.0.0/8', '"10.0.0/8"'],
+    ['256.1.1.1', '"256.1.1.1"'],
+    ['127.0.0.1,', '""'],
+    ['127.0.0.1,proxy.internal', '"proxy.internal"'],
+    ['true', '"true"'],
+    ['loopback', '"loopback"'],
+    ['-1', '"-1"'],
+    ['1.5', '"1.5"'],
+    ['10.0.0.1\nX-Evil: 1', '"10.0.0.1\\nX-Evil: 1"']
+  ]
+  for (const [value, named] of bad) {
+    const err = t.throws(() => trust(value), `${JSON.stringify(value)} is refused`) as unknown as EnvVarError
+    t.equal(err.variable, 'TRUST_PROXY')
+    t.ok(err.message.startsWith('TRUST_PROXY: '), err.message)
+    t.ok(err.message.includes(named), `names the bad entry ${named}`)
+    t.match(err.message, /not an IP address or CIDR range/)
+    t.notMatch(err.message, /\n/)
+  }
+})

@@ -9,6 +9,7 @@ import sessionStore from './plugins/session-store.js'
 import ssoNonces from './plugins/sso-nonces.js'
 import { every } from './plugins/periodic-task.js'
 import { FailureLimiter, type FailureLimit } from './sso/failure-limiter.js'
+import { fastifyTrustProxy } from './trust-proxy.js'
 import uiRoutes from './routes/ui.js'
 
 export interface DashboardOptions {
@@ -44,7 +45,8 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     logLevel: config.logLevel,
-    logStream: o.logStream
+    logStream: o.logStream,
+    fastify: { trustProxy: fastifyTrustProxy(config.trustProxy) }
   })
   await app.register(cookie, { secret: config.sessionSecret })
   await app.register(formbody)
@@ -55,7 +57,8 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
   const stopSweep = every(o.housekeepingMs, async () => limiter.sweep(), () => {})
   app.addHook('onClose', async () => { stopSweep() })
 
-  const cookieSettings = { secure: config.dashboardPublicUrl.startsWith('https:'), maxAgeMs: o.sessionMaxAgeMs }
+  // Secure follows each request's protocol (sessions/session-cookie.ts), not the public URL.
+  const cookieSettings = { maxAgeMs: o.sessionMaxAgeMs }
   await app.register(uiRoutes, {
     addon: config.addon,
     keyRing: new KeyRing(config.encryptionKeys),

@@ -1,7 +1,7 @@
 // The dashboard's configuration, validated once at start.
 import { loadConfig } from '@addonkit/config'
 
-export const DASHBOARD_SETTINGS = ['ssoSalt', 'sessionSecret', 'encryptionKeys', 'dashboardPort', 'dashboardPublicUrl'] as const
+export const DASHBOARD_SETTINGS = ['ssoSalt', 'sessionSecret', 'encryptionKeys', 'dashboardPort', 'dashboardPublicUrl', 'trustProxy'] as const
 
 export type DashboardConfig = ReturnType<typeof loadDashboardConfig>
 

@@ -11,7 +11,7 @@ import { audit, auditTrail, enqueueOperation, openResourceOutput, wakeAllocator 
 import { Gone, LoginRequired, NotFound } from '../errors.js'
 import type { Session } from '../plugins/session-store.js'
 import { assertCsrf } from '../sessions/csrf.js'
-import { clearSessionCookie, readSessionCookie, type CookieSettings } from '../sessions/session-cookie.js'
+import { clearSessionCookie, readSessionCookie } from '../sessions/session-cookie.js'
 import { extraParams, type RawFields } from '../sso/sso-params.js'
 import { fetchUsage } from '../usage-client.js'
 import { activityPage } from '../views/activity-page.js'
@@ -28,7 +28,6 @@ import { CsrfForm, CredentialsQuery, HtmlPage, InstanceParams, LandingQuery, Red
 export interface DashboardRoutesOptions {
   addon: AddonDefinition
   keyRing: KeyRing
-  cookie: CookieSettings
   usageTimeoutMs: number
   /** How often the live tail sends a keep-alive comment and re-checks the session. */
   tailHeartbeatMs: number
@@ -152,7 +151,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
     const s = ctx(req)
     assertCsrf(s.session, req.body._csrf)
     await app.sessions.destroy(s.sessionId)
-    clearSessionCookie(reply, s.instance.uuid, opts.cookie)
+    clearSessionCookie(reply, s.instance.uuid)
     return sendPage(reply, 200, signedOutPage(labels))
   })
 

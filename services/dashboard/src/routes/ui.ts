@@ -36,5 +36,5 @@ export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   app.get('/', { schema: { response: { 200: HtmlPage } } }, async (_req, reply) => sendPage(reply, 200, homePage(labels)))
   await app.register(assetRoutes)
   await app.register(ssoRoutes, opts.sso)
-  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, cookie: opts.sso.cookie, usageTimeoutMs: opts.usageTimeoutMs, tailHeartbeatMs: opts.tailHeartbeatMs })
+  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, usageTimeoutMs: opts.usageTimeoutMs, tailHeartbeatMs: opts.tailHeartbeatMs })
 }

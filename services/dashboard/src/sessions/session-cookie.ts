@@ -1,28 +1,38 @@
 // The session cookie: a random id signed with SESSION_SECRET, HttpOnly, SameSite=Lax (so it
 // survives the redirect that follows Heroku's cross-site form POST, spec §10.3), Secure when
-// the dashboard is served over https. Its path is the add-on's dashboard, so a browser can
-// hold sessions for several add-ons at once, each sent only to its own pages.
+// the request that sets it came over https. Its path is the add-on's dashboard, so a browser
+// can hold sessions for several add-ons at once, each sent only to its own pages.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 export const SESSION_COOKIE = 'addonkit_session'
 
-export interface CookieSettings { secure: boolean, maxAgeMs: number }
+export interface CookieSettings { maxAgeMs: number }
 
 export const dashboardPath = (uuid: string) => `/dashboard/${uuid}`
+
+/**
+ * Secure follows the request, not DASHBOARD_PUBLIC_URL: Heroku's kensa posts the SSO form
+ * to the test URL over plain http, and a browser drops a Secure cookie set over http, so
+ * the sign-in would end in a 403. Over https the cookie is always Secure. `protocol` is
+ * TLS on our socket, or X-Forwarded-Proto from a proxy TRUST_PROXY names (trust-proxy.ts).
+ */
+function overHttps (reply: FastifyReply): boolean {
+  return reply.request.protocol === 'https'
+}
 
 export function setSessionCookie (reply: FastifyReply, uuid: string, id: string, s: CookieSettings): void {
   reply.setCookie(SESSION_COOKIE, id, {
     signed: true,
     httpOnly: true,
-    secure: s.secure,
+    secure: overHttps(reply),
     sameSite: 'lax',
     path: dashboardPath(uuid),
     maxAge: Math.max(1, Math.floor(s.maxAgeMs / 1000))
   })
 }
 
-export function clearSessionCookie (reply: FastifyReply, uuid: string, s: CookieSettings): void {
-  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: s.secure, sameSite: 'lax', path: dashboardPath(uuid) })
+export function clearSessionCookie (reply: FastifyReply, uuid: string): void {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: overHttps(reply), sameSite: 'lax', path: dashboardPath(uuid) })
 }
 
 /** The session id from a cookie whose signature checks out; null otherwise. */
