@@ -1,11 +1,12 @@
 // `npm run demo` (with `npm start` running): plays Heroku through the simulator that
-// `npm start` runs. It provisions one add-on on the async path (the simulator delays the
-// OAuth grant exchange past the sync budget, as a slow resource would), waits for the
-// Platform API completion, prints the config vars, changes the plan, and leaves the add-on
-// provisioned for the dashboard and the drain.
+// `npm start` runs, with Heroku's exact requests (the simulator's driver). It provisions one
+// add-on on the async path (the simulator delays the OAuth grant exchange past the sync
+// budget, as a slow resource would), waits for the Platform API completion, prints the
+// config vars, changes the plan, and leaves the add-on provisioned, with the URL that opens
+// its dashboard the way `heroku addons:open` does; a second add-on gets a minute of logs.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createDrainSender, type DrainLine } from '@addonkit/heroku-sim'
+import { connectHerokuSim, createDrainSender, createHerokuDriver, type DrainLine } from '@addonkit/heroku-sim'
 import { dataDir } from '../paths.js'
 
 const say = (msg: string) => console.log(`[demo] ${msg}`)
@@ -17,49 +18,43 @@ function readJson<T> (file: string, hint: string): T {
 }
 
 async function main () {
-  const sim = readJson<{ url: string }>('heroku-sim.json', 'start the platform with `npm start` first (without HEROKU_API_URL, so it runs the Heroku simulator)')
-  const manifest = readJson<{ id: string, api: { password: string, test: { base_url: string } } }>('addon-manifest.json', 'start the platform with `npm start` first')
-  const baseUrl = manifest.api.test.base_url
-  const auth = 'Basic ' + Buffer.from(`${manifest.id}:${manifest.api.password}`).toString('base64')
-  const headers = { authorization: auth, 'content-type': 'application/json', accept: 'application/vnd.heroku-addons+json; version=3' }
-  const call = async (method: string, url: string, body?: unknown) => {
-    const r = await fetch(url, { method, headers: body === undefined ? { authorization: auth } : headers, body: body === undefined ? undefined : JSON.stringify(body) })
-    const text = await r.text()
-    return { status: r.status, body: text ? JSON.parse(text) : null }
+  const simFile = readJson<{ url: string }>('heroku-sim.json', 'start the platform with `npm start` first (without HEROKU_API_URL, so it runs the Heroku simulator)')
+  const manifest = readJson<{ id: string, api: { password: string, requires?: string[], test: { base_url: string } } }>('addon-manifest.json', 'start the platform with `npm start` first')
+  let side
+  try { side = await connectHerokuSim(simFile.url) } catch {
+    console.error(`[demo] the Heroku simulator at ${simFile.url} does not answer: is \`npm start\` running?`); process.exit(1)
   }
-  try { await fetch(`${sim.url}/_sim/addons/00000000-0000-0000-0000-000000000000`) } catch {
-    console.error(`[demo] the Heroku simulator at ${sim.url} does not answer: is \`npm start\` running?`); process.exit(1)
-  }
+  // Heroku's own requests, headers and all, through the simulator `npm start` runs.
+  const heroku = createHerokuDriver({ side, baseUrl: manifest.api.test.base_url, addonId: manifest.id, password: manifest.api.password, requires: manifest.api.requires ?? [] })
+  const [firstPlan, secondPlan] = side.plans
 
-  await call('POST', `${sim.url}/_sim/delay`, { path_regex: '^/id/oauth/token$', ms: 3000 })
-  const request = (await call('POST', `${sim.url}/_sim/addons`, { plan: 'hobby' })).body
-  say(`Heroku provisions ${request.name} (uuid ${request.uuid}) on the hobby plan`)
-  const answer = await call('POST', baseUrl, request)
-  say(`the gateway answered ${answer.status}: ${answer.body?.message ?? JSON.stringify(answer.body)}`)
-  if (answer.status !== 202 && answer.status !== 200) process.exit(1)
+  await side.delay(/^\/id\/oauth\/token$/, 3000)
+  const first = await heroku.provision({ plan: firstPlan })
+  say(`Heroku provisions ${(await side.addon(first.uuid))?.name} (uuid ${first.uuid}) on the ${firstPlan} plan`)
+  say(`the gateway answered ${first.status}: ${first.body?.message ?? JSON.stringify(first.body)}`)
+  if (first.status !== 202 && first.status !== 200) process.exit(1)
 
   const started = Date.now()
-  let addon: { state: string, config: Record<string, string> } | null = null
-  while (Date.now() - started < 60_000) {
-    addon = (await call('GET', `${sim.url}/_sim/addons/${request.uuid}`)).body
-    if (addon?.state === 'provisioned') break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  if (addon?.state !== 'provisioned') { console.error('[demo] the add-on did not reach provisioned within 60 s'); process.exit(1) }
-  say(`provisioned asynchronously after ${((Date.now() - started) / 1000).toFixed(1)} s; the app's config vars:`)
+  const addon = await heroku.waitForState(first.uuid, 'provisioned', 60_000).catch(() => undefined)
+  if (!addon) { console.error('[demo] the add-on did not reach provisioned within 60 s'); process.exit(1) }
+  say(`provisioned ${first.status === 202 ? 'asynchronously' : 'synchronously'} after ${((Date.now() - started) / 1000).toFixed(1)} s; the app's config vars:`)
   for (const [k, v] of Object.entries(addon.config)) console.log(`    ${k}=${v}`)
 
-  const change = await call('PUT', `${baseUrl}/${request.uuid}`, { plan: 'standard' })
-  say(`plan change to standard: ${change.status} ${change.body?.message ?? ''}`)
-  say(`the add-on stays provisioned: ${request.uuid}`)
+  if (secondPlan) {
+    const change = await heroku.changePlan(first.uuid, secondPlan)
+    say(`plan change to ${secondPlan}: ${change.status} ${change.body?.message ?? ''}`)
+  }
+  say(`the add-on stays provisioned: ${first.uuid}`)
+  say(`open its dashboard (heroku addons:open): ${simFile.url}/addons-sso/apps/${addon.app.id}/addons/${first.uuid}`)
 
   // Heroku creates a drain only from the log_drain_url of a synchronous answer, so a second
   // add-on, provisioned synchronously, receives a minute of the app's logs through Logplex.
-  const second = (await call('POST', `${sim.url}/_sim/addons`, { plan: 'standard' })).body
-  const sync = await call('POST', baseUrl, second)
-  if (sync.status !== 200 || !sync.body?.log_drain_url) { say(`no drain for the second add-on (answer ${sync.status})`); return }
+  const sync = await heroku.provision({ plan: secondPlan ?? firstPlan })
+  const second = await side.addon(sync.uuid)
+  if (sync.status !== 200 || !sync.body?.log_drain_url || !second) { say(`no drain for the second add-on (answer ${sync.status})`); return }
   say(`second add-on ${second.name}: drain ${new URL(sync.body.log_drain_url).origin}${new URL(sync.body.log_drain_url).pathname}; streaming app and router lines for 60 s`)
-  const sender = createDrainSender({ drainUrl: sync.body.log_drain_url, drainToken: second.log_drain_token, userAgent: 'Logplex/demo' })
+  say(`open its dashboard: ${simFile.url}/addons-sso/apps/${second.app.id}/addons/${second.uuid}`)
+  const sender = createDrainSender({ drainUrl: sync.body.log_drain_url, drainToken: second.logDrainToken, userAgent: 'Logplex/demo' })
   const paths = ['/', '/login', '/api/orders', '/api/orders/42', '/assets/app.js', '/health']
   const until = Date.now() + 60_000
   let n = 0

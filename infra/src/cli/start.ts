@@ -31,6 +31,23 @@ async function waitReady (url: string, child: ChildProcess, timeoutMs = 60_000):
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`)
 }
 
+/**
+ * `heroku addons:open` for the simulated Heroku: each add-on that becomes provisioned gets
+ * one line with its SSO page, which signs its owner in to the dashboard. The simulator
+ * remembers the add-ons of this run only.
+ */
+function announceDashboards (sim: HerokuSim): void {
+  const announced = new Set<string>()
+  const timer = setInterval(() => {
+    for (const addon of sim.addons.values()) {
+      if (addon.state !== 'provisioned' || announced.has(addon.uuid)) continue
+      announced.add(addon.uuid)
+      log(`add-on ${addon.name} (${addon.plan}) is provisioned; open its dashboard: ${sim.webUrl(addon.uuid)}`)
+    }
+  }, 500)
+  timer.unref()
+}
+
 async function main () {
   const started = Date.now()
   const secrets = loadOrCreateSecrets(dataDir, process.env)
@@ -93,7 +110,7 @@ async function main () {
     // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
     let sim: HerokuSim | undefined
     if (!process.env.HEROKU_API_URL) {
-      sim = await startHerokuSim({ clientSecret: secrets.HEROKU_CLIENT_SECRET!, manifest, port: Number(process.env.HEROKU_SIM_PORT ?? 5010), control: true })
+      sim = await startHerokuSim({ clientSecret: secrets.HEROKU_CLIENT_SECRET!, manifest, port: Number(process.env.HEROKU_SIM_PORT ?? 5010), control: true, plans: config.addon.plans.map((p) => p.slug) })
       stopSim = () => sim!.close()
       env.HEROKU_API_URL = sim.apiUrl
       env.HEROKU_ID_URL = sim.idUrl
@@ -119,6 +136,10 @@ async function main () {
     log(`  Heroku            ${sim ? `simulator at ${sim.url} (npm run demo plays Heroku through it)` : env.HEROKU_API_URL}`)
     log(`  manifest          ${join(dataDir, 'addon-manifest.json')}`)
     if (problems.length) log(`  note: the production manifest needs: ${problems.join('; ')} (set GATEWAY_PUBLIC_URL / DASHBOARD_PUBLIC_URL to https URLs)`)
+    if (sim) {
+      log(`  check             npm run check -- --manifest ${join(dataDir, 'addon-manifest.json')}`)
+      announceDashboards(sim)
+    }
     log('Ctrl-C stops everything.')
   } catch (err) {
     console.error(`[addonkit] ${(err as Error).message}`)

@@ -84,7 +84,7 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     apiUrl: `${state.url}/api`,
     manifest: opts.manifest,
     plans,
-    ssoUrl: state.ssoUrl,
+    get ssoUrl () { return state.ssoUrl },
     calls,
     addons: state.addons,
     registerAddon: (uuid, init) => state.registerAddon(uuid, init),

@@ -13,8 +13,7 @@ export class SimState {
   readonly addons = new Map<string, SimAddon>()
   /** The sim's own base URL, known once it listens. */
   url = ''
-  /** Where SSO forms post: the provider's sso_url. */
-  readonly ssoUrl: string
+
   readonly #grants = new Map<string, Grant>()
   readonly #accessTokens = new Map<string, AccessToken>()
   readonly #refreshTokens = new Map<string, string>()
@@ -25,7 +24,11 @@ export class SimState {
   constructor (readonly options: SimOptions) {
     this.#grantTtlMs = (options.grantTtlSeconds ?? 300) * 1000
     this.#accessTtlSeconds = options.accessTokenTtlSeconds ?? 28_800
-    this.ssoUrl = options.ssoUrl ?? options.manifest.api.test.sso_url
+  }
+
+  /** Where SSO forms post: the provider's sso_url (read each time: a test may fill the manifest in late). */
+  get ssoUrl (): string {
+    return this.options.ssoUrl ?? this.options.manifest.api.test.sso_url
   }
 
   get accessTtlSeconds (): number { return this.#accessTtlSeconds }
