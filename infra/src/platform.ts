@@ -1,0 +1,149 @@
+// The whole platform as `npm start` runs it: PostgreSQL and nats-server (embedded unless
+// DATABASE_URL / NATS_URL name others), migrations, a tenant-database cluster for the
+// `postgres` driver, the Heroku simulator (unless HEROKU_API_URL names a real Heroku), the
+// four services as child processes, and the generated manifest beside heroku-sim.json in
+// the data directory. `npm start` runs the built services; tests run them from source.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildManifest, loadConfig } from '@addonkit/config'
+import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
+import { startStack, migrate, turbo, type Stack } from './stack.js'
+import { startPostgresServer } from './postgres-server.js'
+import { repoRoot } from './paths.js'
+
+export const SERVICES = [
+  { name: 'gateway', portVar: 'GATEWAY_PORT', port: 5000 },
+  { name: 'dashboard', portVar: 'DASHBOARD_PORT', port: 5001 },
+  { name: 'log-drain', portVar: 'DRAIN_PORT', port: 5002 },
+  { name: 'allocator', portVar: 'ALLOCATOR_PORT', port: 5003 }
+] as const
+
+export interface PlatformOptions {
+  dataDir: string
+  /** The environment the services get, on top of the generated secrets. */
+  env: NodeJS.ProcessEnv
+  /** The secrets the services use (secrets-file.ts: the environment's, else generated ones). */
+  secrets: Record<string, string>
+  log: (msg: string) => void
+  /** `dist`: build, then run services/<name>/dist/server.js (npm start); `source`: run src/server.ts through tsx. */
+  services: 'dist' | 'source'
+  /** Embedded servers keep their data (npm start) or are throwaway. */
+  persistent: boolean
+  /** Where services write their logs; default inherited. */
+  serviceOutput?: (name: string, chunk: Buffer) => void
+  /** A service exited while the platform was running. */
+  onServiceExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void
+}
+
+export interface Platform {
+  env: NodeJS.ProcessEnv
+  stack: Stack
+  sim?: HerokuSim
+  urls: Array<{ name: string, url: string }>
+  manifest: ReturnType<typeof buildManifest>
+  manifestPath: string
+  gatewayUrl: string
+  dashboardUrl: string
+  stop (): Promise<void>
+}
+
+async function waitReady (url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the service exited with code ${child.exitCode}`)
+    try { if ((await fetch(url)).status === 200) return } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`)
+}
+
+export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
+  const { log } = opts
+  const given = opts.env
+  const stack = await startStack({
+    dir: opts.dataDir,
+    databaseUrl: given.DATABASE_URL,
+    natsUrl: given.NATS_URL,
+    databaseName: 'addonkit',
+    persistent: opts.persistent,
+    pgPort: Number(given.EMBEDDED_PG_PORT ?? 54329),
+    natsPort: Number(given.EMBEDDED_NATS_PORT ?? 4222),
+    log
+  })
+  const children: ChildProcess[] = []
+  const stops: Array<() => Promise<void>> = [() => stack.stop()]
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve()
+      const timer = setTimeout(() => c.kill('SIGKILL'), 11_000)
+      c.once('exit', () => { clearTimeout(timer); resolve() })
+      c.kill('SIGTERM')
+    })))
+    for (const s of stops.reverse()) await s().catch(() => {})
+  }
+  try {
+    log('applying migrations')
+    await migrate(stack.databaseUrl)
+    if (opts.services === 'dist') {
+      log('building')
+      if (await turbo(['run', 'build', '--output-logs=errors-only']) !== 0) throw new Error('build failed')
+    }
+    const env: NodeJS.ProcessEnv = { ...given, ...opts.secrets, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl }
+    const config = loadConfig(env, ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'])
+    const manifest = buildManifest({
+      addon: config.addon,
+      addonPassword: config.addonPassword,
+      ssoSalt: config.ssoSalt,
+      gatewayPublicUrl: config.gatewayPublicUrl,
+      dashboardPublicUrl: config.dashboardPublicUrl,
+      gatewayTestUrl: `http://127.0.0.1:${config.gatewayPort}`,
+      dashboardTestUrl: `http://127.0.0.1:${config.dashboardPort}`
+    })
+    // The `postgres` driver creates tenant databases on a cluster of their own, never on
+    // the platform's server.
+    if (!given.RESOURCE_PG_ADMIN_URL) {
+      const resourcePg = await startPostgresServer({ dataDir: join(opts.dataDir, 'resource-postgres'), port: Number(given.EMBEDDED_RESOURCE_PG_PORT ?? 54330), password: opts.secrets.EMBEDDED_RESOURCE_PG_PASSWORD, persistent: opts.persistent, log })
+      stops.push(() => resourcePg.stop())
+      env.RESOURCE_PG_ADMIN_URL = resourcePg.adminUrl
+    }
+    // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
+    let sim: HerokuSim | undefined
+    if (!given.HEROKU_API_URL) {
+      const s = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest, port: Number(given.HEROKU_SIM_PORT ?? 5010), control: true, plans: config.addon.plans.map((p) => p.slug) })
+      sim = s
+      stops.push(() => s.close())
+      env.HEROKU_API_URL = s.apiUrl
+      env.HEROKU_ID_URL = s.idUrl
+      writeFileSync(join(opts.dataDir, 'heroku-sim.json'), JSON.stringify({ url: s.url }) + '\n')
+    }
+    for (const svc of SERVICES) {
+      const args = opts.services === 'dist'
+        ? [join(repoRoot, 'services', svc.name, 'dist', 'server.js')]
+        : ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'services', svc.name, 'src', 'server.ts')]
+      const out = opts.serviceOutput
+      const child = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ['ignore', out ? 'pipe' : 'inherit', out ? 'pipe' : 'inherit'], detached: true })
+      if (out) {
+        child.stdout!.on('data', (d: Buffer) => out(svc.name, d))
+        child.stderr!.on('data', (d: Buffer) => out(svc.name, d))
+      }
+      child.on('exit', (code, signal) => { if (!stopping) opts.onServiceExit?.(svc.name, code, signal) })
+      children.push(child)
+    }
+    // A parent that exits without stop() (an uncaught error) still takes its services along.
+    const killChildren = () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') }
+    process.on('exit', killChildren)
+    stops.push(async () => { process.off('exit', killChildren) })
+    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `http://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
+    await Promise.all(urls.map((u, i) => waitReady(`${u.url}/readyz`, children[i]!)))
+    const manifestPath = join(opts.dataDir, 'addon-manifest.json')
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
+    return { env, stack, sim, urls, manifest, manifestPath, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
