@@ -59,6 +59,27 @@ t.test('legacy id/token POST → 303', async (t) => {
   t.ok(cookie)
 })
 
+t.test('kensa\'s v1 form: nav-data is kept as the heroku-nav-data cookie; the page carries div#heroku-header', async (t) => {
+  const uuid = await createInstance(d)
+  const nav = Buffer.from(JSON.stringify({ addon: 'Addonkit', appname: 'myapp', addons: [] })).toString('base64url')
+  const { res, cookie } = await postSso(d.app, ssoForm(d, uuid, { kind: 'legacy', app: 'myapp', extra: { 'nav-data': nav } }))
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, `/dashboard/${uuid}`, 'nav-data is not passed on as an extra')
+  const navCookie = res.cookies.find((c) => c.name === 'heroku-nav-data')
+  t.ok(navCookie, 'heroku-nav-data is set')
+  t.equal(navCookie!.value, nav, 'equal to the posted nav-data')
+  t.equal(navCookie!.path, '/', 'for every path, the way the v1 header script reads it')
+  t.notOk(navCookie!.httpOnly, 'readable by the header script: it holds names, no secret')
+  t.notOk(navCookie!.secure, 'not Secure over plain http')
+  const page = await d.app.inject({ url: `/dashboard/${uuid}`, cookies: { addonkit_session: cookie!.value } })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, /<div id="heroku-header" class="heroku-header"><a href="https:\/\/dashboard\.heroku\.com\/apps\/myapp\/resources">← Heroku: <strong>myapp<\/strong><\/a><\/div>/)
+
+  const junk = await postSso(d.app, ssoForm(d, await createInstance(d), { kind: 'legacy', extra: { 'nav-data': 'not base64url; path=/evil' } }))
+  t.equal(junk.res.statusCode, 303, 'a junk nav-data does not stop the sign-in')
+  t.notOk(junk.res.cookies.find((c) => c.name === 'heroku-nav-data'), 'but it is not kept')
+})
+
 t.test('legacy GET /heroku/resources/:id?token=…&timestamp=… → 303, and only once', async (t) => {
   const uuid = await createInstance(d)
   const f = ssoForm(d, uuid, { kind: 'legacy', extra: { issue_no: '7' } })

@@ -9,7 +9,6 @@ import type { Instance } from '@addonkit/db'
 import type { KeyRing } from '@addonkit/secrets'
 import { audit, auditTrail, enqueueOperation, openResourceOutput, wakeAllocator } from '@addonkit/lifecycle'
 import { Gone, LoginRequired, NotFound } from '../errors.js'
-import type { Session } from '../plugins/session-store.js'
 import { assertCsrf } from '../sessions/csrf.js'
 import { clearSessionCookie, readSessionCookie } from '../sessions/session-cookie.js'
 import { extraParams, type RawFields } from '../sso/sso-params.js'
@@ -17,10 +16,10 @@ import { fetchUsage } from '../usage-client.js'
 import { activityPage } from '../views/activity-page.js'
 import { credentialsPage, type CredentialsNotice, type RotationView } from '../views/credentials-page.js'
 import type { InstanceView } from '../views/instance-view.js'
-import type { Section, SignedIn } from '../views/layout.js'
 import { errorPage, signedOutPage } from '../views/message-pages.js'
 import { overviewPage } from '../views/overview-page.js'
 import { sendPage } from './html-errors.js'
+import { signedInAs, type SignedInRequest } from './signed-in.js'
 import logRoutes from './logs.js'
 import metricsRoutes from './metrics.js'
 import { CsrfForm, CredentialsQuery, HtmlPage, InstanceParams, LandingQuery, Redirect } from './schemas.js'
@@ -33,14 +32,6 @@ export interface DashboardRoutesOptions {
   tailHeartbeatMs: number
 }
 
-interface SignedInRequest { sessionId: string, session: Session, instance: Instance }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The session and add-on of a dashboard request (set by the session check). */
-    signedIn: SignedInRequest | null
-  }
-}
 
 const OPEN_STATES = new Set(['provisioned', 'provisioning'])
 const NOTICES: CredentialsNotice[] = ['rotation-already-running', 'rotation-unavailable']
@@ -75,7 +66,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
 
   const ctx = (req: FastifyRequest): SignedInRequest => req.signedIn!
   const view = (i: Instance): InstanceView => ({ uuid: i.uuid, name: i.name, plan: i.plan, region: i.region, state: i.state, createdAt: i.createdAt, provisionedAt: i.provisionedAt })
-  const who = (s: SignedInRequest, section: Section): SignedIn => ({ uuid: s.instance.uuid, email: s.session.email, csrfToken: s.session.csrfToken, section })
+  const who = signedInAs
   const config = (i: Instance) => openResourceOutput(keyRing, i.uuid, i.configEnc)?.config ?? {}
 
   async function latestRotation (uuid: string): Promise<RotationView | null> {

@@ -13,7 +13,7 @@ import { NotFound } from '../errors.js'
 import { encodeCursor, searchLogs, tenantOf } from '../logs/log-query.js'
 import { parseSearch, searchQueryString } from '../logs/search-form.js'
 import { logsPage, type LogsState } from '../views/logs-page.js'
-import type { SignedIn } from '../views/layout.js'
+import { signedInAs } from './signed-in.js'
 import { sendPage } from './html-errors.js'
 import { EventStream, HtmlPage, InstanceParams, LogsQuery } from './schemas.js'
 
@@ -34,7 +34,7 @@ export default async function logRoutes (fastify: FastifyInstance, opts: LogRout
   app.get('/:uuid/logs', { schema: { params: InstanceParams, querystring: LogsQuery, response: { 200: HtmlPage } } }, async (req, reply) => {
     const s = req.signedIn!
     const uuid = s.instance.uuid
-    const signedIn: SignedIn = { uuid, email: s.session.email, csrfToken: s.session.csrfToken, section: 'logs' }
+    const signedIn = signedInAs(s, 'logs')
     const { fields, search, problems } = parseSearch(req.query, new Date())
     const tenantId = await tenantOf(app.db.pool, uuid)
     let state: LogsState = { kind: 'no-tenant' }

@@ -6,6 +6,7 @@ import { tenantOf } from '../logs/log-query.js'
 import { routerMetrics, WINDOWS } from '../logs/router-metrics.js'
 import { metricsPage } from '../views/metrics-page.js'
 import { sendPage } from './html-errors.js'
+import { signedInAs } from './signed-in.js'
 import { UPLOT_ASSETS } from './assets.js'
 import { HtmlPage, InstanceParams } from './schemas.js'
 
@@ -19,7 +20,7 @@ export default async function metricsRoutes (fastify: FastifyInstance, opts: { a
     const series = tenantId ? await Promise.all(WINDOWS.map((w) => routerMetrics(app.db.pool, tenantId, w, now))) : null
     return sendPage(reply, 200, metricsPage({
       addonName: opts.addonName, series, uplot: UPLOT_ASSETS,
-      signedIn: { uuid, email: s.session.email, csrfToken: s.session.csrfToken, section: 'metrics' }
+      signedIn: signedInAs(s, 'metrics')
     }))
   })
 }

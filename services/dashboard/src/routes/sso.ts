@@ -36,7 +36,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, deps: SsoLogi
     const query = (req.query ?? {}) as RawFields
     const fields = req.validationError ? null : ssoFields(query)
     // v1 carries the provider id in the path and only the legacy token (spec §10.6).
-    const params = fields && { id: req.params.id, timestamp: fields.timestamp, token: fields.token, email: fields.email, app: fields.app }
+    const params = fields && { id: req.params.id, timestamp: fields.timestamp, token: fields.token, email: fields.email, app: fields.app, 'nav-data': fields['nav-data'] }
     const location = await ssoLogin(deps, { params, extras: extraParams(query), ip: req.ip, via: 'legacy-get', log: req.log }, reply)
     return reply.redirect(location, 303)
   })

@@ -35,6 +35,21 @@ export function clearSessionCookie (reply: FastifyReply, uuid: string): void {
   reply.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: overHttps(reply), sameSite: 'lax', path: dashboardPath(uuid) })
 }
 
+export const NAV_DATA_COOKIE = 'heroku-nav-data'
+/** Base64url JSON, short enough for one cookie (browsers keep about 4 KB per cookie). */
+const NAV_DATA = /^[A-Za-z0-9_-]{1,3000}={0,2}$/
+
+/**
+ * The legacy navigation blob Heroku posts as `nav-data` (spec §10.5), kept as the cookie
+ * `heroku-nav-data` for Heroku's header script, the way the v1 docs asked (kensa's SSO
+ * check looks for it). It holds app and add-on names, no secret, and script must read it:
+ * not HttpOnly. A value that is not base64url or too long for a cookie is not kept.
+ */
+export function setNavDataCookie (reply: FastifyReply, navData: string | undefined, s: CookieSettings): void {
+  if (navData === undefined || !NAV_DATA.test(navData)) return
+  reply.setCookie(NAV_DATA_COOKIE, navData, { httpOnly: false, secure: overHttps(reply), sameSite: 'lax', path: '/', maxAge: Math.max(1, Math.floor(s.maxAgeMs / 1000)) })
+}
+
 /** The session id from a cookie whose signature checks out; null otherwise. */
 export function readSessionCookie (req: FastifyRequest): string | null {
   const raw = req.cookies[SESSION_COOKIE]

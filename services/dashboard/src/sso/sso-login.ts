@@ -7,7 +7,7 @@ import type { Db } from '@addonkit/db'
 import { SsoRateLimited, SsoRefused } from '../errors.js'
 import type { SessionStore } from '../plugins/session-store.js'
 import type { NonceStore } from '../plugins/sso-nonces.js'
-import { dashboardPath, setSessionCookie, type CookieSettings } from '../sessions/session-cookie.js'
+import { dashboardPath, setNavDataCookie, setSessionCookie, type CookieSettings } from '../sessions/session-cookie.js'
 import type { FailureLimiter } from './failure-limiter.js'
 import { replayKeys } from './sso-params.js'
 import { verifySso, type SsoParams } from './tokens.js'
@@ -23,7 +23,7 @@ export interface SsoLoginDeps {
 
 export interface SsoAttempt {
   /** null when the request was malformed (a known field repeated or not text). */
-  params: (SsoParams & { app?: string }) | null
+  params: (SsoParams & { app?: string, 'nav-data'?: string }) | null
   extras: Array<[string, string]>
   ip: string
   via: 'post' | 'legacy-get'
@@ -74,6 +74,7 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
 
   const { id } = await deps.sessions.create({ instanceUuid: instance.uuid, userId: verdict.userId, email: verdict.email, app: a.params.app ?? null })
   setSessionCookie(reply, instance.uuid, id, deps.cookie)
+  setNavDataCookie(reply, a.params['nav-data'], deps.cookie)
   a.log.info({ sso: 'ok', via: a.via, method: verdict.method, resourceId: instance.uuid }, 'SSO sign-in')
   const query = a.extras.length ? `?${new URLSearchParams(a.extras).toString()}` : ''
   return dashboardPath(instance.uuid) + query

@@ -14,7 +14,7 @@ const MAX_EXTRA_LENGTH = 500
 export type RawFields = Record<string, unknown>
 
 /** The single-valued string fields; null when a known field is repeated or not text. */
-export function ssoFields (raw: RawFields): SsoParams & { app?: string, context_app?: string } | null {
+export function ssoFields (raw: RawFields): SsoParams & { app?: string, context_app?: string, 'nav-data'?: string } | null {
   const out: Record<string, string> = {}
   for (const name of SSO_FIELDS) {
     const v = raw[name]

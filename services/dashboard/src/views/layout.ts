@@ -7,6 +7,8 @@ export type Section = 'overview' | 'logs' | 'metrics' | 'credentials' | 'activit
 export interface SignedIn {
   uuid: string
   email: string | null
+  /** The Heroku app the user came from (the SSO form's `app`), when known. */
+  app?: string | null
   csrfToken: string
   section: Section
 }
@@ -39,6 +41,17 @@ export function csrfField (token: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${token}">`
 }
 
+/**
+ * Heroku's navigation header slot (spec §10.5): the v1 docs asked add-on dashboards to
+ * carry `div#heroku-header` (kensa's SSO check still looks for it), a way back to the
+ * app on Heroku. Plain markup: the CSP allows no third-party script such as Boomerang.
+ */
+function herokuHeader (s: SignedIn): SafeHtml {
+  const back = s.app ? `https://dashboard.heroku.com/apps/${encodeURIComponent(s.app)}/resources` : 'https://dashboard.heroku.com/apps'
+  return html`<div id="heroku-header" class="heroku-header"><a href="${back}">← Heroku${s.app ? html`: <strong>${s.app}</strong>` : ''}</a></div>
+`
+}
+
 export function layout (p: PageInput): string {
   const s = p.signedIn
   const who = s
@@ -64,7 +77,7 @@ ${(p.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}"
 `)}</head>
 <body>
 <a class="skip-link" href="#main">Skip to main content</a>
-<header class="site-header"><div class="header-row"><p class="brand">${p.addonName}</p>${who}</div></header>
+${s ? herokuHeader(s) : ''}<header class="site-header"><div class="header-row"><p class="brand">${p.addonName}</p>${who}</div></header>
 ${nav}
 <main id="main" tabindex="-1" data-page="${p.page}"${p.errorCode ? html` data-error-code="${p.errorCode}"` : ''}>
 ${p.body}

@@ -13,6 +13,8 @@ a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; box-shadow: 0 0 0 5px var(--fg); }
 .skip-link { position: absolute; left: 0.5rem; top: -3rem; padding: 0.5rem 0.75rem; background: var(--fg); color: #fff; z-index: 10; }
 .skip-link:focus { top: 0.5rem; }
+.heroku-header { background: #3f3f44; padding: 0.35rem 1rem; font-size: 0.9rem; }
+.heroku-header a { color: #fff; }
 .site-header { background: var(--accent); color: var(--accent-fg); padding: 0.75rem 1rem; }
 .site-header a { color: var(--accent-fg); }
 .header-row { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; max-width: 60rem; margin: 0 auto; }
