@@ -5,10 +5,13 @@
 // the data directory. `npm start` runs the built services; tests run them from source.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
 import { join } from 'node:path'
 import { buildManifest, loadConfig } from '@addonkit/config'
 import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo, type Stack } from './stack.js'
+import { localTlsCertificate } from './local-tls.js'
 import { startPostgresServer } from './postgres-server.js'
 import { repoRoot } from './paths.js'
 
@@ -30,6 +33,8 @@ export interface PlatformOptions {
   services: 'dist' | 'source'
   /** Embedded servers keep their data (npm start) or are throwaway. */
   persistent: boolean
+  /** Serve drains over https with a self-signed certificate unless DRAIN_PUBLIC_URL / DRAIN_TLS_* say otherwise. Default true. */
+  drainTls?: boolean
   /** Where services write their logs; default inherited. */
   serviceOutput?: (name: string, chunk: Buffer) => void
   /** A service exited while the platform was running. */
@@ -43,16 +48,27 @@ export interface Platform {
   urls: Array<{ name: string, url: string }>
   manifest: ReturnType<typeof buildManifest>
   manifestPath: string
+  /** The self-signed certificate the local drains serve (PEM), when they serve one. */
+  drainCa?: string
   gatewayUrl: string
   dashboardUrl: string
   stop (): Promise<void>
+}
+
+/** A loopback readiness probe: it asks whether the service is up, not who it is (no certificate check). */
+function getStatus (url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = (url.startsWith('https:') ? https : http).get(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', () => resolve(0))
+    req.on('timeout', () => req.destroy())
+  })
 }
 
 async function waitReady (url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the service exited with code ${child.exitCode}`)
-    try { if ((await fetch(url)).status === 200) return } catch {}
+    if (await getStatus(url) === 200) return
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`)
@@ -110,6 +126,16 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
       stops.push(() => resourcePg.stop())
       env.RESOURCE_PG_ADMIN_URL = resourcePg.adminUrl
     }
+    // Heroku wants https drains (spec §4.2, §11.1; kensa refuses an http log_drain_url):
+    // locally the log-drain serves a self-signed certificate that local clients trust.
+    let drainCa: string | undefined
+    if (opts.drainTls !== false && !given.DRAIN_PUBLIC_URL && !given.DRAIN_TLS_CERT && !given.DRAIN_TLS_KEY) {
+      const tls = await localTlsCertificate(join(opts.dataDir, 'tls'))
+      env.DRAIN_TLS_CERT = tls.certFile
+      env.DRAIN_TLS_KEY = tls.keyFile
+      env.DRAIN_PUBLIC_URL = `https://127.0.0.1:${env.DRAIN_PORT ?? 5002}`
+      drainCa = tls.cert
+    }
     // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
     let sim: HerokuSim | undefined
     if (!given.HEROKU_API_URL) {
@@ -118,7 +144,9 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
       stops.push(() => s.close())
       env.HEROKU_API_URL = s.apiUrl
       env.HEROKU_ID_URL = s.idUrl
-      writeFileSync(join(opts.dataDir, 'heroku-sim.json'), JSON.stringify({ url: s.url }) + '\n')
+      // What a Heroku played from another process needs: the simulator, and the certificate
+      // the local drains serve (addonkit check and npm run demo trust it).
+      writeFileSync(join(opts.dataDir, 'heroku-sim.json'), JSON.stringify({ url: s.url, ...(drainCa ? { tls_ca_file: env.DRAIN_TLS_CERT } : {}) }) + '\n')
     }
     for (const svc of SERVICES) {
       const args = opts.services === 'dist'
@@ -137,11 +165,11 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
     const killChildren = () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') }
     process.on('exit', killChildren)
     stops.push(async () => { process.off('exit', killChildren) })
-    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `http://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
+    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `${svc.name === 'log-drain' && env.DRAIN_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
     await Promise.all(urls.map((u, i) => waitReady(`${u.url}/readyz`, children[i]!)))
     const manifestPath = join(opts.dataDir, 'addon-manifest.json')
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
-    return { env, stack, sim, urls, manifest, manifestPath, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, stop }
+    return { env, stack, sim, urls, manifest, manifestPath, drainCa, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, stop }
   } catch (err) {
     await stop()
     throw err

@@ -68,7 +68,11 @@ t.test('npm run check against the platform started the npm start way: every must
   const uuid = randomUUID()
   const provision = () => fetch(base, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body: JSON.stringify({ uuid, plan: 'hobby', region: 'amazon-web-services::us-east-1' }) })
   const del = () => fetch(`${base}/${uuid}`, { method: 'DELETE', headers: { 'Content-Type': 'application/json', Authorization: auth } })
-  t.equal((await provision()).status, 200)
+  const first = await provision()
+  t.equal(first.status, 200)
+  // Heroku (and kensa) want an https drain: the local log-drain serves a self-signed one.
+  t.match((await first.json()).log_drain_url, /^https:\/\/[^@]+@127\.0\.0\.1:\d+\/drain$/)
+  t.ok(platform.drainCa?.includes('BEGIN CERTIFICATE'), 'and the platform names the certificate its clients trust')
   t.equal((await del()).status, 204, 'the DELETE as curl sends it deprovisions')
   t.equal((await del()).status, 410, 'a second DELETE answers 410')
   t.equal((await provision()).status, 410, 'provisioning that uuid again answers 410')

@@ -18,7 +18,7 @@ function readJson<T> (file: string, hint: string): T {
 }
 
 async function main () {
-  const simFile = readJson<{ url: string }>('heroku-sim.json', 'start the platform with `npm start` first (without HEROKU_API_URL, so it runs the Heroku simulator)')
+  const simFile = readJson<{ url: string, tls_ca_file?: string }>('heroku-sim.json', 'start the platform with `npm start` first (without HEROKU_API_URL, so it runs the Heroku simulator)')
   const manifest = readJson<{ id: string, api: { password: string, requires?: string[], test: { base_url: string } } }>('addon-manifest.json', 'start the platform with `npm start` first')
   let side
   try { side = await connectHerokuSim(simFile.url) } catch {
@@ -54,7 +54,9 @@ async function main () {
   if (sync.status !== 200 || !sync.body?.log_drain_url || !second) { say(`no drain for the second add-on (answer ${sync.status})`); return }
   say(`second add-on ${second.name}: drain ${new URL(sync.body.log_drain_url).origin}${new URL(sync.body.log_drain_url).pathname}; streaming app and router lines for 60 s`)
   say(`open its dashboard: ${simFile.url}/addons-sso/apps/${second.app.id}/addons/${second.uuid}`)
-  const sender = createDrainSender({ drainUrl: sync.body.log_drain_url, drainToken: second.logDrainToken, userAgent: 'Logplex/demo' })
+  // npm start's drains serve a self-signed certificate; heroku-sim.json names it.
+  const ca = simFile.tls_ca_file ? readFileSync(simFile.tls_ca_file, 'utf8') : undefined
+  const sender = createDrainSender({ drainUrl: sync.body.log_drain_url, drainToken: second.logDrainToken, userAgent: 'Logplex/demo', ...(ca ? { ca } : {}) })
   const paths = ['/', '/login', '/api/orders', '/api/orders/42', '/assets/app.js', '/health']
   const until = Date.now() + 60_000
   let n = 0

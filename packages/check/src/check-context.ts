@@ -23,6 +23,8 @@ export interface CheckContext {
   plans: string[]
   requires: string[]
   asyncTimeoutMs: number
+  /** A certificate to trust for the provider's https endpoints (the local platform's self-signed one). */
+  ca?: string
   /** Index in the sim's call log where this run began. */
   firstCall: number
   /** Answer times (ms) of the Partner API requests judged for §3.7. */

@@ -3,6 +3,7 @@
 // and exits 0 when every `must` rule passed, 1 when one failed, 2 when it could not run.
 // `addonkit-check sim --manifest …` runs a standalone Heroku simulator (with its control
 // API) for a provider to be configured against, until Ctrl-C.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startHerokuSim } from '@addonkit/heroku-sim'
 import { connectHeroku, toSimManifest } from './heroku-connection.js'
@@ -28,6 +29,8 @@ Options:
   --sim-port <port>       port of a simulator started here (default: any free port)
   --client-secret <s>     the OAuth client secret that simulator accepts; default
                           $HEROKU_CLIENT_SECRET. Give it your provider's secret.
+  --ca <file>             trust this certificate (PEM) for the provider's https endpoints;
+                          default: the one heroku-sim.json names (npm start's drains)
   --plans <a,b,...>       the add-on's plan slugs: the first is provisioned, the second is
                           the plan-change target (default: the plans the simulator knows)
   --only <groups>         run only these groups: ${GROUPS.join(', ')}
@@ -60,6 +63,7 @@ export async function main (argv: string[], io: CliIo = { out: (s) => process.st
         'sim-port': { type: 'string' },
         'client-secret': { type: 'string' },
         plans: { type: 'string' },
+        ca: { type: 'string' },
         only: { type: 'string' },
         'async-timeout': { type: 'string' },
         json: { type: 'boolean' },
@@ -92,6 +96,10 @@ export async function main (argv: string[], io: CliIo = { out: (s) => process.st
   if (!Number.isFinite(asyncTimeout) || asyncTimeout <= 0) return usage(`--async-timeout must be a number of seconds, got ${v['async-timeout']}`)
   const clientSecret = v['client-secret'] ?? io.env.HEROKU_CLIENT_SECRET
 
+  let ca: string | undefined
+  if (v.ca) {
+    try { ca = readFileSync(v.ca, 'utf8') } catch (err) { io.err(`addonkit-check: --ca: cannot read ${v.ca}: ${(err as Error).message}\n`); return 2 }
+  }
   let manifest
   try { manifest = loadManifest(v.manifest) } catch (err) {
     if (err instanceof ManifestError) { io.err(`addonkit-check: ${err.message}\n`); return 2 }
@@ -128,6 +136,7 @@ export async function main (argv: string[], io: CliIo = { out: (s) => process.st
       production: v.production === true,
       only: only as RuleGroup[],
       asyncTimeoutMs: asyncTimeout * 1000,
+      ca: ca ?? conn.ca,
       onGroup: quiet ? undefined : (g) => io.err(`… ${g}\n`)
     })
     io.out(v.json ? jsonReport(report) : v.tap ? tapReport(report) : textReport(report, { verbose: v.verbose === true }))

@@ -3,6 +3,7 @@
 // which the SSO and drain rules need; `fromDriver` wraps the Heroku driver's requests.
 import http from 'node:http'
 import https from 'node:https'
+import { rootCertificates } from 'node:tls'
 import type { DriverRequest, DriverResult } from '@addonkit/heroku-sim'
 
 export interface Exchange {
@@ -19,6 +20,8 @@ export interface RawRequest {
   headers?: Record<string, string>
   body?: string | Buffer
   timeoutMs?: number
+  /** Certificates to trust for https (PEM), besides Node's own. */
+  ca?: string
 }
 
 export interface RawAnswer {
@@ -50,7 +53,8 @@ export function exchange (req: RawRequest): Promise<RawAnswer> {
     const target = new URL(url.toString())
     target.username = ''
     target.password = ''
-    const r = transport.request(target, { method: req.method, headers, agent: false, timeout: req.timeoutMs ?? 25_000 }, (res) => {
+    const tls = url.protocol === 'https:' && req.ca ? { ca: [...rootCertificates, req.ca] } : {}
+    const r = transport.request(target, { method: req.method, headers, agent: false, timeout: req.timeoutMs ?? 25_000, ...tls }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {

@@ -14,6 +14,8 @@ export interface HerokuConnection {
   how: string
   /** The simulator this process started, if any. */
   started: boolean
+  /** A certificate the provider's endpoints serve, named by heroku-sim.json (`tls_ca_file`). */
+  ca?: string
   close (): Promise<void>
 }
 
@@ -32,16 +34,19 @@ export interface ConnectOptions {
 export async function connectHeroku (o: ConnectOptions): Promise<HerokuConnection> {
   let url = o.heroku && o.heroku !== 'auto' && o.heroku !== 'local' ? o.heroku : undefined
   let how = `the Heroku simulator at ${url}`
+  let ca: string | undefined
   if (!url && o.heroku !== 'local') {
     const file = join(dirname(o.manifestPath), 'heroku-sim.json')
     if (existsSync(file)) {
-      url = (JSON.parse(readFileSync(file, 'utf8')) as { url?: string }).url
+      const named = JSON.parse(readFileSync(file, 'utf8')) as { url?: string, tls_ca_file?: string }
+      url = named.url
       how = `the Heroku simulator named in ${file} (${url})`
+      if (named.tls_ca_file && existsSync(named.tls_ca_file)) ca = readFileSync(named.tls_ca_file, 'utf8')
     }
   }
   if (url) {
     const side = await connectHerokuSim(url)
-    return { side, how, started: false, close: () => side.close() }
+    return { side, how, started: false, ...(ca ? { ca } : {}), close: () => side.close() }
   }
   const sim = await startHerokuSim({
     clientSecret: o.clientSecret ?? '',

@@ -30,6 +30,8 @@ export interface RunOptions {
   only?: RuleGroup[]
   /** How long an asynchronous provision may take to complete. Default 60 s. */
   asyncTimeoutMs?: number
+  /** A certificate (PEM) to trust for the provider's https endpoints. */
+  ca?: string
   /** Called as each group starts (progress for the CLI). */
   onGroup?: (group: RuleGroup) => void
 }
@@ -62,6 +64,7 @@ export async function runChecks (opts: RunOptions): Promise<RunReport> {
     plans,
     requires,
     asyncTimeoutMs: opts.asyncTimeoutMs ?? 60_000,
+    ...(opts.ca ? { ca: opts.ca } : {}),
     firstCall: (await opts.side.calls()).next,
     timings: [],
     results: [],

@@ -1,5 +1,6 @@
 // Environment parsing, done once at start-up. Each service names the variables it needs;
 // a missing or malformed one throws EnvVarError whose message is one line naming it.
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { EnvVarError } from './errors.js'
@@ -106,6 +107,12 @@ export interface AllConfig extends CommonConfig {
   drainGroupPublish: boolean
   /** Proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); nobody by default. */
   trustProxy: TrustProxy
+  /**
+   * The log-drain serves HTTPS with this certificate and key (PEM, from the files
+   * DRAIN_TLS_CERT and DRAIN_TLS_KEY name): Heroku wants https drains (spec §4.2, §11.1).
+   * null: plain HTTP, for a deployment that terminates TLS in front of the service.
+   */
+  drainTls: { cert: string, key: string } | null
 }
 
 type Parser<T> = (value: string | undefined, env: Env) => T
@@ -182,6 +189,24 @@ function trustProxy (name: string): Parser<TrustProxy> {
   }
 }
 
+/** A certificate and key read once at start from the two files named; both or neither. */
+function tlsFiles (certVar: string, keyVar: string): Parser<{ cert: string, key: string } | null> {
+  return (value, env) => {
+    const certFile = value?.trim() ?? ''
+    const keyFile = env[keyVar]?.trim() ?? ''
+    if (certFile === '' && keyFile === '') return null
+    if (certFile === '') throw new EnvVarError(certVar, `must be set when ${keyVar} is`)
+    if (keyFile === '') throw new EnvVarError(keyVar, `must be set when ${certVar} is`)
+    const read = (name: string, file: string, marker: RegExp): string => {
+      let pem: string
+      try { pem = readFileSync(file, 'utf8') } catch (err) { throw new EnvVarError(name, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`) }
+      if (!marker.test(pem)) throw new EnvVarError(name, `${file} holds no PEM ${name === certVar ? 'certificate' : 'private key'}`)
+      return pem
+    }
+    return { cert: read(certVar, certFile, /-----BEGIN CERTIFICATE-----/), key: read(keyVar, keyFile, /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/) }
+  }
+}
+
 const SPEC: Spec = {
   databaseUrl: { env: 'DATABASE_URL', parse: url('DATABASE_URL', ['postgres:', 'postgresql:']) },
   natsUrl: { env: 'NATS_URL', parse: url('NATS_URL', ['nats:', 'tls:']) },
@@ -244,6 +269,7 @@ const SPEC: Spec = {
     }
   },
   trustProxy: { env: 'TRUST_PROXY', parse: trustProxy('TRUST_PROXY') },
+  drainTls: { env: 'DRAIN_TLS_CERT', parse: tlsFiles('DRAIN_TLS_CERT', 'DRAIN_TLS_KEY') },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

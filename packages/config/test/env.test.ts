@@ -1,5 +1,8 @@
 import t from 'tap'
 import { loadConfig, EnvVarError, buildManifest, checkManifest } from '../src/index.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const good = {
   DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db',
@@ -89,5 +92,29 @@ t.test('TRUST_PROXY: nobody by default; addresses and CIDR ranges, or a hop coun
     t.ok(err.message.includes(named), `names the bad entry ${named}`)
     t.match(err.message, /not an IP address or CIDR range/)
     t.notMatch(err.message, /\n/)
+  }
+})
+
+t.test('DRAIN_TLS_CERT / DRAIN_TLS_KEY: both or neither, read once, PEM checked', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'addonkit-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n')
+  const tls = (env: Record<string, string>) => loadConfig({ ...good, ...env }, ['drainTls']).drainTls
+  t.equal(tls({}), null, 'plain HTTP by default')
+  t.match(tls({ DRAIN_TLS_CERT: cert, DRAIN_TLS_KEY: key }), { cert: /BEGIN CERTIFICATE/, key: /BEGIN PRIVATE KEY/ })
+  for (const [env, variable, why] of [
+    [{ DRAIN_TLS_CERT: cert }, 'DRAIN_TLS_KEY', /must be set when DRAIN_TLS_CERT is/],
+    [{ DRAIN_TLS_KEY: key }, 'DRAIN_TLS_CERT', /must be set when DRAIN_TLS_KEY is/],
+    [{ DRAIN_TLS_CERT: join(dir, 'nope.pem'), DRAIN_TLS_KEY: key }, 'DRAIN_TLS_CERT', /cannot read .*nope\.pem: ENOENT/],
+    [{ DRAIN_TLS_CERT: key, DRAIN_TLS_KEY: key }, 'DRAIN_TLS_CERT', /holds no PEM certificate/],
+    [{ DRAIN_TLS_CERT: cert, DRAIN_TLS_KEY: cert }, 'DRAIN_TLS_KEY', /holds no PEM private key/]
+  ] as const) {
+    const err = (() => { try { tls(env as Record<string, string>); return null } catch (e) { return e as EnvVarError } })()
+    t.ok(err instanceof EnvVarError, JSON.stringify(env))
+    t.equal(err?.variable, variable)
+    t.match(err?.message, why)
   }
 })

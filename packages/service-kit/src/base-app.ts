@@ -18,6 +18,8 @@ export interface BaseAppOptions {
   /** A writable stream for the logs (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream
   bodyLimit?: number
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  https?: { cert: string, key: string } | null
   fastify?: Partial<FastifyServerOptions>
 }
 
@@ -30,8 +32,9 @@ export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInsta
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     ...opts.fastify
-  })
+  } as FastifyServerOptions)
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   installErrorHandler(app, opts.errorPrefix)
   installJsonParser(app)

@@ -42,6 +42,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     logStream: opts.logStream,
     bodyLimit: config.drainBodyLimit,
     dbPoolSize: 12,
+    https: config.drainTls,
     // Logplex waits 5 s per request (spec §11.1): keep its connections open between batches.
     fastify: { keepAliveTimeout: 65_000 }
   })

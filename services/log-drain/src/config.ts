@@ -3,7 +3,7 @@ import { loadConfig } from '@addonkit/config'
 
 export const DRAIN_SETTINGS = [
   'encryptionKeys', 'drainPort', 'drainPublicUrl',
-  'drainBodyLimit', 'drainMaxInflight', 'drainPublishTimeoutMs', 'drainTenantCacheMs', 'drainWriter', 'drainWriterNice', 'drainWriterPort', 'drainWriterTransactions', 'drainBacklogMaxBytes', 'drainGroupPublish'
+  'drainBodyLimit', 'drainMaxInflight', 'drainPublishTimeoutMs', 'drainTenantCacheMs', 'drainWriter', 'drainWriterNice', 'drainWriterPort', 'drainWriterTransactions', 'drainBacklogMaxBytes', 'drainGroupPublish', 'drainTls'
 ] as const
 
 export type DrainConfig = ReturnType<typeof loadDrainConfig>

@@ -48,6 +48,7 @@ export async function drainChecks (ctx: CheckContext): Promise<void> {
   if (why || typeof drainUrl !== 'string' || typeof token !== 'string') { for (const id of RULES) skip(ctx, id, why ?? 'no drain token'); return }
 
   const post = (body: Buffer | string, o: { count?: number | string, id?: string, type?: string, drainToken?: string } = {}): Promise<RawAnswer> => exchange({
+    ca: ctx.ca,
     method: 'POST',
     url: drainUrl,
     headers: {

@@ -33,7 +33,7 @@ export async function planChecks (ctx: CheckContext): Promise<void> {
         verdict(ctx, 'plan.unknown', r.res.status !== 422 ? `${answered(r.res)}, not 422` : !hasMessage(r.res.body) ? '422 without a "message" for the customer' : undefined, [r.ex])
       })
       await step(ctx, 'plan.empty-body', async () => {
-        const r = await exchange({ method: 'PUT', url: `${ctx.endpoints.baseUrl}/${primary.uuid}`, headers: { ...HEROKU_PARTNER_HEADERS, Authorization: herokuBasicAuth(ctx.manifest.id, ctx.manifest.api.password) } })
+        const r = await exchange({ ca: ctx.ca, method: 'PUT', url: `${ctx.endpoints.baseUrl}/${primary.uuid}`, headers: { ...HEROKU_PARTNER_HEADERS, Authorization: herokuBasicAuth(ctx.manifest.id, ctx.manifest.api.password) } })
         ctx.timings.push(r.status === 0 ? Infinity : r.exchange.elapsedMs)
         const problem = r.status >= 400 && r.status < 500 ? (r.text.trim() === '' ? `${r.status} with an empty body` : undefined) : `${answered(r)} to a PUT without a body`
         verdict(ctx, 'plan.empty-body', problem, [r.exchange])

@@ -22,7 +22,7 @@ export async function ssoChecks (ctx: CheckContext): Promise<void> {
   const now = Math.floor(Date.now() / 1000)
   const form = async (offset: number, extra?: Record<string, string>, uuid = primary.uuid) => (await ctx.side.ssoRequest(uuid, { timestamp: now + offset, ...(extra ? { extra } : {}) })).params
   const post = (fields: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
-    exchange({ method: 'POST', url: ssoUrl, headers: { ...BROWSER, 'Content-Type': contentType, Origin: 'https://addons-sso.heroku.com', Referer: 'https://addons-sso.heroku.com/' }, body: new URLSearchParams(fields).toString() })
+    exchange({ ca: ctx.ca, method: 'POST', url: ssoUrl, headers: { ...BROWSER, 'Content-Type': contentType, Origin: 'https://addons-sso.heroku.com', Referer: 'https://addons-sso.heroku.com/' }, body: new URLSearchParams(fields).toString() })
   const without = (f: Record<string, string>, key: string) => Object.fromEntries(Object.entries(f).filter(([k]) => k !== key))
 
   let loginForm: Record<string, string> | undefined
@@ -36,7 +36,7 @@ export async function ssoChecks (ctx: CheckContext): Promise<void> {
       return
     }
     // The landing page loads with the cookie (kensa follows the redirects and wants a 200).
-    const landing = await exchange({ method: 'GET', url: new URL(String(r.headers.location), ssoUrl).toString(), headers: { ...BROWSER, Cookie: cookieHeader(cookiesOf(r.headers)) } })
+    const landing = await exchange({ ca: ctx.ca, method: 'GET', url: new URL(String(r.headers.location), ssoUrl).toString(), headers: { ...BROWSER, Cookie: cookieHeader(cookiesOf(r.headers)) } })
     verdict(ctx, 'sso.login', landing.status === 200 ? undefined : `the redirect target ${answered(landing)} with the session cookie, not 200`, [r.exchange, landing.exchange])
     const cookies = cookiesOf(r.headers)
     const https = new URL(ssoUrl).protocol === 'https:'
@@ -85,7 +85,7 @@ export async function ssoAfterDeprovision (ctx: CheckContext, uuid: string): Pro
   if (!ssoUrl || !ctx.manifest.api.sso_salt) { skip(ctx, 'sso.after-deprovision', 'the manifest has no sso_url or sso_salt'); return }
   await step(ctx, 'sso.after-deprovision', async () => {
     const params = (await ctx.side.ssoRequest(uuid, { timestamp: Math.floor(Date.now() / 1000) - 7 })).params
-    const r = await exchange({ method: 'POST', url: ssoUrl, headers: { ...BROWSER, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() })
+    const r = await exchange({ ca: ctx.ca, method: 'POST', url: ssoUrl, headers: { ...BROWSER, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() })
     verdict(ctx, 'sso.after-deprovision', r.status === 403 || r.status === 404 ? undefined : `a deprovisioned add-on's dashboard was ${answered(r)}, not 403 or 404`, [r.exchange])
   })
   return undefined

@@ -44,6 +44,8 @@ export interface DrainSenderOptions {
   /** Test only: after a batch is acknowledged, deliver it again this many times (a lost response). */
   duplicateDeliveries?: number
   userAgent?: string
+  /** Certificates to trust for an https drain (PEM), e.g. the local platform's self-signed one. */
+  ca?: string
 }
 
 export interface DrainSenderCounters {
@@ -84,7 +86,9 @@ export function createDrainSender (opts: DrainSenderOptions): DrainSender {
   const url = new URL(opts.drainUrl)
   const auth = url.username || url.password ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined
   const transport = url.protocol === 'https:' ? https : http
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 1 })
+  const agent = url.protocol === 'https:'
+    ? new https.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 1, ...(opts.ca ? { ca: opts.ca } : {}) })
+    : new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 1 })
   const target = opts.targetBytes ?? 102_400
   const maxLines = opts.maxLines ?? 1024
   const maxAttempts = opts.maxAttempts ?? 3
