@@ -108,7 +108,7 @@ export async function main (argv: string[], io: CliIo = { out: (s) => process.st
 
   if (args.positionals[0] === 'sim') {
     const sim = await startHerokuSim({ clientSecret: clientSecret ?? '', manifest: toSimManifest(manifest), port: simPort, control: true, plans })
-    io.out(`Heroku simulator for ${manifest.id} at ${sim.url}\n  HEROKU_API_URL=${sim.apiUrl}\n  HEROKU_ID_URL=${sim.idUrl}\nThen: addonkit-check --manifest ${v.manifest} --heroku ${sim.url}\nCtrl-C stops it.\n`)
+    io.out(`Heroku simulator for ${manifest.id} at ${sim.url}\n  HEROKU_API_URL=${sim.apiUrl}\n  HEROKU_ID_URL=${sim.idUrl}\nThen: npm run check -- --manifest ${v.manifest} --heroku ${sim.url}\nCtrl-C stops it.\n`)
     await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })
     await sim.close()
     return 0

@@ -30,12 +30,18 @@ function configProblem (body: Record<string, unknown>, manifest: SimManifest): s
 
 function drainProblem (body: Record<string, unknown>): string | undefined {
   if (body.log_drain_url === undefined) return undefined
-  // Heroku wants https:// or syslog://; http:// is accepted here because the local stack
-  // serves drains over plain HTTP.
-  if (typeof body.log_drain_url !== 'string' || !/^(https?|syslog):\/\/\S+$/.test(body.log_drain_url)) {
-    return '"log_drain_url" must be an https:// or syslog:// URL'
-  }
-  return undefined
+  const url = body.log_drain_url
+  if (typeof url === 'string' && /^(https|syslog):\/\/\S+$/.test(url)) return undefined
+  // Heroku wants https:// or syslog:// (kensa: ^(https|syslog)://). Plain http is let
+  // through for a loopback host only, for test stacks that serve drains without TLS.
+  if (typeof url === 'string' && /^http:\/\/\S+$/.test(url) && LOOPBACK.has(hostOf(url))) return undefined
+  return '"log_drain_url" must be an https:// or syslog:// URL'
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+function hostOf (url: string): string {
+  try { return new URL(url).hostname } catch { return '' }
 }
 
 function isObject (v: unknown): v is Record<string, unknown> {
