@@ -31,6 +31,26 @@ async function openFromHeroku (params: Record<string, string>): Promise<{ page: 
 
 t.beforeEach(async () => { await browser.clearCookies() })
 
+t.test('heroku addons:open through the simulator: its SSO page posts itself cross-site and signs the owner in', async (t) => {
+  const uuid = await stack.provision()
+  // The manifest's test sso_url is this dashboard; the sim's page posts there.
+  stack.sim.manifest.api.test.sso_url = ssoUrl
+  const addon = stack.sim.addons.get(uuid)!
+  // Opened as localhost while the dashboard is 127.0.0.1: a cross-site POST, as in production.
+  const open = new URL(stack.sim.webUrl(uuid))
+  open.hostname = 'localhost'
+  open.searchParams.set('issue_no', '42')
+  const page = await browser.newPage()
+  const answer = page.waitForResponse((r) => r.url() === ssoUrl && r.request().method() === 'POST')
+  await page.goto(open.toString())
+  t.equal((await answer).status(), 303)
+  await page.waitForLoadState('load')
+  t.equal(new URL(page.url()).pathname, `/dashboard/${uuid}`)
+  t.equal(new URL(page.url()).searchParams.get('issue_no'), '42', 'the custom parameter reached the landing page')
+  t.match(await page.textContent('.who'), addon.owner.email, 'signed in as the app owner the simulator names')
+  await page.close()
+})
+
 t.test('Heroku\'s SSO form signs in and lands on the overview, which shows the extras', async (t) => {
   const uuid = await stack.provision()
   const { page, ssoStatus } = await openFromHeroku(ssoForm(stack, uuid, { extra: { issue_no: '42' } }))
@@ -68,6 +88,8 @@ t.test('Heroku\'s SSO form signs in and lands on the overview, which shows the e
   // Keyboard: skip link first, visible focus, nav reachable and operable.
   await page.keyboard.press('Tab')
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content')
+  await page.keyboard.press('Tab')
+  t.equal(await page.evaluate(() => document.activeElement?.textContent), '← Heroku: my-app', 'then the way back to the app on Heroku')
   await page.keyboard.press('Tab')
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign out')
   t.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible')
