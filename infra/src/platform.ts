@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { join } from 'node:path'
-import { buildManifest, loadConfig } from '@addonkit/config'
+import { loadConfig, manifestFromConfig, MANIFEST_SETTINGS, type Manifest } from '@addonkit/config'
 import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo, type Stack } from './stack.js'
 import { localTlsCertificate } from './local-tls.js'
@@ -46,7 +46,7 @@ export interface Platform {
   stack: Stack
   sim?: HerokuSim
   urls: Array<{ name: string, url: string }>
-  manifest: ReturnType<typeof buildManifest>
+  manifest: Manifest
   manifestPath: string
   /** The self-signed certificate the local drains serve (PEM), when they serve one. */
   drainCa?: string
@@ -109,16 +109,8 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
       if (await turbo(['run', 'build', '--output-logs=errors-only']) !== 0) throw new Error('build failed')
     }
     const env: NodeJS.ProcessEnv = { ...given, ...opts.secrets, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl }
-    const config = loadConfig(env, ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'])
-    const manifest = buildManifest({
-      addon: config.addon,
-      addonPassword: config.addonPassword,
-      ssoSalt: config.ssoSalt,
-      gatewayPublicUrl: config.gatewayPublicUrl,
-      dashboardPublicUrl: config.dashboardPublicUrl,
-      gatewayTestUrl: `http://127.0.0.1:${config.gatewayPort}`,
-      dashboardTestUrl: `http://127.0.0.1:${config.dashboardPort}`
-    })
+    const config = loadConfig(env, MANIFEST_SETTINGS)
+    const manifest = manifestFromConfig(config)
     // The `postgres` driver creates tenant databases on a cluster of their own, never on
     // the platform's server.
     if (!given.RESOURCE_PG_ADMIN_URL) {

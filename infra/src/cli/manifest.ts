@@ -1,22 +1,13 @@
 // `npm run manifest`: prints the Heroku add-on manifest generated from the add-on
 // definition, the secrets (environment, else .data/secrets.json) and the public URLs, and
 // checks it against Heroku's rules (spec §2, §9, §17.1). Exit 1 when Heroku would reject it.
-import { buildManifest, checkManifest, ConfigError, loadConfig } from '@addonkit/config'
+import { checkManifest, ConfigError, loadConfig, manifestFromConfig, MANIFEST_SETTINGS } from '@addonkit/config'
 import { loadOrCreateSecrets } from '../secrets-file.js'
 import { dataDir } from '../paths.js'
 
 try {
   const env = { ...process.env, ...loadOrCreateSecrets(dataDir, process.env) }
-  const c = loadConfig({ DATABASE_URL: 'postgresql://unused/x', NATS_URL: 'nats://unused', ...env }, ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'])
-  const manifest = buildManifest({
-    addon: c.addon,
-    addonPassword: c.addonPassword,
-    ssoSalt: c.ssoSalt,
-    gatewayPublicUrl: c.gatewayPublicUrl,
-    dashboardPublicUrl: c.dashboardPublicUrl,
-    gatewayTestUrl: `http://127.0.0.1:${c.gatewayPort}`,
-    dashboardTestUrl: `http://127.0.0.1:${c.dashboardPort}`
-  })
+  const manifest = manifestFromConfig(loadConfig({ DATABASE_URL: 'postgresql://unused/x', NATS_URL: 'nats://unused', ...env }, MANIFEST_SETTINGS))
   process.stdout.write(JSON.stringify(manifest, null, 2) + '\n')
   const problems = checkManifest(manifest)
   if (problems.length) {

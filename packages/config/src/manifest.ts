@@ -2,6 +2,7 @@
 // public URLs, and checks it against the rules Heroku and kensa apply (§2, §9, §17.1).
 import type { AddonDefinition } from './addon-definition.js'
 import { REGION_LOCATIONS } from './regions.js'
+import type { AllConfig } from './env.js'
 
 export interface ManifestInput {
   addon: AddonDefinition
@@ -67,4 +68,20 @@ export function checkManifest (m: Manifest): string[] {
   for (const r of api.regions) if (r !== '*' && !(r in REGION_LOCATIONS)) problems.push(`unknown region ${r}`)
   for (const [k, u] of Object.entries(api.production)) if (!u.startsWith('https:')) problems.push(`api.production.${k} must be an https URL (it is ${u})`)
   return problems
+}
+
+/** The settings a manifest is built from (the gateway and dashboard's public and local URLs). */
+export const MANIFEST_SETTINGS = ['addonPassword', 'ssoSalt', 'gatewayPublicUrl', 'dashboardPublicUrl', 'gatewayPort', 'dashboardPort'] as const
+
+/** The manifest of the platform an environment configures: its local URLs are 127.0.0.1 on the services' ports. */
+export function manifestFromConfig (c: Pick<AllConfig, typeof MANIFEST_SETTINGS[number] | 'addon'>): Manifest {
+  return buildManifest({
+    addon: c.addon,
+    addonPassword: c.addonPassword,
+    ssoSalt: c.ssoSalt,
+    gatewayPublicUrl: c.gatewayPublicUrl,
+    dashboardPublicUrl: c.dashboardPublicUrl,
+    gatewayTestUrl: `http://127.0.0.1:${c.gatewayPort}`,
+    dashboardTestUrl: `http://127.0.0.1:${c.dashboardPort}`
+  })
 }
