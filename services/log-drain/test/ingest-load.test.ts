@@ -40,9 +40,13 @@ t.test('busy while the sampled event loop is saturated, and not once it is idle'
 t.test('the counts are shared with another thread', async (t) => {
   const load = new IngestLoad()
   for (let i = 0; i < BUSY_INFLIGHT; i++) load.requestStarted()
-  const w = new Worker('const { workerData, parentPort } = require("node:worker_threads"); parentPort.postMessage(Atomics.load(workerData, 0)); Atomics.sub(workerData, 0, 3)', { eval: true, workerData: load.shared })
-  const seen = await new Promise((resolve) => w.once('message', resolve))
-  await new Promise((resolve) => w.once('exit', resolve))
+  // A plain CommonJS thread: it needs none of the test's loaders (execArgv), and an error in
+  // it fails this test with its message instead of crashing the file (a CI run once ended
+  // here with 'test unfinished').
+  const w = new Worker('const { workerData, parentPort } = require("node:worker_threads"); parentPort.postMessage(Atomics.load(workerData, 0)); Atomics.sub(workerData, 0, 3)', { eval: true, workerData: load.shared, execArgv: [] })
+  const exited = new Promise((resolve) => w.once('exit', resolve))
+  const seen = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject) })
+  await exited
   t.equal(seen, BUSY_INFLIGHT, 'the thread reads the count')
   t.equal(load.inflight(), BUSY_INFLIGHT - 3, 'and its change is seen here')
 })
