@@ -3,7 +3,7 @@
 // the two optional signals: queue time the app reports (`[addonkit] queue=NNNms`, or
 // HireFire's `[hirefire:router] queue=NNNms`) and dyno load from log-runtime-metrics
 // (`sample#load_avg_1m`). Heroku router lines carry no queue time (spec §21.5).
-import { parseRouterLine } from '@addonkit/logplex'
+import { parseRouterLine, type RouterLine } from '@addonkit/logplex'
 import { emptyHistogram, mergeInto, record, type Histogram } from './histogram.js'
 
 export const WINDOW_MS = 10_000
@@ -71,7 +71,20 @@ const QUEUE = /\[(?:addonkit|hirefire:router)\] queue=(\d{1,9}(?:\.\d{1,6})?)ms/
 const LOAD = /(?:^|\s)sample#load_avg_1m=(\d{1,6}(?:\.\d{1,6})?)(?:\s|$)/
 const SOURCE = /(?:^|\s)source=([-\w]{1,128})\.\d+(?:\s|$)/
 
-function processTypeOf (dyno: string): string | null {
+/** The queue time an app reported in a line (`[addonkit] queue=NNNms`), or null. */
+export function queueTimeOf (message: string): number | null {
+  const m = QUEUE.exec(message)
+  return m ? Number(m[1]) : null
+}
+
+/** `sample#load_avg_1m` of a log-runtime-metrics line, or null. */
+export function loadOf (message: string): number | null {
+  const m = LOAD.exec(message)
+  return m ? Number(m[1]) : null
+}
+
+/** The process type of a dyno or PROCID (`web.2` → `web`); null when it is not one. */
+export function processTypeOf (dyno: string): string | null {
   const dot = dyno.indexOf('.')
   const type = dot < 0 ? dyno : dyno.slice(0, dot)
   return /^[-\w]{1,128}$/.test(type) ? type : null
@@ -107,42 +120,54 @@ export class WindowAggregator {
     if (f.appName === 'heroku' && f.procId === 'router') {
       const r = parseRouterLine(f.message)
       if (!r) { this.counters.unparsed++; return 'router-unparsed' }
-      // Only web dynos get router traffic; an H10/H14 line names no dyno.
-      const w = this.#window(app, r.dyno === '' ? 'web' : processTypeOf(r.dyno) ?? 'web', f.time)
-      if (!w) return 'router'
-      this.counters.router++
-      w.requests++
-      const cls = `${Math.min(5, Math.max(1, Math.floor(r.status / 100)))}xx` as StatusClass
-      w.statuses[cls]++
-      if (r.at === 'error' && r.code) w.errors[r.code] = (w.errors[r.code] ?? 0) + 1
-      if (r.serviceMs !== null) record(w.service, r.serviceMs)
-      if (r.connectMs !== null) record(w.connect, r.connectMs)
+      this.addRouter(app, f.time, r)
       return 'router'
     }
     if (f.appName === 'app') {
-      const m = QUEUE.exec(f.message)
-      if (!m) return 'other'
+      const ms = queueTimeOf(f.message)
+      if (ms === null) return 'other'
       const type = processTypeOf(f.procId)
-      const w = type ? this.#window(app, type, f.time) : null
-      if (!w) return 'queue'
-      this.counters.queue++
-      record(w.queue, Number(m[1]))
+      if (type) this.addQueue(app, f.time, type, ms)
       return 'queue'
     }
     if (f.appName === 'heroku') {
-      const m = LOAD.exec(f.message)
-      if (!m) return 'other'
+      const load = loadOf(f.message)
+      if (load === null) return 'other'
       const type = SOURCE.exec(f.message)?.[1] ?? processTypeOf(f.procId)
-      const w = type ? this.#window(app, type, f.time) : null
-      if (!w) return 'load'
-      this.counters.load++
-      const v = Number(m[1])
-      w.load.sum += v
-      w.load.samples++
-      w.load.max = Math.max(w.load.max, v)
+      if (type) this.addLoad(app, f.time, type, load)
       return 'load'
     }
     return 'other'
+  }
+
+  /** A parsed router line (the caller read it already). */
+  addRouter (app: string, time: number, r: RouterLine): void {
+    // Only web dynos get router traffic; an H10/H14 line names no dyno.
+    const w = this.#window(app, r.dyno === '' ? 'web' : processTypeOf(r.dyno) ?? 'web', time)
+    if (!w) return
+    this.counters.router++
+    w.requests++
+    const cls = `${Math.min(5, Math.max(1, Math.floor(r.status / 100)))}xx` as StatusClass
+    w.statuses[cls]++
+    if (r.at === 'error' && r.code) w.errors[r.code] = (w.errors[r.code] ?? 0) + 1
+    if (r.serviceMs !== null) record(w.service, r.serviceMs)
+    if (r.connectMs !== null) record(w.connect, r.connectMs)
+  }
+
+  addQueue (app: string, time: number, processType: string, ms: number): void {
+    const w = this.#window(app, processType, time)
+    if (!w) return
+    this.counters.queue++
+    record(w.queue, ms)
+  }
+
+  addLoad (app: string, time: number, processType: string, load: number): void {
+    const w = this.#window(app, processType, time)
+    if (!w) return
+    this.counters.load++
+    w.load.sum += load
+    w.load.samples++
+    w.load.max = Math.max(w.load.max, load)
   }
 
   /** The windows that closed by `now` (end + lateMs ≤ now), oldest first; they are forgotten. */

@@ -52,3 +52,16 @@ t.test('schedules: local time of the policy\'s zone, overnight windows, the last
   t.match(effectiveBounds(policy, at('2026-12-08T10:00:00Z')), { min: 1, max: 1 }, 'Tuesday 05:00 local: still the window that started Monday night')
   t.match(effectiveBounds(policy, at('2026-12-11T17:30:00Z')), { min: 6, max: 6, schedule: { from: '12:00' } }, 'Friday 12:30: the later window wins; what it does not set is the policy\'s, raised to its min')
 })
+
+t.test('rate budget: a share of the account\'s limit, nothing while a 429 lasts', async (t) => {
+  const { mayCall, rateLimitedUntil } = await import('../src/index.js')
+  const now = 1_000_000
+  t.same(mayCall({ remaining: null, blockedUntil: null }, 0.5, now), { ok: true }, 'unknown: one call tells')
+  t.same(mayCall({ remaining: 2251, blockedUntil: null }, 0.5, now), { ok: true })
+  const low = mayCall({ remaining: 2250, blockedUntil: null }, 0.5, now)
+  t.match(low, { ok: false, reason: '2250 Platform API calls left for this account; 2250 are kept for the app\'s owner', retryAt: now + 60_000 })
+  t.match(mayCall({ remaining: 4000, blockedUntil: now + 5000 }, 0.5, now), { ok: false, retryAt: now + 5000 })
+  t.same(mayCall({ remaining: 4000, blockedUntil: now - 1 }, 0.5, now), { ok: true }, 'after the wait')
+  t.equal(rateLimitedUntil(now), now + 60_000)
+  t.equal(rateLimitedUntil(now, 3000), now + 3000)
+})

@@ -108,6 +108,16 @@ export interface AllConfig extends CommonConfig {
   /** Proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); nobody by default. */
   trustProxy: TrustProxy
   /**
+   * The Heroku OAuth client (id, secret) customers authorize from the dashboard when
+   * Heroku refuses the add-on's own token for formation changes (spec §21.3). null: not
+   * configured, and the dashboard says so.
+   */
+  herokuOauthClient: { id: string, secret: string } | null
+  /** How often the autoscaler goes over the apps with a policy (ms). */
+  autoscaleTickMs: number
+  /** The share of an account's Platform API rate limit the autoscaler may use (0–1]. */
+  autoscaleRateShare: number
+  /**
    * The log-drain serves HTTPS with this certificate and key (PEM, from the files
    * DRAIN_TLS_CERT and DRAIN_TLS_KEY name): Heroku wants https drains (spec §4.2, §11.1).
    * null: plain HTTP, for a deployment that terminates TLS in front of the service.
@@ -270,6 +280,27 @@ const SPEC: Spec = {
   },
   trustProxy: { env: 'TRUST_PROXY', parse: trustProxy('TRUST_PROXY') },
   drainTls: { env: 'DRAIN_TLS_CERT', parse: tlsFiles('DRAIN_TLS_CERT', 'DRAIN_TLS_KEY') },
+  herokuOauthClient: {
+    env: 'HEROKU_OAUTH_ID',
+    parse: (v, env) => {
+      const id = v?.trim() ?? ''
+      const secretValue = env.HEROKU_OAUTH_SECRET?.trim() ?? ''
+      if (id === '' && secretValue === '') return null
+      if (id === '') throw new EnvVarError('HEROKU_OAUTH_ID', 'must be set when HEROKU_OAUTH_SECRET is')
+      if (!/^[\w.-]{1,200}$/.test(id)) throw new EnvVarError('HEROKU_OAUTH_ID', 'must be the OAuth client id Heroku gave (letters, digits, . - _)')
+      return { id, secret: secret('HEROKU_OAUTH_SECRET', 8)(secretValue, env) }
+    }
+  },
+  autoscaleTickMs: { env: 'AUTOSCALE_TICK_MS', parse: integer('AUTOSCALE_TICK_MS', 5000, 100, 60_000) },
+  autoscaleRateShare: {
+    env: 'AUTOSCALE_RATE_SHARE',
+    parse: (v) => {
+      if (v === undefined || v.trim() === '') return 0.5
+      const n = Number(v)
+      if (!Number.isFinite(n) || n <= 0 || n > 1) throw new EnvVarError('AUTOSCALE_RATE_SHARE', `must be a number above 0 and at most 1, got "${v}"`)
+      return n
+    }
+  },
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 

@@ -2,3 +2,4 @@
 export * from './subjects.js'
 export * from './messages.js'
 export * from './log-messages.js'
+export * from './autoscale-messages.js'

@@ -39,7 +39,13 @@ export const subjects = {
   logIngest: (tenantId: string) => `${ROOT}.logs.ingest.${tenantId}`,
   /** JetStream: several accepted batches in one message (log-messages.ts, encodeIngestBundle). */
   logIngestBundle: `${ROOT}.logs.ingest.bundle`,
-  logIngestAll: `${ROOT}.logs.ingest.>`
+  logIngestAll: `${ROOT}.logs.ingest.>`,
+  /**
+   * Core NATS, from the log-drain writer: router-metric windows of one tenant, published
+   * after they are stored (router_windows). They wake the autoscaler at once; a lost
+   * message costs nothing but that wake-up, since the autoscaler reads what is stored.
+   */
+  autoscaleWindows: `${ROOT}.autoscale.windows`
 } as const
 
 export const streams = {

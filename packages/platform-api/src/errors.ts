@@ -17,6 +17,8 @@ export const PlatformErrorCode = {
   UNPROCESSABLE: 'PLATFORM_UNPROCESSABLE',
   /** Any other 4xx (except 429). */
   REJECTED: 'PLATFORM_REJECTED',
+  /** 429 `rate_limit`, from a call the client does not retry (the caller waits for the limit to recover). */
+  RATE_LIMITED: 'PLATFORM_RATE_LIMITED',
   /** 5xx, 429, network errors or timeouts on every attempt. */
   RETRIES_EXHAUSTED: 'PLATFORM_RETRIES_EXHAUSTED',
   /** A 2xx whose body is not what the protocol promises. */
@@ -33,6 +35,9 @@ export interface PlatformApiErrorOptions {
   status?: number
   retryable: boolean
   herokuId?: string
+  herokuMessage?: string
+  rateLimitRemaining?: number
+  retryAfterMs?: number
   cause?: unknown
 }
 
@@ -42,6 +47,12 @@ export class PlatformApiError extends Error {
   readonly retryable: boolean
   /** Heroku's error `id` from the JSON body, e.g. `invalid_grant`, `unauthorized`. */
   readonly herokuId?: string
+  /** Heroku's error `message`, for the customer (it never holds credentials). */
+  readonly herokuMessage?: string
+  /** `RateLimit-Remaining` of the answer, when it had one. */
+  readonly rateLimitRemaining?: number
+  /** How long a 429 asked to wait (Retry-After), in ms. */
+  readonly retryAfterMs?: number
 
   constructor (code: string, message: string, options: PlatformApiErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -50,6 +61,9 @@ export class PlatformApiError extends Error {
     this.retryable = options.retryable
     if (options.status !== undefined) this.status = options.status
     if (options.herokuId !== undefined) this.herokuId = options.herokuId
+    if (options.herokuMessage !== undefined) this.herokuMessage = options.herokuMessage
+    if (options.rateLimitRemaining !== undefined) this.rateLimitRemaining = options.rateLimitRemaining
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs
   }
 }
 

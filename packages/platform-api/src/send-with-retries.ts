@@ -10,6 +10,15 @@ export interface SendOptions extends RetryPolicy {
   what: string
   /** Code for a non-retryable 4xx; defaults to one derived from the status. */
   rejectCode?: (status: number, herokuId: string | undefined) => string
+  /** Whether a 429 is retried here (default) or answered at once as RATE_LIMITED. */
+  retry429?: boolean
+}
+
+/** `RateLimit-Remaining` of an answer (spec §21.2), when it carries a number. */
+export function rateLimitRemaining (res: HttpResponse): number | undefined {
+  const raw = res.headers['ratelimit-remaining']
+  const v = Number(Array.isArray(raw) ? raw[0] : raw)
+  return raw === undefined || !Number.isFinite(v) ? undefined : v
 }
 
 export async function sendWithRetries (req: HttpRequest, opts: SendOptions): Promise<HttpResponse> {
@@ -24,11 +33,21 @@ export async function sendWithRetries (req: HttpRequest, opts: SendOptions): Pro
       const res = await sendOnce(req)
       if (res.status >= 200 && res.status < 300) return res
       const herokuError = readHerokuError(res.body)
+      const remaining = rateLimitRemaining(res)
+      const details = {
+        ...(herokuError.id === undefined ? {} : { herokuId: herokuError.id }),
+        ...(herokuError.message === undefined ? {} : { herokuMessage: herokuError.message }),
+        ...(remaining === undefined ? {} : { rateLimitRemaining: remaining })
+      }
+      if (res.status === 429 && opts.retry429 === false) {
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after'])
+        throw new PlatformApiError(PlatformErrorCode.RATE_LIMITED, `${opts.what}: ${describe(res.status, herokuError)}`, {
+          status: 429, retryable: true, ...details, ...(retryAfterMs === undefined ? {} : { retryAfterMs })
+        })
+      }
       if (!isRetryableStatus(res.status)) {
         const code = opts.rejectCode?.(res.status, herokuError.id) ?? codeForStatus(res.status, herokuError.id)
-        throw new PlatformApiError(code, `${opts.what}: ${describe(res.status, herokuError)}`, {
-          status: res.status, retryable: false, ...(herokuError.id === undefined ? {} : { herokuId: herokuError.id })
-        })
+        throw new PlatformApiError(code, `${opts.what}: ${describe(res.status, herokuError)}`, { status: res.status, retryable: false, ...details })
       }
       lastStatus = res.status
       lastHerokuId = herokuError.id

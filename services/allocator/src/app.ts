@@ -1,12 +1,13 @@
-// The allocator: runs the lifecycle outbox through resource drivers, answers plan checks
-// and usage requests over NATS, and serves only health (and metrics) over HTTP.
+// The allocator: runs the lifecycle outbox through resource drivers, autoscales the apps
+// whose add-on has a policy, answers plan checks and usage requests over NATS, and serves
+// only health over HTTP.
 import type { FastifyInstance } from 'fastify'
 import { createBaseApp } from '@addonkit/service-kit'
 import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequest, queueGroups, subjects } from '@addonkit/contracts'
 import { findPlan } from '@addonkit/config'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { KeyRing } from '@addonkit/secrets'
-import { createPlatformClient, type PlatformClient } from '@addonkit/platform-api'
+import { createAppClient, createPlatformClient, type PlatformClient } from '@addonkit/platform-api'
 import type { AllocatorConfig } from './config.js'
 import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/registry.js'
 import type { DriverContext } from './drivers/driver.js'
@@ -16,6 +17,10 @@ import { appLogNotifier } from './app-log-notifier.js'
 import type { QuotaEnforcer } from './drivers/postgres-enforcer.js'
 import { createHandlers } from './operations/handlers.js'
 import { OperationRunner, PermanentOperationError } from './operations/runner.js'
+import { PlatformTokens } from './platform-tokens.js'
+import { AppAccess } from './autoscale/app-access.js'
+import { Autoscaler } from './autoscale/autoscaler.js'
+import { UserTokens } from './autoscale/user-tokens.js'
 
 export interface AllocatorOptions {
   logStream?: NodeJS.WritableStream
@@ -26,6 +31,7 @@ export interface AllocatorOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     runner: OperationRunner
+    autoscaler: Autoscaler
   }
 }
 
@@ -47,6 +53,12 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
   const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
   const { db, nats } = app
+  const tokens = new PlatformTokens(db, keyRing, platform)
+  const apps = createAppClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `${config.addon.name} autoscaling (addonkit; ${config.addon.id})`, maxAttempts: 3 })
+  // A connected user's tokens are refreshed with the OAuth client they were issued to.
+  const userClient = config.herokuOauthClient ? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuOauthClient.secret, userAgent: `addonkit-allocator (${config.addon.id})` }) : null
+  const users = new UserTokens(db, keyRing, userClient)
+  const access = new AppAccess({ db, apps, partner: tokens, users, rateShare: config.autoscaleRateShare })
 
   const runner = new OperationRunner({
     db,
@@ -56,13 +68,19 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     sweepMs: config.operationSweepMs,
     maxAttempts: config.operationMaxAttempts,
     isPermanent: (err) => err instanceof PermanentOperationError || err instanceof PermanentDriverError,
-    handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs, notify }),
+    handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs, notify, tokens, access, users, apps, gatewayPublicUrl: config.gatewayPublicUrl }),
     async onFailed (op, reason) {
       if (op.kind === 'provision') await db.prisma.instance.updateMany({ where: { uuid: op.instance_uuid, state: 'provisioning' }, data: { state: 'failed', failureReason: reason } })
-      else await db.prisma.instance.update({ where: { uuid: op.instance_uuid }, data: { failureReason: `${op.kind}: ${reason}` } })
+      // A scale that failed is the decision's outcome (autoscale_decisions), not the add-on's.
+      else if (op.kind === 'scale') {
+        const id = (op.params as { decision_id?: string }).decision_id
+        if (id) await db.prisma.autoscaleDecision.updateMany({ where: { id: BigInt(id), outcome: 'pending' }, data: { outcome: 'failed', error: reason.slice(0, 1000) } })
+      } else await db.prisma.instance.update({ where: { uuid: op.instance_uuid }, data: { failureReason: `${op.kind}: ${reason}` } })
     }
   })
   app.decorate('runner', runner)
+  const autoscaler = new Autoscaler({ db, nc: nats, log: app.log, access, tickMs: config.autoscaleTickMs, kick: (id) => runner.kick(id) })
+  app.decorate('autoscaler', autoscaler)
 
   async function driverContext (uuid: string): Promise<DriverContext | null> {
     const instance = await db.prisma.instance.findUnique({ where: { uuid } })
@@ -109,11 +127,13 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   let enforcer: QuotaEnforcer | undefined
   app.addHook('onReady', async () => {
     runner.start()
+    autoscaler.start()
     if (postgres) enforcer = postgres.startQuotaEnforcer({ db, log: app.log })
   })
   // Runs before the NATS and database plugins close (hooks run in reverse order).
   app.addHook('onClose', async () => {
     for (const s of subs) { try { s.unsubscribe() } catch {} }
+    await autoscaler.stop()
     await runner.stop()
     await enforcer?.stop()
     await postgres?.close()

@@ -5,6 +5,7 @@ import { KeyRing } from '@addonkit/secrets'
 import type { GatewayConfig } from './config.js'
 import { createProvisioning } from './provisioning.js'
 import resourceRoutes from './routes/resources.js'
+import webhookRoutes from './routes/webhooks.js'
 
 export interface GatewayOptions {
   logStream?: NodeJS.WritableStream
@@ -20,15 +21,17 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
     logStream: opts.logStream,
     dbPoolSize: 20
   })
+  const keyRing = new KeyRing(config.encryptionKeys)
   const provisioning = createProvisioning({
     db: app.db,
     nats: app.nats,
-    keyRing: new KeyRing(config.encryptionKeys),
+    keyRing,
     addon: config.addon,
     syncBudgetMs: config.syncBudgetMs,
     purgeGraceSeconds: config.purgeGraceSeconds,
     log: app.log
   })
   await app.register(resourceRoutes, { addonId: config.addon.id, password: config.addonPassword, provisioning })
+  await app.register(webhookRoutes, { keyRing })
   return app
 }

@@ -3,12 +3,15 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
-import type { KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, auditRaw, loadInstance, type InstanceRow, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
-import type { PlatformClient } from '@addonkit/platform-api'
+import { randomSecret, type KeyRing } from '@addonkit/secrets'
+import { asyncProvisionBody, auditRaw, loadApp, loadInstance, oauthAad, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import type { AppClient, PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
-import { PlatformTokens } from '../platform-tokens.js'
+import type { PlatformTokens } from '../platform-tokens.js'
+import type { AppAccess } from '../autoscale/app-access.js'
+import { scaleHandler } from '../autoscale/scale-operation.js'
+import type { UserTokens } from '../autoscale/user-tokens.js'
 import { PermanentOperationError, type OperationHandler, type OperationContext } from './runner.js'
 
 export interface HandlerDeps {
@@ -23,11 +26,20 @@ export interface HandlerDeps {
   syncBudgetMs: number
   /** Writes an add-on event into the app's own log stream (requires log_input). */
   notify?: (instanceUuid: string, message: string) => Promise<void>
+  /** The add-on's Platform API tokens (shared with the autoscaler). */
+  tokens: PlatformTokens
+  /** Reaches the customer's app (autoscaling): the `scale` operation. */
+  access: AppAccess
+  /** Tidies up autoscaling when an add-on goes: the connected user's authorization. */
+  users: UserTokens
+  apps: AppClient
+  /** Where Heroku delivers add-on webhooks (the gateway), e.g. https://addon.example.com. */
+  gatewayPublicUrl: string
 }
 
 export function createHandlers (deps: HandlerDeps): Record<OperationContext['op']['kind'], OperationHandler> {
   const { db, keyRing } = deps
-  const tokens = new PlatformTokens(db, keyRing, deps.platform)
+  const tokens = deps.tokens
   // Best effort and off the operation's path: a log line must not fail or slow the work.
   const tell = (uuid: string, message: string) => { void deps.notify?.(uuid, message).catch(() => {}) }
 
@@ -74,6 +86,25 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     } finally { watch.close() }
   }
 
+  /**
+   * Subscribes the add-on to its app's formation and release events (spec §21.4), so a
+   * person's `heroku ps:scale` pauses autoscaling and a deploy holds it. Best effort:
+   * Heroku approves api:formation for partners case by case; without it the autoscaler
+   * still sees a person's change when it reads the formation.
+   */
+  async function subscribeWebhooks (uuid: string): Promise<void> {
+    if ((await loadApp(db, uuid))?.webhookId) return
+    const secret = randomSecret(32)
+    try {
+      const w = await tokens.call(uuid, (t) => deps.apps.createAddonWebhook(uuid, t, { include: ['api:formation', 'api:release'], level: 'sync', url: `${deps.gatewayPublicUrl}/heroku/webhooks/${uuid}`, secret }))
+      await saveApp(db, uuid, { webhookId: w.id, webhookSecretEnc: keyRing.seal(secret, oauthAad(uuid, 'webhook')), webhookProblem: null })
+      await auditRaw(db.pool, uuid, 'webhook_subscribed', 'ok', { include: w.include })
+    } catch (err) {
+      await saveApp(db, uuid, { webhookProblem: (err as Error).message.slice(0, 500) })
+      await auditRaw(db.pool, uuid, 'webhook_subscribed', 'failed', { reason: (err as Error).message.slice(0, 500) })
+    }
+  }
+
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
     // Both steps check their own state (token present, config stored), so a resumed run
@@ -94,6 +125,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       // crashed between deciding and marking. Never resurrects a deprovisioned instance.
       await markProvisioned(db, uuid, 'sync')
       tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
+      await subscribeWebhooks(uuid)
       return { path: 'sync' }
     }
     // Heroku may deprovision while a provision is still completing: do not push config.
@@ -111,6 +143,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
     await markProvisioned(db, uuid, 'async')
     tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
+    await subscribeWebhooks(uuid)
     return { path: 'async' }
   }
 
@@ -158,6 +191,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const instance = await load(uuid)
     await driverFor(deps.drivers, instance.driver).deallocate(context(instance, planOf(instance.plan)))
     await auditRaw(db.pool, uuid, 'credentials_revoked', 'ok', {})
+    // A Heroku user's authorization connected for autoscaling goes with the add-on.
+    const revoked = await deps.users.revoke(uuid, deps.apps)
+    if (revoked !== 'none') await auditRaw(db.pool, uuid, 'user_authorization_revoked', revoked === 'revoked' ? 'ok' : 'noop', { at_heroku: revoked === 'revoked' })
     return {}
   }
 
@@ -167,9 +203,12 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     await driverFor(deps.drivers, instance.driver).purge(context(instance, planOf(instance.plan)))
     await db.pool.query('UPDATE instances SET purged_at = now(), config_enc = NULL, response_body_enc = NULL, log_input_url_enc = NULL, updated_at = now() WHERE uuid = $1', [uuid])
     await db.pool.query('DELETE FROM oauth_tokens WHERE instance_uuid = $1', [uuid])
+    await purgeAutoscaling(db, uuid)
     await auditRaw(db.pool, uuid, 'purged', 'ok', {})
     return {}
   }
 
-  return { provision, change_plan: changePlan, rotate_credentials: rotate, deprovision, purge }
+  const scale = scaleHandler({ db, access: deps.access, tell })
+
+  return { provision, change_plan: changePlan, rotate_credentials: rotate, deprovision, purge, scale }
 }

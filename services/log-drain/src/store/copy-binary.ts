@@ -15,6 +15,7 @@
 // hold it).
 import { isUtf8 } from 'node:buffer'
 import { parseL10Message, parseRouterLine, scanFrames, type RouterLine } from '@addonkit/logplex'
+import { loadOf, processTypeOf, queueTimeOf, type WindowAggregator } from '@addonkit/autoscale'
 import { clampToReceipt } from './batch-lines.js'
 
 /** The COPY column list, in the order the rows are written. */
@@ -43,6 +44,10 @@ export const MIN_FRAME_BYTES = 17
 const HEROKU = Buffer.from('heroku')
 const ROUTER = Buffer.from('router')
 const LOGPLEX = Buffer.from('logplex')
+const APP = Buffer.from('app')
+/** Messages the autoscaler reads besides router lines start with one of these. */
+const QUEUE_MARKS = [Buffer.from('[addonkit] queue='), Buffer.from('[hirefire:router] queue=')]
+const RUNTIME_MARK = Buffer.from('source=')
 
 /**
  * Where a batch's seq values come from: row i gets `blocks[k >> 16] + (k & 0xffff)` with
@@ -59,6 +64,12 @@ export interface EncodeOptions {
   seq: SeqRange
   /** Encode only the first `limit` lines (the rest are over the daily quota); all by default. */
   limit?: number
+  /**
+   * Router metrics of the lines, for the autoscaler (packages/autoscale): router lines
+   * (already parsed here), app lines that start with a queue-time marker and runtime
+   * metrics lines. Keyed by the tenant id.
+   */
+  metrics?: WindowAggregator
 }
 
 export interface EncodedBatch {
@@ -92,6 +103,12 @@ function uuidBytes (u: string): Buffer {
 
 function noNul (s: string): string {
   return s.indexOf('\0') === -1 ? s : s.replaceAll('\0', '\uFFFD')
+}
+
+function startsWith (b: Buffer, s: number, e: number, want: Buffer): boolean {
+  if (e - s < want.length) return false
+  for (let i = 0; i < want.length; i++) if (b[s + i] !== want[i]) return false
+  return true
 }
 
 function bytesAre (b: Buffer, s: number, e: number, want: Buffer): boolean {
@@ -151,6 +168,7 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
   const receivedAt = o.receivedAt
   const retentionDays = o.retentionDays
   const { blocks, from } = o.seq
+  const metrics = o.metrics
   // Bytes are copied as they are only when every range of them is valid text.
   const copyBytes = isUtf8(body) && body.indexOf(0) === -1
   const firstChunk = Math.min(CHUNK_BYTES, 2 * body.length + 4096)
@@ -174,6 +192,23 @@ export function encodeBatch (body: Buffer, o: EncodeOptions): EncodedBatch {
     if (bytesAre(body, v.procStart, v.procEnd, ROUTER) && bytesAre(body, v.appStart, v.appEnd, HEROKU)) {
       // Router lines are ASCII: cut them from the body read once as latin1 (cheap slices).
       if (asciiRange(body, v.msgStart, v.msgEnd)) { text ??= body.toString('latin1'); router = parseRouterLine(text.substring(v.msgStart, v.msgEnd)) } else router = parseRouterLine(body.toString('utf8', v.msgStart, v.msgEnd))
+    }
+    if (metrics) {
+      if (router) metrics.addRouter(o.tenantId, ts, router)
+      else if (bytesAre(body, v.procStart, v.procEnd, ROUTER) && bytesAre(body, v.appStart, v.appEnd, HEROKU)) metrics.counters.unparsed++
+      else if (bytesAre(body, v.appStart, v.appEnd, APP)) {
+        // Only lines that start with the marker are read (a cheap test on every app line).
+        if (QUEUE_MARKS.some((m) => startsWith(body, v.msgStart, v.msgEnd, m))) {
+          const ms = queueTimeOf(body.toString('utf8', v.msgStart, v.msgEnd))
+          const type = processTypeOf(body.toString('latin1', v.procStart, v.procEnd))
+          if (ms !== null && type) metrics.addQueue(o.tenantId, ts, type, ms)
+        }
+      } else if (bytesAre(body, v.appStart, v.appEnd, HEROKU) && startsWith(body, v.msgStart, v.msgEnd, RUNTIME_MARK)) {
+        const message = body.toString('utf8', v.msgStart, v.msgEnd)
+        const load = loadOf(message)
+        const type = /^source=([-\w]{1,128})\./.exec(message)?.[1]
+        if (load !== null && type) metrics.addLoad(o.tenantId, ts, type, load)
+      }
     }
     const day = Math.floor(ts / DAY_MS) + retentionDays
     if (day !== lastDay) {

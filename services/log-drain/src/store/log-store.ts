@@ -6,6 +6,7 @@
 // touching ingestion, the writer's exactly-once contract included (append must record the
 // batch id atomically with the lines and report duplicates).
 import type { RouterLine } from '@addonkit/logplex'
+import type { RouterWindow } from '@addonkit/autoscale'
 
 /** One line of a batch, as batchLines() reads it (the live tail; a store that wants objects). */
 export interface StoredLine {
@@ -56,6 +57,11 @@ export type AppendOutcome =
     dropped: number
     /** True for the first batch of the tenant's day that hit the quota. */
     quotaReached: boolean
+    /**
+     * The router-metric windows of the batch's lines (packages/autoscale), stored with the
+     * batch: every line counts, the ones over the quota too (the app's traffic is what it is).
+     */
+    windows: RouterWindow[]
   }
 
 export interface SearchQuery {

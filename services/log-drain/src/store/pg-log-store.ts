@@ -11,6 +11,7 @@ import copyStreams from 'pg-copy-streams'
 import { COPY_COLUMNS, COPY_HEADER, COPY_TRAILER, MIN_FRAME_BYTES, SEQ_BLOCK_BITS, encodeBatch, type EncodedBatch, type SeqRange } from './copy-binary.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { inTransaction } from './pg-transaction.js'
+import { WindowAggregator, emptyWindow, mergeWindow, toStored, type RouterWindow } from '@addonkit/autoscale'
 import { dropExpiredPartitions, ensurePartitions, partitionName, utcDay } from './pg-partitions.js'
 import type { AppendOutcome, IncomingBatch, LogStore, PreparedBatch, SearchLine, SearchResult, TenantUsage } from './log-store.js'
 
@@ -23,8 +24,8 @@ const { from: copyFrom } = copyStreams
  */
 export const SEQ_BLOCK = 1 << SEQ_BLOCK_BITS
 
-/** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved. */
-interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange }
+/** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved and its router-metric windows. */
+interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly windows: RouterWindow[] }
 
 interface LineRow {
   seq: string
@@ -209,11 +210,12 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     c.lines += keep
     c.dropped += dropped
     c.loss += p.encoded.reportedLoss
-    outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached }
+    outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached, windows: p.windows }
   }
 
-  // 4. The lines, then the counters, in the same transaction.
+  // 4. The lines, their router-metric windows, then the counters, in the same transaction.
   await copyRows(client, byDay)
+  await addWindows(client, fresh.flatMap((i) => batches[i]!.windows))
   const params = [...keyParams, ordered.map((c) => c.lines), ordered.map((c) => c.dropped), ordered.map((c) => c.bytes), ordered.map((c) => c.loss), ordered.map((c) => c.notifyNow)]
   if (locked) {
     await client.query(
@@ -236,6 +238,38 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     }
   }
   return outcomes
+}
+
+/**
+ * Adds windows into router_windows (autoscaling): rows of the same window merge by adding,
+ * so windows that two writers, or two batches, saw parts of end up whole. Keys are merged
+ * here first and written in a fixed order, like every other lock this transaction takes.
+ */
+async function addWindows (client: pg.PoolClient, windows: RouterWindow[]): Promise<void> {
+  if (windows.length === 0) return
+  const merged = new Map<string, RouterWindow>()
+  for (const w of windows) {
+    const k = `${w.app}|${w.processType}|${String(w.start).padStart(15, '0')}`
+    const m = merged.get(k)
+    if (m) mergeWindow(m, w); else merged.set(k, mergeWindow(emptyWindow(w.app, w.processType, w.start), w))
+  }
+  const rows = [...merged.entries()].sort(byKey).map(([, w], o) => ({ o, t: w.app, ...toStored(w) }))
+  await client.query(
+    `INSERT INTO router_windows AS w (tenant_id, process_type, window_start, requests, statuses, errors, service, connect, queue, load_sum, load_samples, load_max)
+     SELECT t, "processType", to_timestamp(start / 1000.0), requests, statuses, errors, service, connect, queue, "loadSum", "loadSamples", "loadMax"
+       FROM jsonb_to_recordset($1::jsonb) AS x(o int, t uuid, "processType" text, start bigint, requests int, statuses int[], errors jsonb, service int[], connect int[], queue int[], "loadSum" float8, "loadSamples" int, "loadMax" float8)
+      ORDER BY o
+     ON CONFLICT (tenant_id, process_type, window_start) DO UPDATE SET
+       requests = w.requests + EXCLUDED.requests,
+       statuses = addonkit_int_array_add(w.statuses, EXCLUDED.statuses),
+       errors = addonkit_jsonb_counts_add(w.errors, EXCLUDED.errors),
+       service = addonkit_int_array_add(w.service, EXCLUDED.service),
+       connect = addonkit_int_array_add(w.connect, EXCLUDED.connect),
+       queue = addonkit_int_array_add(w.queue, EXCLUDED.queue),
+       load_sum = w.load_sum + EXCLUDED.load_sum,
+       load_samples = w.load_samples + EXCLUDED.load_samples,
+       load_max = greatest(w.load_max, EXCLUDED.load_max)`,
+    [JSON.stringify(rows)])
 }
 
 export function createPgLogStore (pool: pg.Pool): LogStore {
@@ -269,8 +303,9 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
   return {
     async prepare (batch: IncomingBatch): Promise<PgPrepared> {
       const seq = await takeSeq(Math.ceil(batch.body.length / MIN_FRAME_BYTES))
-      const encoded = encodeBatch(batch.body, { tenantId: batch.tenantId, receivedAt: batch.receivedAt, retentionDays: batch.retentionDays, seq })
-      return { batch, lines: encoded.frames, encoded, seq }
+      const metrics = new WindowAggregator()
+      const encoded = encodeBatch(batch.body, { tenantId: batch.tenantId, receivedAt: batch.receivedAt, retentionDays: batch.retentionDays, seq, metrics })
+      return { batch, lines: encoded.frames, encoded, seq, windows: metrics.flushAll() }
     },
 
     async append (prepared) {
@@ -354,6 +389,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       await pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
       await pool.query('DELETE FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
       await pool.query('DELETE FROM log_batches WHERE tenant_id = $1', [tenantId])
+      await pool.query('DELETE FROM router_windows WHERE tenant_id = $1', [tenantId])
     },
 
     async maintain (horizonDays) {
@@ -369,6 +405,8 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       // Logplex retries within minutes and JetStream redelivers within hours: dedupe rows
       // older than a few days can go.
       await pool.query("DELETE FROM log_batches WHERE stored_at < now() - interval '3 days'")
+      // Autoscaling reads the last minutes and the dashboard the last day.
+      await pool.query("DELETE FROM router_windows WHERE window_start < now() - interval '1 day'")
       return { created, dropped }
     }
   }

@@ -12,10 +12,11 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { nanos } from '@nats-io/transport-node'
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream'
-import { BadIngestBundle, consumers, decodeIngestBundle, logIngestHeaders, streams, subjects } from '@addonkit/contracts'
+import { BadIngestBundle, consumers, decodeIngestBundle, encode, logIngestHeaders, RouterWindowsMessage, streams, subjects } from '@addonkit/contracts'
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { FramingError } from '@addonkit/logplex'
+import { toWire, type RouterWindow } from '@addonkit/autoscale'
 import type { LogStore, PreparedBatch } from '../store/log-store.js'
 import { utcDay } from '../store/pg-partitions.js'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
@@ -252,9 +253,11 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     // bundle owns several batches, all in this group: it is acked once.
     for (const m of new Set(owners)) m.ack()
     const full = new Map<string, string>()
+    const windows = new Map<string, RouterWindow[]>()
     outcomes.forEach((o, i) => {
       const b = batches[i]!.batch
       if (o.duplicate) { stats.duplicates++; return }
+      if (o.windows.length) { const list = windows.get(b.tenantId); if (list) list.push(...o.windows); else windows.set(b.tenantId, [...o.windows]) }
       stats.batches++
       stats.lines += o.stored
       stats.dropped += o.dropped
@@ -263,6 +266,10 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     })
     // Core NATS: a lost message only means a few more over-quota lines in a live tail.
     for (const [tenantId, day] of full) { try { app.nats.publish(subjects.logQuotaFull(tenantId), day) } catch {} }
+    // Core NATS: the windows are stored; the message only wakes the autoscaler sooner.
+    for (const [tenantId, list] of windows) {
+      try { app.nats.publish(subjects.autoscaleWindows, encode(RouterWindowsMessage, { tenantId, windows: list.slice(0, 1000).map(toWire) })) } catch {}
+    }
   }
 
   let backlog = { checkedAt: 0, pastHalf: false }

@@ -1,0 +1,218 @@
+// What Addonkit keeps about autoscaling an add-on's app, in one place for the three that
+// use it: the data API and the dashboard set policies and read decisions; the allocator
+// decides, acts, and records what it knows of the app (formation, the last change and
+// who made it, releases, authorization, the rate limit) and every decision with its reason.
+import type { Db, Prisma } from '@addonkit/db'
+import { fromStored, validatePolicy, type AutoscaleState, type Decision, type Policy, type RouterWindow } from '@addonkit/autoscale'
+import { audit } from './audit.js'
+
+export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
+
+export type DecisionOutcome = 'recorded' | 'pending' | 'done' | 'failed' | 'needs_authorization' | 'rate_limited' | 'skipped'
+
+export interface DecisionRecord {
+  id: string
+  processType: string
+  at: Date
+  action: string
+  from: number
+  to: number
+  applied: boolean
+  reason: string
+  value: number | null
+  outcome: DecisionOutcome
+  error: string | null
+}
+
+export interface ProcessTypeState {
+  processType: string
+  quantity: number | null
+  size: string | null
+  formationAt: Date | null
+  lastChange: { at: Date, from: number, to: number, by: 'autoscaler' | 'person' } | null
+  lastDecision: DecisionRecord | null
+}
+
+export interface AppRecord {
+  appId: string | null
+  appName: string | null
+  lastReleaseAt: Date | null
+  authorization: 'partner' | 'user' | 'needs_user' | null
+  rateLimitRemaining: number | null
+  rateLimitedUntil: Date | null
+  webhookId: string | null
+  webhookSecretEnc: string | null
+  webhookProblem: string | null
+}
+
+/** The policies of an add-on, by process type. Rows that no longer validate are left out. */
+export async function loadPolicies (db: Db, instanceUuid: string): Promise<StoredPolicy[]> {
+  const rows = await db.prisma.autoscalePolicy.findMany({ where: { instanceUuid }, orderBy: { processType: 'asc' } })
+  const out: StoredPolicy[] = []
+  for (const r of rows) {
+    const v = validatePolicy(r.policy)
+    if (v.ok) out.push({ processType: r.processType, policy: v.policy, updatedAt: r.updatedAt })
+  }
+  return out
+}
+
+/** Instances with at least one policy, for the autoscaler's rounds. */
+export async function instancesWithPolicies (db: Db): Promise<string[]> {
+  const r = await db.pool.query<{ instance_uuid: string }>(
+    `SELECT DISTINCT p.instance_uuid FROM autoscale_policies p JOIN instances i ON i.uuid = p.instance_uuid WHERE i.state = 'provisioned'`)
+  return r.rows.map((x) => x.instance_uuid)
+}
+
+export async function savePolicy (db: Db, instanceUuid: string, processType: string, policy: Policy, by: string): Promise<StoredPolicy> {
+  const json = policy as unknown as Prisma.InputJsonValue
+  const row = await db.prisma.autoscalePolicy.upsert({
+    where: { instanceUuid_processType: { instanceUuid, processType } },
+    create: { instanceUuid, processType, policy: json },
+    update: { policy: json }
+  })
+  await audit(db.prisma, instanceUuid, 'autoscale_policy_changed', 'ok', { process_type: processType, by, enabled: policy.enabled, min: policy.min, max: policy.max, metric: policy.metric })
+  return { processType, policy, updatedAt: row.updatedAt }
+}
+
+export async function deletePolicy (db: Db, instanceUuid: string, processType: string, by: string): Promise<boolean> {
+  const r = await db.prisma.autoscalePolicy.deleteMany({ where: { instanceUuid, processType } })
+  if (r.count > 0) await audit(db.prisma, instanceUuid, 'autoscale_policy_removed', 'ok', { process_type: processType, by })
+  return r.count > 0
+}
+
+function toDecision (r: { id: bigint, processType: string, at: Date, action: string, fromQuantity: number, toQuantity: number, applied: boolean, reason: string, value: number | null, outcome: string, error: string | null }): DecisionRecord {
+  return { id: String(r.id), processType: r.processType, at: r.at, action: r.action, from: r.fromQuantity, to: r.toQuantity, applied: r.applied, reason: r.reason, value: r.value, outcome: r.outcome as DecisionOutcome, error: r.error }
+}
+
+export async function recentDecisions (db: Db, instanceUuid: string, limit = 50): Promise<DecisionRecord[]> {
+  const rows = await db.prisma.autoscaleDecision.findMany({ where: { instanceUuid }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: limit })
+  return rows.map(toDecision)
+}
+
+export async function loadStates (db: Db, instanceUuid: string): Promise<ProcessTypeState[]> {
+  const rows = await db.prisma.autoscaleState.findMany({ where: { instanceUuid }, orderBy: { processType: 'asc' } })
+  return rows.map((r) => ({
+    processType: r.processType,
+    quantity: r.quantity,
+    size: r.size,
+    formationAt: r.formationAt,
+    lastChange: r.lastChangeAt && r.lastChangeFrom !== null && r.lastChangeTo !== null ? { at: r.lastChangeAt, from: r.lastChangeFrom, to: r.lastChangeTo, by: r.lastChangeBy === 'person' ? 'person' : 'autoscaler' } : null,
+    lastDecision: r.lastDecision ? reviveDecision(r.lastDecision as Record<string, unknown>) : null
+  }))
+}
+
+function reviveDecision (j: Record<string, unknown>): DecisionRecord {
+  return { ...(j as unknown as DecisionRecord), at: new Date(String(j.at)) }
+}
+
+/** The decide() state of a process type: its last change and the app's last release. */
+export function decisionState (s: ProcessTypeState | undefined, app: AppRecord | null): AutoscaleState {
+  return {
+    ...(s?.lastChange ? { lastChange: { at: s.lastChange.at.getTime(), from: s.lastChange.from, to: s.lastChange.to, by: s.lastChange.by } } : {}),
+    ...(app?.lastReleaseAt ? { lastReleaseAt: app.lastReleaseAt.getTime() } : {})
+  }
+}
+
+/** Records a decision; the process type's last decision follows it. */
+export async function recordDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, o: { error?: string, operationId?: string, at?: Date } = {}): Promise<DecisionRecord> {
+  const row = await db.prisma.autoscaleDecision.create({
+    data: {
+      instanceUuid,
+      processType: d.processType,
+      ...(o.at ? { at: o.at } : {}),
+      action: d.action,
+      fromQuantity: d.from,
+      toQuantity: d.to,
+      applied: d.applied,
+      reason: d.reason,
+      value: d.value,
+      outcome,
+      error: o.error ?? null,
+      operationId: o.operationId ?? null
+    }
+  })
+  const rec = toDecision(row)
+  await db.prisma.autoscaleState.upsert({
+    where: { instanceUuid_processType: { instanceUuid, processType: d.processType } },
+    create: { instanceUuid, processType: d.processType, lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: rec.at },
+    update: { lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: rec.at }
+  })
+  return rec
+}
+
+/** Sets how a recorded decision turned out (an operation applied it, or Heroku refused it). */
+export async function settleDecision (db: Db, id: string, outcome: DecisionOutcome, error?: string): Promise<void> {
+  const row = await db.prisma.autoscaleDecision.update({ where: { id: BigInt(id) }, data: { outcome, error: error ?? null } })
+  const rec = toDecision(row)
+  await db.prisma.autoscaleState.updateMany({
+    where: { instanceUuid: row.instanceUuid, processType: row.processType, lastDecisionAt: row.at },
+    data: { lastDecision: rec as unknown as Prisma.InputJsonValue }
+  })
+}
+
+/** The formation just read (or just set) for a process type. */
+export async function noteFormation (db: Db, instanceUuid: string, processType: string, quantity: number, size: string | null, at = new Date()): Promise<void> {
+  await db.prisma.autoscaleState.upsert({
+    where: { instanceUuid_processType: { instanceUuid, processType } },
+    create: { instanceUuid, processType, quantity, size, formationAt: at },
+    update: { quantity, size, formationAt: at }
+  })
+}
+
+/** A change of a process type's quantity, by us or by a person (a person's pauses autoscaling). */
+export async function noteChange (db: Db, instanceUuid: string, processType: string, change: { at: Date, from: number, to: number, by: 'autoscaler' | 'person' }): Promise<void> {
+  const data = { quantity: change.to, formationAt: change.at, lastChangeAt: change.at, lastChangeFrom: change.from, lastChangeTo: change.to, lastChangeBy: change.by }
+  await db.prisma.autoscaleState.upsert({
+    where: { instanceUuid_processType: { instanceUuid, processType } },
+    create: { instanceUuid, processType, ...data },
+    update: data
+  })
+  if (change.by === 'person') await audit(db.prisma, instanceUuid, 'formation_changed_by_person', 'ok', { process_type: processType, from: change.from, to: change.to })
+}
+
+export async function loadApp (db: Db, instanceUuid: string): Promise<AppRecord | null> {
+  const r = await db.prisma.autoscaleApp.findUnique({ where: { instanceUuid } })
+  if (!r) return null
+  return {
+    appId: r.appId,
+    appName: r.appName,
+    lastReleaseAt: r.lastReleaseAt,
+    authorization: r.authorization as AppRecord['authorization'],
+    rateLimitRemaining: r.rateLimitRemaining,
+    rateLimitedUntil: r.rateLimitedUntil,
+    webhookId: r.webhookId,
+    webhookSecretEnc: r.webhookSecretEnc,
+    webhookProblem: r.webhookProblem
+  }
+}
+
+export async function saveApp (db: Db, instanceUuid: string, patch: Partial<AppRecord>): Promise<void> {
+  await db.prisma.autoscaleApp.upsert({ where: { instanceUuid }, create: { instanceUuid, ...patch }, update: patch })
+}
+
+/** Forgets an add-on's autoscaling (at purge): policies, state, decisions, app, webhook events. */
+export async function purgeAutoscaling (db: Db, instanceUuid: string): Promise<void> {
+  for (const table of ['autoscale_policies', 'autoscale_state', 'autoscale_decisions', 'autoscale_apps', 'webhook_events', 'user_oauth_tokens']) {
+    await db.pool.query(`DELETE FROM ${table} WHERE instance_uuid = $1`, [instanceUuid])
+  }
+}
+
+/** The router-metric windows of an add-on's app since `since` (ms), from the log-drain writer. */
+export async function recentWindows (db: Db, instanceUuid: string, since: number): Promise<RouterWindow[]> {
+  const r = await db.pool.query<{ process_type: string, start: string, requests: number, statuses: number[], errors: Record<string, number>, service: number[], connect: number[], queue: number[], load_sum: number, load_samples: number, load_max: number }>(
+    `SELECT w.process_type, (extract(epoch from w.window_start) * 1000)::bigint AS start, w.requests, w.statuses, w.errors, w.service, w.connect, w.queue, w.load_sum, w.load_samples, w.load_max
+       FROM router_windows w JOIN log_tenants t ON t.id = w.tenant_id
+      WHERE t.instance_uuid = $1 AND w.window_start >= $2
+      ORDER BY w.window_start`, [instanceUuid, new Date(since)])
+  return r.rows.map((x) => fromStored(instanceUuid, { processType: x.process_type, start: Number(x.start), requests: x.requests, statuses: x.statuses, errors: x.errors, service: x.service, connect: x.connect, queue: x.queue, loadSum: x.load_sum, loadSamples: x.load_samples, loadMax: x.load_max }))
+}
+
+/** The process type's last decision, without adding to the history (an evaluation that changed nothing). */
+export async function noteLastDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, at = new Date()): Promise<void> {
+  const rec: DecisionRecord = { id: '', processType: d.processType, at, action: d.action, from: d.from, to: d.to, applied: d.applied, reason: d.reason, value: d.value, outcome, error: null }
+  await db.prisma.autoscaleState.upsert({
+    where: { instanceUuid_processType: { instanceUuid, processType: d.processType } },
+    create: { instanceUuid, processType: d.processType, lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at },
+    update: { lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at }
+  })
+}
