@@ -33,7 +33,7 @@ export interface DecisionInput {
   processType: string
   /** The formation's quantity, read fresh before deciding. */
   quantity: number
-  /** This app's windows for this process type (any order; open windows are ignored). */
+  /** This app's windows for this process type (any order; the one still filling counts for an upscale only). */
   windows: readonly RouterWindow[]
   now: number
   state: AutoscaleState
@@ -59,10 +59,13 @@ export function decide (input: DecisionInput): Decision {
   const { policy, processType: type, quantity: q, now, state } = input
   const bounds = effectiveBounds(policy, now)
   const evalEnd = Math.floor(now / WINDOW_MS) * WINDOW_MS
-  const closed = input.windows.filter((w) => w.start + WINDOW_MS <= evalEnd + WINDOW_MS && w.start < evalEnd)
+  const closed = input.windows.filter((w) => w.start < evalEnd)
   const span = (ms: number, endAt = evalEnd) => closed.filter((w) => w.start >= endAt - ms && w.start < endAt)
   const breachMs = policy.breach_s * 1000
-  const reading = metricValue(policy.metric, span(breachMs), q, breachMs)
+  // An upscale reads the last breach_s up to now, the window still filling included: a
+  // breach is acted on as soon as it is seen. A downscale reads closed windows only.
+  const recent = input.windows.filter((w) => w.start + WINDOW_MS > now - breachMs && w.start <= now)
+  const reading = metricValue(policy.metric, recent, q, Math.max(breachMs, now - Math.min(...recent.map((w) => w.start), now)))
   const out = (action: DecisionAction, to: number, reason: string): Decision => {
     const direction = to > q ? 'up' : to < q ? 'down' : undefined
     const applied = action === 'scale' && policy.enabled
