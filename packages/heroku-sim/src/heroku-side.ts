@@ -2,10 +2,15 @@
 // input URLs, SSO forms, the calls a provider made to it) behind one asynchronous
 // interface, so the same driver and the same checks run against a simulator in this
 // process (`localHerokuSide`) or one served by another process's control API
-// (`connectHerokuSim`, control/remote-sim.ts), such as the one `npm start` runs.
+// (`connectHerokuSim`, control/remote-sim.ts), such as the one `npm start` runs. The app
+// side (formation, rate limits, user OAuth, webhooks; spec §21) is there too, for tests of
+// an autoscaler against either.
 import { readAnswer, type AnsweredVerb, type ProviderAnswer } from './model/answer-reading.js'
 import type { SsoRequestOptions } from './addons-sso/sso-request.js'
-import type { HerokuSim, IssuedGrant, SimAddon, SimCall, SimManifest, SsoRequest } from './types.js'
+import type {
+  HerokuSim, IssuedGrant, PartnerScaling, RateLimitAccount, SimAddon, SimApp, SimCall, SimFormationProcess, SimFormationUpdate,
+  SimManifest, SimOAuthClient, SimRelease, SimUser, SimWebhookAttempt, SimWebhookDelivery, SsoRequest
+} from './types.js'
 
 export interface HerokuSide {
   /** Base URL of the sim; `apiUrl` and `idUrl` are what the provider must be configured with. */
@@ -18,7 +23,7 @@ export interface HerokuSide {
   readonly plans: string[]
   /** Where SSO forms post. */
   readonly ssoUrl: string
-  registerAddon (uuid: string, init?: { plan?: string, name?: string, region?: string }): Promise<SimAddon>
+  registerAddon (uuid: string, init?: { plan?: string, name?: string, region?: string, app?: string }): Promise<SimAddon>
   issueGrant (uuid: string, opts?: { expired?: boolean }): Promise<IssuedGrant>
   logInputUrl (uuid: string): Promise<string>
   addon (uuid: string): Promise<SimAddon | undefined>
@@ -31,6 +36,22 @@ export interface HerokuSide {
   /** Delays the next request whose path matches by `ms`. */
   delay (pathPattern: RegExp, ms: number): Promise<void>
   failNext (pathPattern: RegExp, times: number, status?: number): Promise<void>
+  /** The app (owner, formation, formationHistory, releases) by id or name; undefined if unknown. */
+  app (idOrName: string): Promise<SimApp | undefined>
+  /** Scales as `heroku ps:scale` would (actor: the owner); throws SimError `SIM_INVALID_FORMATION` if Heroku would refuse. */
+  scaleByHand (app: string, updates: SimFormationUpdate | SimFormationUpdate[]): Promise<SimFormationProcess[]>
+  /** A deploy (actor: the owner) and its `api:release` webhooks. */
+  simulateRelease (app: string, opts?: { description?: string }): Promise<SimRelease>
+  setPartnerScaling (mode: PartnerScaling): Promise<void>
+  rateLimitRemaining (account: RateLimitAccount): Promise<number>
+  setRateLimitRemaining (account: RateLimitAccount, remaining: number): Promise<void>
+  /** Who /oauth/authorize approves as (id or email; a new email makes a new user). */
+  signIn (user: string): Promise<SimUser>
+  setOAuthClient (client: SimOAuthClient): Promise<void>
+  /** Webhook deliveries from index `since` on, with their attempts, and the index to ask from next. */
+  webhookDeliveries (since?: number): Promise<{ deliveries: SimWebhookDelivery[], next: number }>
+  /** One more attempt of a delivery now (same event id, new attempt id). */
+  redeliverWebhook (deliveryId: string): Promise<SimWebhookAttempt>
   /** Releases what this handle holds (a remote connection holds nothing). */
   close (): Promise<void>
 }
@@ -56,6 +77,16 @@ export function localHerokuSide (sim: HerokuSim, manifest: SimManifest = sim.man
       void held.arrived.then(() => setTimeout(() => held.release(), ms))
     },
     failNext: async (pattern, times, status) => sim.failNext(pattern, times, status),
+    app: async (idOrName) => [...sim.apps.values()].find((a) => a.id === idOrName || a.name === idOrName),
+    scaleByHand: async (app, updates) => sim.scaleByHand(app, updates),
+    simulateRelease: async (app, opts) => sim.simulateRelease(app, opts),
+    setPartnerScaling: async (mode) => sim.setPartnerScaling(mode),
+    rateLimitRemaining: async (account) => sim.rateLimitRemaining(account),
+    setRateLimitRemaining: async (account, remaining) => sim.setRateLimitRemaining(account, remaining),
+    signIn: async (user) => sim.signIn(user),
+    setOAuthClient: async (client) => sim.setOAuthClient(client),
+    webhookDeliveries: async (since = 0) => ({ deliveries: sim.webhookDeliveries.slice(since), next: sim.webhookDeliveries.length }),
+    redeliverWebhook: (deliveryId) => sim.redeliverWebhook(deliveryId),
     close: async () => {}
   }
 }

@@ -1,10 +1,11 @@
 // startHerokuSim: one HTTP server on 127.0.0.1 playing Heroku's hosts under prefixes:
-// id.heroku.com under /id, the partner Platform API under /api, a Logplex input under
-// /logs and the SSO host (addons-sso.heroku.com) under /addons-sso. It records every call,
-// keeps the add-ons' state, can inject failures or park requests, and with `control` serves
-// the control API under /_sim/ for a Heroku played from another process.
+// id.heroku.com under /id, the Platform API under /api, a Logplex input under /logs and the
+// SSO host (addons-sso.heroku.com) under /addons-sso. It records every call, keeps the
+// add-ons' and apps' state, delivers webhooks, can inject failures or park requests, and
+// with `control` serves the control API under /_sim/ for a Heroku played from another process.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { SimError } from './errors.js'
 import { FaultInjector } from './fault-injection.js'
 import { handleControl } from './control/control-routes.js'
@@ -12,10 +13,11 @@ import { buildSsoRequest } from './addons-sso/sso-request.js'
 import { handleSsoPage, isSsoPagePath } from './addons-sso/sso-page-route.js'
 import { handleLogInput } from './logplex/log-input-route.js'
 import { handleOAuthToken } from './id/oauth-token-route.js'
-import { handlePlatformApi } from './platform-api/platform-api-routes.js'
+import { handleOAuthAuthorize } from './id/oauth-authorize-route.js'
+import { handlePlatformApi, rateLimitHeader } from './platform-api/platform-api-routes.js'
 import { type SimReply, type SimRequest, decodeBody, herokuError, readBody } from './sim-http.js'
 import { SimState } from './model/sim-state.js'
-import type { HerokuSim, SimCall, SimOptions } from './types.js'
+import type { HerokuSim, SimApp, SimCall, SimFormationUpdate, SimOptions } from './types.js'
 
 export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
   const state = new SimState(opts)
@@ -48,12 +50,17 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
       const path = url.pathname
       if (isControl) return await handleControl({ sim, state, faults }, req.method ?? '', path, url.searchParams, call.body)
       await faults.passHolds(path)
+      const simReq: SimRequest = { method: req.method ?? '', path, headers: req.headers, raw, remoteAddress: req.socket.remoteAddress }
       const injected = faults.takeFailure(path)
-      if (injected !== undefined) return herokuError(injected, injected === 429 ? 'rate_limit' : 'service_unavailable', 'Injected failure (heroku-sim failNext).')
-      const simReq: SimRequest = { method: req.method ?? '', path, headers: req.headers, raw }
+      if (injected !== undefined) {
+        const failure = herokuError(injected, injected === 429 ? 'rate_limit' : 'service_unavailable', 'Injected failure (heroku-sim failNext).')
+        // Every Platform API answer carries RateLimit-Remaining (§21.2); an injected one spends nothing.
+        return path.startsWith('/api/') ? { ...failure, headers: rateLimitHeader(state, simReq) } : failure
+      }
       if (path === '/id/oauth/token') {
         return req.method === 'POST' ? handleOAuthToken(state, simReq) : herokuError(405, 'method_not_allowed', 'Use POST.')
       }
+      if (path === '/id/oauth/authorize') return handleOAuthAuthorize(state, simReq, url.searchParams)
       if (path.startsWith('/api/')) return handlePlatformApi(state, simReq, path.slice('/api'.length))
       if (path === '/logs') {
         return req.method === 'POST' ? handleLogInput(state, simReq) : herokuError(405, 'method_not_allowed', 'Use POST.')
@@ -77,6 +84,18 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     if (!addon) throw new SimError('SIM_UNKNOWN_ADDON', `the simulator knows no add-on ${uuid}`)
     return addon
   }
+  const knownApp = (idOrName: string): SimApp => {
+    const app = state.appStore.find(idOrName)
+    if (!app) throw new SimError('SIM_UNKNOWN_APP', `the simulator knows no app ${idOrName}`)
+    return app
+  }
+  // What `heroku ps:scale web=3` does: the batch update's rules, the owner as the actor.
+  const scaleByHand = (idOrName: string, updates: SimFormationUpdate | SimFormationUpdate[]) => {
+    const app = knownApp(idOrName)
+    const checked = state.appStore.validate(app, Array.isArray(updates) ? updates : [updates], true)
+    if (!checked.ok) throw new SimError('SIM_INVALID_FORMATION', `${checked.status} ${checked.id}: ${checked.message}`)
+    return state.appStore.apply(app, checked.updates, { id: app.owner.id, email: app.owner.email }, 'manual')
+  }
 
   const sim: HerokuSim = {
     url: state.url,
@@ -95,7 +114,38 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     logInputUrl,
     ssoRequest: (uuid, o) => buildSsoRequest(opts.manifest, state.ssoUrl, knownAddon(uuid), o),
     webUrl: (uuid) => state.webUrl(knownAddon(uuid)),
+    apps: state.apps,
+    app: knownApp,
+    scaleByHand,
+    simulateRelease (idOrName, o = {}) {
+      const app = knownApp(idOrName)
+      const description = o.description ?? `Deploy ${randomBytes(4).toString('hex')}`
+      return state.appStore.release(app, description, { id: app.owner.id, email: app.owner.email }, state.planNames(app))
+    },
+    get partnerScaling () { return state.partnerScaling },
+    setPartnerScaling (mode) {
+      if (mode !== 'allowed' && mode !== 'forbidden') throw new SimError('SIM_INVALID_OPTION', `partnerScaling must be 'allowed' or 'forbidden', got ${String(mode)}`)
+      state.partnerScaling = mode
+    },
+    rateLimitRemaining: (account) => state.rateLimiter.remaining(state.rateLimitAccount(account)),
+    setRateLimitRemaining: (account, remaining) => state.rateLimiter.set(state.rateLimitAccount(account), remaining),
+    users: state.users,
+    signIn (user) {
+      try { return state.signIn(user) } catch (err) { throw new SimError('SIM_UNKNOWN_USER', (err as Error).message, { cause: err }) }
+    },
+    get oauthClient () { return state.oauthClient },
+    setOAuthClient (client) { state.oauthClient = client },
+    authorizations: state.tokens.authorizations,
+    webhooks: state.webhooks,
+    webhookDeliveries: state.dispatcher.deliveries,
+    async redeliverWebhook (deliveryId) {
+      const attempt = await state.dispatcher.redeliver(deliveryId)
+      if (!attempt) throw new SimError('SIM_UNKNOWN_DELIVERY', `no webhook delivery ${deliveryId} (or its webhook was deleted)`)
+      return attempt
+    },
+    webhooksIdle: () => state.dispatcher.idle(),
     close: () => new Promise<void>((resolve) => {
+      state.dispatcher.close()
       faults.releaseAll()
       server.close(() => resolve())
       server.closeAllConnections()

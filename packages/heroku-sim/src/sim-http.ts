@@ -8,6 +8,8 @@ export interface SimRequest {
   path: string
   headers: IncomingMessage['headers']
   raw: Buffer
+  /** The client's address (whose rate-limit bucket an unauthenticated request spends). */
+  remoteAddress?: string
 }
 
 export interface SimReply {
@@ -58,6 +60,21 @@ export function decodeBody (contentType: string | undefined, raw: Buffer): unkno
   }
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text))
   return text
+}
+
+/**
+ * A JSON request body as the Platform API wants it: `application/json` (else 415) that
+ * parses (else 400).
+ */
+export function jsonBody (req: SimRequest): { ok: true, value: unknown } | { ok: false, reply: SimReply } {
+  if (mediaType(req.headers['content-type']) !== 'application/json') {
+    return { ok: false, reply: herokuError(415, 'unsupported_media_type', 'Content-Type must be application/json.') }
+  }
+  try {
+    return { ok: true, value: JSON.parse(req.raw.toString('utf8')) }
+  } catch {
+    return { ok: false, reply: herokuError(400, 'bad_request', 'Invalid JSON body.') }
+  }
 }
 
 /** user and password of a Basic Authorization header, or undefined. */

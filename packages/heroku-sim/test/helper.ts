@@ -4,7 +4,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createPlatformClient } from '@addonkit/platform-api'
 import { randomUUID } from 'node:crypto'
-import { startHerokuSim, type HerokuSim, type SimManifest } from '../src/index.js'
+import { startHerokuSim, type HerokuSim, type SimManifest, type SimOptions } from '../src/index.js'
 
 export const SECRET = 'client-secret-1234'
 
@@ -22,7 +22,7 @@ export const manifest: SimManifest = {
 
 interface TapLike { teardown (fn: () => unknown): void }
 
-export async function startSim (t: TapLike, extra: { grantTtlSeconds?: number } = {}): Promise<HerokuSim> {
+export async function startSim (t: TapLike, extra: Partial<SimOptions> = {}): Promise<HerokuSim> {
   const sim = await startHerokuSim({ clientSecret: SECRET, manifest, ...extra })
   t.teardown(() => sim.close())
   return sim
@@ -119,3 +119,51 @@ export async function fakeGateway (t: TapLike, sim: { apiUrl: string, idUrl: str
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/heroku/resources`, seen, asyncDone }
 }
 
+
+/** The third-party OAuth client the user-token tests authorize (spec §21.3). */
+export const CLIENT = { id: 'autoscaler-client', secret: 'autoscaler-secret', redirectUris: ['https://autoscaler.example/heroku/callback', 'http://127.0.0.1:9/cb'] }
+
+/** id.heroku.com's authorize then token steps for a user (the signed-in one unless `user`); returns the tokens and the code's redirect. */
+export async function userToken (sim: HerokuSim, opts: { scope?: string, user?: string, secret?: string } = {}): Promise<{ accessToken: string, refreshToken: string, userId: string, location: URL }> {
+  const q = new URLSearchParams({ client_id: CLIENT.id, response_type: 'code', scope: opts.scope ?? 'write', state: 'st-1' })
+  if (opts.user !== undefined) q.set('sim_user', opts.user)
+  const auth = await rawRequest(`${sim.idUrl}/oauth/authorize?${q}`)
+  if (auth.status !== 302) throw new Error(`authorize answered ${auth.status}: ${JSON.stringify(auth.body)}`)
+  const location = new URL(auth.headers.location!)
+  const res = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, client_secret: opts.secret ?? CLIENT.secret }))
+  if (res.status !== 200) throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return { accessToken: res.body.access_token, refreshToken: res.body.refresh_token, userId: res.body.user_id, location }
+}
+
+export interface Received { headers: http.IncomingHttpHeaders, raw: Buffer, body: any, status: number, at: number }
+
+/**
+ * A webhook receiver: records every POST with its raw bytes; `answer(n)` picks the status
+ * of the n-th request (from 0), default 204.
+ */
+export async function webhookReceiver (t: TapLike, answer: (n: number) => number = () => 204): Promise<{ url: string, received: Received[], next: (count: number) => Promise<void> }> {
+  const received: Received[] = []
+  const waiters: Array<() => void> = []
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      const status = answer(received.length)
+      received.push({ headers: req.headers, raw, body: JSON.parse(raw.toString('utf8')), status, at: Date.now() })
+      res.writeHead(status)
+      res.end()
+      for (const w of waiters.splice(0)) w()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  async function next (count: number): Promise<void> {
+    const deadline = Date.now() + 5000
+    while (received.length < count) {
+      if (Date.now() > deadline) throw new Error(`only ${received.length} of ${count} webhook requests arrived`)
+      await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 50) })
+    }
+  }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received, next }
+}

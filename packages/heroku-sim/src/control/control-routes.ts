@@ -13,12 +13,15 @@
 //   GET  /_sim/calls?since=N                 the requests made to the sim from index N on
 //   POST /_sim/delay                         delay the next request matching { path_regex, ms }
 //   POST /_sim/fail-next                     fail the next { times } requests matching { path_regex } with { status }
+//
+// The app side (apps, formation, rate limits, user OAuth, webhooks) is in control-app-routes.ts.
 import { randomUUID } from 'node:crypto'
 import type { FaultInjector } from '../fault-injection.js'
 import { readAnswer, type AnsweredVerb } from '../model/answer-reading.js'
 import type { SimState } from '../model/sim-state.js'
 import { herokuError, type SimReply } from '../sim-http.js'
 import type { HerokuSim } from '../types.js'
+import { handleControlAppRoute } from './control-app-routes.js'
 
 export interface ControlDeps {
   sim: HerokuSim
@@ -34,7 +37,7 @@ export async function handleControl (deps: ControlDeps, method: string, path: st
   const b = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>
   const route = `${method} ${path}`
   if (route === 'GET /_sim/info') {
-    return ok({ url: sim.url, api_url: sim.apiUrl, id_url: sim.idUrl, addon_id: sim.manifest.id, plans: sim.plans, sso_url: sim.ssoUrl })
+    return ok({ url: sim.url, api_url: sim.apiUrl, id_url: sim.idUrl, addon_id: sim.manifest.id, plans: sim.plans, sso_url: sim.ssoUrl, partner_scaling: sim.partnerScaling })
   }
   if (route === 'POST /_sim/addons') {
     const uuid = randomUUID()
@@ -79,7 +82,7 @@ export async function handleControl (deps: ControlDeps, method: string, path: st
     const uuid = decodeURIComponent(m[1]!)
     const sub = m[2] ?? ''
     if (method === 'PUT' && sub === '') {
-      const init = { plan: str(b.plan), name: str(b.name), region: str(b.region) }
+      const init = { plan: str(b.plan), name: str(b.name), region: str(b.region), app: str(b.app) }
       return ok(state.registerAddon(uuid, init))
     }
     const addon = state.addons.get(uuid)
@@ -100,6 +103,8 @@ export async function handleControl (deps: ControlDeps, method: string, path: st
       return ok(sim.ssoRequest(uuid, { timestamp: typeof b.timestamp === 'number' ? b.timestamp : undefined, extra }))
     }
   }
+  const appSide = await handleControlAppRoute(sim, method, path, query, b)
+  if (appSide) return appSide
   return herokuError(404, 'not_found', `No such control route: ${method} ${path}`)
 }
 
