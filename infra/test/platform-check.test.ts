@@ -4,50 +4,16 @@
 // types with curl.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import pg from 'pg'
-import { freePort } from '../src/free-port.js'
-import { startNatsServer } from '../src/nats-server.js'
-import { startPlatform } from '../src/platform.js'
 import { repoRoot } from '../src/paths.js'
-import { loadOrCreateSecrets } from '../src/secrets-file.js'
+import { startTestPlatform } from './platform-helper.js'
 
 t.setTimeout(240_000)
 
-async function testDatabase (t: { teardown (fn: () => unknown): void }): Promise<{ url: string, adminUrl: string }> {
-  const adminUrl = process.env.ADDONKIT_TEST_PG_ADMIN_URL
-  if (!adminUrl) throw new Error('ADDONKIT_TEST_PG_ADMIN_URL is not set: run the tests with `npm test`')
-  const name = `t_${randomBytes(6).toString('hex')}`
-  const admin = async (sql: string) => { const c = new pg.Client({ connectionString: adminUrl }); await c.connect(); try { await c.query(sql) } finally { await c.end() } }
-  await admin(`CREATE DATABASE ${name} TEMPLATE ${process.env.ADDONKIT_TEST_TEMPLATE_DB ?? 'addonkit_template'}`)
-  t.teardown(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {}))
-  const u = new URL(adminUrl)
-  u.pathname = `/${name}`
-  return { url: u.toString(), adminUrl }
-}
-
 t.test('npm run check against the platform started the npm start way: every must rule passes', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'addonkit-platform-'))
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const db = await testDatabase(t)
-  const nats = await startNatsServer({ storeDir: join(dataDir, 'nats') })
-  t.teardown(() => nats.stop())
-  const ports = { GATEWAY_PORT: await freePort(), DASHBOARD_PORT: await freePort(), DRAIN_PORT: await freePort(), ALLOCATOR_PORT: await freePort(), HEROKU_SIM_PORT: await freePort() }
-  const output: string[] = []
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, RESOURCE_PG_ADMIN_URL: db.adminUrl, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) }
-  const platform = await startPlatform({
-    dataDir,
-    env,
-    secrets: loadOrCreateSecrets(dataDir, {}),
-    log: () => {},
-    services: 'source',
-    persistent: false,
-    serviceOutput: (name, chunk) => { output.push(`${name}: ${chunk}`) }
-  })
-  t.teardown(() => platform.stop())
+  const platform = await startTestPlatform(t)
+  const { output, ports } = platform
 
   const check = await new Promise<{ code: number | null, stdout: string, stderr: string }>((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'infra', 'src', 'cli', 'check.ts'), '--manifest', platform.manifestPath], { cwd: repoRoot, timeout: 180_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

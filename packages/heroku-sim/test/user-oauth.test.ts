@@ -175,3 +175,20 @@ t.test('authorize refuses what id.heroku.com refuses', async (t) => {
   const nobody = await rawRequest(`${empty.idUrl}/oauth/authorize?${new URLSearchParams(base)}`)
   t.same([nobody.status, nobody.body.id], [400, 'invalid_request'], 'nobody to approve as before any add-on')
 })
+
+t.test('GET /oauth/authorizations lists the token user\'s authorizations, so a client finds its own', async (t) => {
+  const { startHerokuSim } = await import('../src/index.js')
+  const { SECRET, manifest, rawRequest, form } = await import('./helper.js')
+  const sim = await startHerokuSim({ clientSecret: SECRET, manifest, oauthClient: { id: 'autoscaler-client', redirectUris: ['http://127.0.0.1/cb'] } })
+  t.teardown(() => sim.close())
+  const { randomUUID } = await import('node:crypto')
+  const uuid = randomUUID()
+  sim.registerAddon(uuid)
+  const auth = await rawRequest(`${sim.idUrl}/oauth/authorize?client_id=autoscaler-client&response_type=code&scope=write&state=s1&redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}`)
+  const code = new URL(String(auth.headers.location)).searchParams.get('code')!
+  const tok = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: 'authorization_code', code, client_secret: SECRET }))
+  const list = await rawRequest(`${sim.apiUrl}/oauth/authorizations`, { headers: { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${tok.body.access_token}` } })
+  t.equal(list.status, 200)
+  t.equal(list.body.length, 1)
+  t.match(list.body[0], { client: { id: 'autoscaler-client' }, scope: ['write'] })
+})

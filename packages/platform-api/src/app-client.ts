@@ -39,6 +39,8 @@ export interface AppClient {
   rateLimit (token: string): Promise<number>
   /** POST /addons/{uuid}/webhooks. */
   createAddonWebhook (uuid: string, token: string, body: { include: string[], level: 'notify' | 'sync', url: string, secret: string, authorization?: string }): Promise<AddonWebhook>
+  /** GET /oauth/authorizations: the token's user's authorizations (to find the one of an OAuth client). */
+  authorizations (token: string): Promise<Array<{ id: string, client: { id: string } | null }>>
   /** DELETE /oauth/authorizations/{id}: a user's authorization, revoked (its tokens stop working). */
   revokeAuthorization (id: string, token: string): Promise<void>
 }
@@ -86,6 +88,12 @@ export function createAppClient (options: PlatformClientOptions): AppClient {
       const w = r.json as AddonWebhook | null
       if (typeof w?.id !== 'string') throw bad('POST /addons/{uuid}/webhooks')
       return w
+    },
+    async authorizations (token) {
+      const r = await call('GET', '/oauth/authorizations', token)
+      if (!Array.isArray(r.json)) throw bad('GET /oauth/authorizations')
+      return (r.json as Array<{ id?: unknown, client?: { id?: unknown } | null }>).filter((a) => typeof a.id === 'string')
+        .map((a) => ({ id: a.id as string, client: typeof a.client?.id === 'string' ? { id: a.client.id } : null }))
     },
     async revokeAuthorization (id, token) {
       await call('DELETE', `/oauth/authorizations/${encodeURIComponent(id)}`, token)

@@ -57,7 +57,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   const apps = createAppClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `${config.addon.name} autoscaling (addonkit; ${config.addon.id})`, maxAttempts: 3 })
   // A connected user's tokens are refreshed with the OAuth client they were issued to.
   const userClient = config.herokuOauthClient ? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuOauthClient.secret, userAgent: `addonkit-allocator (${config.addon.id})` }) : null
-  const users = new UserTokens(db, keyRing, userClient)
+  const users = new UserTokens(db, keyRing, userClient, config.herokuOauthClient?.id ?? null)
   const access = new AppAccess({ db, apps, partner: tokens, users, rateShare: config.autoscaleRateShare })
 
   const runner = new OperationRunner({

@@ -1,5 +1,6 @@
 // A user's OAuth authorization on the Platform API (schema oauth-authorization):
-// GET|DELETE /oauth/authorizations/{id}. DELETE revokes it: its access and refresh tokens
+// GET /oauth/authorizations (the token's user's, any scope: a client finds its own by
+// client id), GET|DELETE /oauth/authorizations/{id}. DELETE revokes it: its access and refresh tokens
 // stop working at once, e.g. when a deprovisioned add-on gives back the access its owner
 // granted (spec §21.3). Which tokens may do this is [UNCONFIRMED]: the sim lets a token act
 // on its own authorization whatever its scope, and a `global` token on any of the same
@@ -19,6 +20,13 @@ export function handleOAuthAuthorizationRoute (call: ApiCall, id: string, path: 
   if (req.method === 'GET') return ok(authorizationView(authorization))
   if (req.method === 'DELETE') return ok(authorizationView(state.tokens.revoke(id)!))
   return herokuError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}.`)
+}
+
+export function handleOAuthAuthorizationList (call: ApiCall, path: string): SimReply {
+  const { state, req, principal } = call
+  if (req.method !== 'GET') return herokuError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}.`)
+  if (principal.kind !== 'user') return herokuError(403, 'forbidden', 'An add-on\'s partner authorization cannot list OAuth authorizations.')
+  return ok([...state.tokens.authorizations.values()].filter((a) => a.user.id === principal.userId).map(authorizationView))
 }
 
 /** The schema's shape, without the token values (the sim does not show them again). */

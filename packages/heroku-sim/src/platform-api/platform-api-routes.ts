@@ -14,7 +14,7 @@ import { handleAddonRoute } from './addon-routes.js'
 import { handleAddonWebhookRoute } from './addon-webhook-routes.js'
 import type { ApiCall } from './api-call.js'
 import { handleFormationRoute } from './formation-routes.js'
-import { handleOAuthAuthorizationRoute } from './oauth-authorization-routes.js'
+import { handleOAuthAuthorizationList, handleOAuthAuthorizationRoute } from './oauth-authorization-routes.js'
 
 export const HEROKU_ACCEPT = 'application/vnd.heroku+json; version=3'
 const WEBHOOKS_ACCEPT = 'application/vnd.heroku+json; version=3.webhooks'
@@ -35,6 +35,11 @@ const ROUTES: Route[] = [
     handle: (call, _m, path) => call.req.method === 'GET'
       ? ok({ remaining: call.state.rateLimiter.remaining(call.state.rateLimitAccount(call.principal)) })
       : herokuError(405, 'method_not_allowed', `${call.req.method} is not allowed on ${path}.`)
+  },
+  {
+    pattern: /^\/oauth\/authorizations$/,
+    accept: [HEROKU_ACCEPT],
+    handle: (call, _m, path) => handleOAuthAuthorizationList(call, path)
   },
   {
     pattern: /^\/oauth\/authorizations\/([^/]+)$/,

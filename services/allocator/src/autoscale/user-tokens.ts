@@ -10,7 +10,8 @@ import { needsRefresh, type AppClient, type PlatformClient } from '@addonkit/pla
 interface Row { access_token_enc: string, refresh_token_enc: string, expires_at: Date, authorization_id: string | null }
 
 export class UserTokens {
-  constructor (private readonly db: Db, private readonly ring: KeyRing, private readonly client: PlatformClient | null) {}
+  /** `client`: refreshes with the OAuth client's secret; `clientId`: finds the user's authorization of that client to revoke it. */
+  constructor (private readonly db: Db, private readonly ring: KeyRing, private readonly client: PlatformClient | null, private readonly clientId: string | null) {}
 
   async #row (uuid: string): Promise<Row | undefined> {
     return (await this.db.pool.query<Row>('SELECT access_token_enc, refresh_token_enc, expires_at, authorization_id FROM user_oauth_tokens WHERE instance_uuid = $1', [uuid])).rows[0]
@@ -37,12 +38,12 @@ export class UserTokens {
     const row = await this.#row(uuid)
     if (!row) return 'none'
     let revoked = false
-    if (row.authorization_id) {
-      try {
-        const token = await this.accessToken(uuid)
-        if (token) { await apps.revokeAuthorization(row.authorization_id, token); revoked = true }
-      } catch {} // Gone or refused already: the tokens are deleted below all the same.
-    }
+    try {
+      const token = await this.accessToken(uuid)
+      // The token response names no authorization: find this client's among the user's.
+      const id = row.authorization_id ?? (token && this.clientId ? (await apps.authorizations(token)).find((a) => a.client?.id === this.clientId)?.id : undefined)
+      if (token && id) { await apps.revokeAuthorization(id, token); revoked = true }
+    } catch {} // Gone or refused already: the tokens are deleted below all the same.
     await this.db.pool.query('DELETE FROM user_oauth_tokens WHERE instance_uuid = $1', [uuid])
     return revoked ? 'revoked' : 'forgotten'
   }
