@@ -8,6 +8,7 @@
 // the metric above upscale_above over the last breach_s and no scale event within
 // upscale_cooldown_s; a downscale (one dyno) needs every breach_s-long span of the last
 // downscale_delay_s below downscale_below, and that much time since the last scale event.
+import { emptyHistogram, meanOf, mergeInto } from './histogram.js'
 import { describeThreshold, describeValue, metricValue, type MetricReading } from './metric-value.js'
 import type { Policy } from './policy.js'
 import { WINDOW_MS, type RouterWindow } from './router-window.js'
@@ -37,6 +38,12 @@ export interface DecisionInput {
   windows: readonly RouterWindow[]
   now: number
   state: AutoscaleState
+  /**
+   * Since when the windows are complete (ms): the app's metrics were being collected.
+   * No windows at all then means no traffic; before it, only that nobody was looking, and
+   * a downscale waits until downscale_delay_s have been watched. Default: no limit.
+   */
+  observedSince?: number
 }
 
 export type DecisionAction = 'scale' | 'hold' | 'none'
@@ -112,6 +119,10 @@ export function decide (input: DecisionInput): Decision {
     return out('scale', to, `${what} → ${change}${to}`)
   }
 
+  const watchedMs = input.observedSince === undefined ? Infinity : now - input.observedSince
+  if (q > bounds.min && watchedMs < policy.downscale_delay_s * 1000 && (reading.value === null || reading.value < below)) {
+    return out('none', q, `watching since ${clock(input.observedSince!)}; a downscale needs ${formatSpan(policy.downscale_delay_s * 1000)} of metrics`)
+  }
   if (q > bounds.min) {
     const delayMs = policy.downscale_delay_s * 1000
     const verdict = belowFor(input, reading, delayMs, breachMs, span)
@@ -121,6 +132,9 @@ export function decide (input: DecisionInput): Decision {
         return out('none', q, `${what.replace(/ for .*$/, '')}; ${type} changed ${Math.round(sinceChange / 1000)} s ago, scaling down ${formatSpan(delayMs)} after a change`)
       }
       return out('scale', q - 1, `${what} → ${change}${q - 1}`)
+    }
+    if (verdict.busy !== undefined) {
+      return out('none', q, `${reading.value === null ? 'little traffic' : describeValue(m, reading.value)}, but ${type} ${q - 1} would run at ~${Math.round(verdict.busy * 100)} % (${Math.round(MAX_UTILIZATION_AFTER_DOWNSCALE * 100)} % at most): staying at ${q}`)
     }
     if (verdict.since !== undefined) {
       return out('none', q, `${reading.value === null ? 'little traffic' : describeValue(m, reading.value)} below ${describeThreshold(m, below)} since ${clock(verdict.since)}; scaling down after ${formatSpan(delayMs)}`)
@@ -133,16 +147,24 @@ export function decide (input: DecisionInput): Decision {
 interface BelowVerdict {
   below: boolean
   idle: boolean
+  /** The utilization one dyno fewer would run at, when that is what stops the downscale. */
+  busy?: number
   /** The highest value among the spans (what the reason quotes). */
   worst?: number
   /** Since when the metric has been below, when not yet long enough. */
   since?: number
 }
 
+/** Highest utilization one dyno fewer may run at before a downscale is refused. */
+export const MAX_UTILIZATION_AFTER_DOWNSCALE = 0.7
+
 /**
  * Whether every breach_s-long span of the last `delayMs` is below downscale_below. A span
- * without requests counts as below (traffic stopped); with requests_per_dyno, one dyno
- * fewer must not push the rate over upscale_above (that would only flap back).
+ * without requests counts as below (traffic stopped). One dyno fewer must not bring the
+ * app back over the threshold, or it would only flap back: with requests_per_dyno the rate
+ * per dyno must stay under upscale_above, with load the load, and with service or queue
+ * time the dynos' utilization (the request rate times the mean time a request takes,
+ * queueing included, which overestimates it) must stay under 70 %.
  */
 function belowFor (input: DecisionInput, latest: MetricReading, delayMs: number, breachMs: number, span: (ms: number, endAt?: number) => RouterWindow[]): BelowVerdict {
   const { policy, quantity: q } = input
@@ -150,10 +172,18 @@ function belowFor (input: DecisionInput, latest: MetricReading, delayMs: number,
   const isBelow = (r: MetricReading) => {
     if (r.value === null) return true
     if (r.value >= policy.downscale_below) return false
-    if (policy.metric === 'requests_per_dyno' && q > 1 && r.value * q / (q - 1) >= policy.upscale_above) return false
+    if ((policy.metric === 'requests_per_dyno' || policy.metric === 'load') && q > 1 && r.value * q / (q - 1) >= policy.upscale_above) return false
     return true
   }
   if (!isBelow(latest)) return { below: false, idle: false }
+  if (q > 1 && (policy.metric === 'service_p95' || policy.metric === 'queue_p95')) {
+    const h = emptyHistogram()
+    let requests = 0
+    for (const w of span(delayMs)) { mergeInto(h, w.service); requests += w.requests }
+    const mean = meanOf(h)
+    const after = mean === null ? 0 : (requests / (delayMs / 1000)) * (mean / 1000) / (q - 1)
+    if (after > MAX_UTILIZATION_AFTER_DOWNSCALE) return { below: false, idle: false, busy: after }
+  }
   let worst: number | undefined
   let idle = true
   for (let end = evalEnd; end > evalEnd - delayMs; end -= breachMs) {

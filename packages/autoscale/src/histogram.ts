@@ -66,3 +66,11 @@ export function fromSparse (pairs: ReadonlyArray<readonly [number, number]>): Hi
   for (const [i, n] of pairs) if (Number.isInteger(i) && i >= 0 && i < BUCKETS && Number.isInteger(n) && n > 0) h[i]! += n
   return h
 }
+
+/** The mean in ms (each bucket counted at its value); null for an empty histogram. */
+export function meanOf (h: Histogram): number | null {
+  let n = 0
+  let sum = 0
+  for (let i = 0; i < BUCKETS; i++) { n += h[i]!; sum += h[i]! * bucketValue(i) }
+  return n === 0 ? null : sum / n
+}

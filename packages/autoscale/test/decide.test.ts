@@ -106,3 +106,12 @@ t.test('the window still filling counts for an upscale, not for a downscale', as
   record(quiet.service, 50, 20)
   t.match(run(policy(), 3, [...steady(600, 300), quiet]), { action: 'none', to: 3 }, 'a quiet open window does not make ten minutes quiet')
 })
+
+t.test('service time low only because there are enough dynos: no downscale that would overload the rest', async (t) => {
+  // 2 dynos, 20 requests a second taking ~80 ms: one dyno would run at ~160 %.
+  const busy = steady(600, 80, 200)
+  const d = run(policy({ downscale_below: 100 }), 2, busy)
+  t.match(d, { action: 'none', to: 2, reason: /but web 1 would run at ~1\d\d % \(70 % at most\): staying at 2/ })
+  // 2 requests a second of ~80 ms: one dyno at ~16 %: down.
+  t.match(run(policy({ downscale_below: 100 }), 2, steady(600, 80, 20)), { action: 'scale', to: 1 })
+})
