@@ -29,7 +29,10 @@ export function mayCall (v: RateView, share: number, now: number, capacity = HER
   return { ok: true }
 }
 
-/** How long to wait after a 429: Heroku's Retry-After, else a minute (75 tokens come back). */
-export function rateLimitedUntil (now: number, retryAfterMs?: number): number {
-  return now + Math.max(retryAfterMs ?? 60_000, 1000)
+/**
+ * How long to wait after a 429 (or with too few calls left) before asking again: Heroku's
+ * Retry-After, else `probeMs`. Asking is GET /account/rate-limits, which costs no token.
+ */
+export function rateLimitedUntil (now: number, retryAfterMs?: number, probeMs = 5000): number {
+  return now + Math.max(retryAfterMs ?? probeMs, 1000)
 }

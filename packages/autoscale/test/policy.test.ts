@@ -62,6 +62,6 @@ t.test('rate budget: a share of the account\'s limit, nothing while a 429 lasts'
   t.match(low, { ok: false, reason: '2250 Platform API calls left for this account; 2250 are kept for the app\'s owner', retryAt: now + 60_000 })
   t.match(mayCall({ remaining: 4000, blockedUntil: now + 5000 }, 0.5, now), { ok: false, retryAt: now + 5000 })
   t.same(mayCall({ remaining: 4000, blockedUntil: now - 1 }, 0.5, now), { ok: true }, 'after the wait')
-  t.equal(rateLimitedUntil(now), now + 60_000)
+  t.equal(rateLimitedUntil(now), now + 5000, 'then GET /account/rate-limits (free) says whether it recovered')
   t.equal(rateLimitedUntil(now, 3000), now + 3000)
 })

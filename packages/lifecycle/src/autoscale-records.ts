@@ -208,11 +208,21 @@ export async function recentWindows (db: Db, instanceUuid: string, since: number
 }
 
 /** The process type's last decision, without adding to the history (an evaluation that changed nothing). */
-export async function noteLastDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, at = new Date()): Promise<void> {
-  const rec: DecisionRecord = { id: '', processType: d.processType, at, action: d.action, from: d.from, to: d.to, applied: d.applied, reason: d.reason, value: d.value, outcome, error: null }
+export async function noteLastDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, at = new Date(), error: string | null = null): Promise<void> {
+  const rec: DecisionRecord = { id: '', processType: d.processType, at, action: d.action, from: d.from, to: d.to, applied: d.applied, reason: d.reason, value: d.value, outcome, error }
   await db.prisma.autoscaleState.upsert({
     where: { instanceUuid_processType: { instanceUuid, processType: d.processType } },
     create: { instanceUuid, processType: d.processType, lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at },
     update: { lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at }
   })
+}
+
+/**
+ * Since when an add-on's router metrics are complete: its log tenant's creation (the
+ * drain starts then), or a day ago (windows are kept a day). null: the add-on has no drain.
+ */
+export async function metricsSince (db: Db, instanceUuid: string, now = Date.now()): Promise<number | null> {
+  const r = await db.pool.query<{ created_at: Date }>('SELECT created_at FROM log_tenants WHERE instance_uuid = $1', [instanceUuid])
+  const created = r.rows[0]?.created_at
+  return created ? Math.max(created.getTime(), now - 24 * 3600_000) : null
 }

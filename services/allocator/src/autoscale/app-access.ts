@@ -55,18 +55,26 @@ export class AppAccess {
     return this.#limited(uuid, await loadApp(this.#d.db, uuid), (t) => this.#d.apps.scale(app, type, quantity, t))
   }
 
-  /** Whether a call may be made now, without making one. */
-  async check (uuid: string): Promise<void> {
-    const app = await loadApp(this.#d.db, uuid)
-    const v = mayCall({ remaining: app?.rateLimitRemaining ?? null, blockedUntil: app?.rateLimitedUntil?.getTime() ?? null }, this.#d.rateShare, this.#now())
-    if (!v.ok) throw new AppAccessBlocked('rate_limited', v.reason, v.retryAt)
-  }
-
   async #limited<T> (uuid: string, app: AppRecord | null, fn: (token: string) => Promise<WithRateLimit<T>>, only?: 'partner'): Promise<T> {
-    const v = mayCall({ remaining: app?.rateLimitRemaining ?? null, blockedUntil: app?.rateLimitedUntil?.getTime() ?? null }, this.#d.rateShare, this.#now())
-    if (!v.ok) throw new AppAccessBlocked('rate_limited', v.reason, v.retryAt)
+    const now = this.#now()
+    const blockedUntil = app?.rateLimitedUntil?.getTime() ?? null
+    if (blockedUntil !== null && now < blockedUntil) {
+      throw new AppAccessBlocked('rate_limited', `Heroku's rate limit for this account is (nearly) used up; asking again at ${new Date(blockedUntil).toISOString()}`, blockedUntil)
+    }
     const user = only === 'partner' ? null : await this.#d.users.accessToken(uuid)
     const kind = user ? 'user' : 'partner'
+    const verdict = mayCall({ remaining: app?.rateLimitRemaining ?? null, blockedUntil: null }, this.#d.rateShare, now)
+    if (!verdict.ok) {
+      // Too few calls were left: ask Heroku how many are now (this call costs none, §21.2).
+      const remaining = user ? await this.#d.apps.rateLimit(user) : await this.#d.partner.call(uuid, (t) => this.#d.apps.rateLimit(t))
+      const again = mayCall({ remaining, blockedUntil: null }, this.#d.rateShare, now)
+      if (!again.ok) {
+        const until = rateLimitedUntil(now)
+        await saveApp(this.#d.db, uuid, { rateLimitRemaining: remaining, rateLimitedUntil: new Date(until) })
+        throw new AppAccessBlocked('rate_limited', again.reason, until)
+      }
+      await saveApp(this.#d.db, uuid, { rateLimitRemaining: remaining, rateLimitedUntil: null })
+    }
     try {
       const r = user ? await fn(user) : await this.#d.partner.call(uuid, fn)
       await saveApp(this.#d.db, uuid, { rateLimitRemaining: r.rateLimitRemaining, rateLimitedUntil: null, ...(only ? {} : { authorization: kind }) })

@@ -11,7 +11,7 @@ import type { Db } from '@addonkit/db'
 import { WINDOW_MS, decide, type Decision } from '@addonkit/autoscale'
 import { decode, RouterWindowsMessage, queueGroups, subjects } from '@addonkit/contracts'
 import {
-  decisionState, enqueueOperation, instancesWithPolicies, loadApp, loadPolicies, loadStates, noteChange, noteFormation, noteLastDecision,
+  decisionState, enqueueOperation, instancesWithPolicies, loadApp, loadPolicies, loadStates, metricsSince, noteChange, noteFormation, noteLastDecision,
   recentWindows, recordDecision, type DecisionOutcome, type DecisionRecord, type ProcessTypeState
 } from '@addonkit/lifecycle'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
@@ -114,6 +114,7 @@ export class Autoscaler {
     const app = await loadApp(db, uuid)
     const maxDelay = Math.max(...policies.map((p) => (p.policy.downscale_delay_s + p.policy.breach_s) * 1000))
     const windows = await recentWindows(db, uuid, now - Math.min(24 * 3600_000, Math.max(HISTORY_MS, maxDelay + 2 * WINDOW_MS)))
+    const observedSince = (await metricsSince(db, uuid, now)) ?? now
     for (const { processType, policy, updatedAt } of policies) {
       const state = states.find((s) => s.processType === processType)
       if (state?.quantity === null || state?.quantity === undefined) {
@@ -121,13 +122,14 @@ export class Autoscaler {
         await this.#note(uuid, state, { action: 'hold', processType, from: 0, to: 0, value: null, bounds: { min: policy.min, max: policy.max }, applied: false, reason }, blocked ? outcomeOf(blocked) : 'recorded', now)
         continue
       }
-      const input = { policy, processType, quantity: state.quantity, windows: windows.filter((w) => w.processType === processType), now, state: decisionState(state, app) }
+      const input = { policy, processType, quantity: state.quantity, windows: windows.filter((w) => w.processType === processType), now, state: decisionState(state, app), observedSince }
       let d = decide(input)
       if (d.action === 'scale' && d.applied) {
         // A 422 is shown once: the same change is not tried again until the formation or the policy changes.
         const last = state.lastDecision
         if (last?.outcome === 'failed' && last.from === d.from && last.to === d.to && last.at.getTime() > updatedAt.getTime()) {
-          await noteLastDecision(db, uuid, { ...d, action: 'hold', to: d.from, applied: false, reason: `${d.reason}; not tried again: Heroku refused it (${last.error ?? 'unknown reason'}) and neither the formation nor the policy changed since` }, 'failed', new Date(now))
+          // The hold keeps from → to: the change that stays refused, what the next round compares.
+          await noteLastDecision(db, uuid, { ...d, action: 'hold', applied: false, reason: `${d.reason}; not tried again: Heroku refused it (${last.error ?? 'unknown reason'}) and neither the formation nor the policy changed since` }, 'failed', new Date(now), last.error)
           continue
         }
         // Fresh before every change: a person may have scaled since the last read.
