@@ -4,3 +4,4 @@ export { ensureNatsServer, startNatsServer, NatsServerMissingError, type NatsSer
 export { startPostgresServer, type PostgresServerHandle } from './postgres-server.js'
 export { startStack as startEmbeddedStack, migrate, type Stack as EmbeddedStack } from './stack.js'
 export { localTlsCertificate, type LocalTls } from './local-tls.js'
+export { startThrowawayPlatform, type ThrowawayPlatform, type ThrowawayPlatformOptions } from './throwaway-platform.js'

@@ -172,6 +172,7 @@ export class WindowAggregator {
 
   /** The windows that closed by `now` (end + lateMs ≤ now), oldest first; they are forgotten. */
   flush (now: number): RouterWindow[] {
+    this.#last = undefined
     const out: RouterWindow[] = []
     for (const [key, w] of this.#open) {
       if (w.start + WINDOW_MS + this.#lateMs > now) continue
@@ -186,6 +187,7 @@ export class WindowAggregator {
 
   /** Every open window, closed or not (shutdown). */
   flushAll (): RouterWindow[] {
+    this.#last = undefined
     const out = [...this.#open.values()].sort((a, b) => a.start - b.start)
     this.#open.clear()
     return out
@@ -195,10 +197,18 @@ export class WindowAggregator {
 
   #window (app: string, processType: string, time: number): RouterWindow | null {
     const start = Math.floor(time / WINDOW_MS) * WINDOW_MS
+    // Lines come in runs of one app and window (a drain batch): the last window found
+    // answers most of them without building a key.
+    const last = this.#last
+    if (last !== undefined && last.start === start && last.app === app && last.processType === processType) return last
     if (start < (this.#closedBefore.get(app) ?? -Infinity)) { this.counters.late++; return null }
     const key = `${app}\u0000${processType}\u0000${start}`
     let w = this.#open.get(key)
     if (!w) { w = emptyWindow(app, processType, start); this.#open.set(key, w) }
+    this.#last = w
     return w
   }
+
+  /** The window the last line went to; forgotten when windows are handed out. */
+  #last: RouterWindow | undefined
 }

@@ -117,6 +117,8 @@ export interface AllConfig extends CommonConfig {
   autoscaleTickMs: number
   /** The share of an account's Platform API rate limit the autoscaler may use (0–1]. */
   autoscaleRateShare: number
+  /** Whether the autoscaler decides for an app as soon as the log-drain announces its windows (else on the tick only). */
+  autoscaleWakeOnWindows: boolean
   /**
    * The log-drain serves HTTPS with this certificate and key (PEM, from the files
    * DRAIN_TLS_CERT and DRAIN_TLS_KEY name): Heroku wants https drains (spec §4.2, §11.1).
@@ -291,7 +293,15 @@ const SPEC: Spec = {
       return { id, secret: secret('HEROKU_OAUTH_SECRET', 8)(secretValue, env) }
     }
   },
-  autoscaleTickMs: { env: 'AUTOSCALE_TICK_MS', parse: integer('AUTOSCALE_TICK_MS', 5000, 100, 60_000) },
+  autoscaleTickMs: { env: 'AUTOSCALE_TICK_MS', parse: integer('AUTOSCALE_TICK_MS', 5000, 100, 600_000) },
+  autoscaleWakeOnWindows: {
+    env: 'AUTOSCALE_WAKE_ON_WINDOWS',
+    parse: (v) => {
+      const s = v?.trim().toLowerCase() || 'on'
+      if (s !== 'on' && s !== 'off') throw new EnvVarError('AUTOSCALE_WAKE_ON_WINDOWS', `must be on or off, got "${v}"`)
+      return s === 'on'
+    }
+  },
   autoscaleRateShare: {
     env: 'AUTOSCALE_RATE_SHARE',
     parse: (v) => {

@@ -79,7 +79,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     }
   })
   app.decorate('runner', runner)
-  const autoscaler = new Autoscaler({ db, nc: nats, log: app.log, access, tickMs: config.autoscaleTickMs, kick: (id) => runner.kick(id) })
+  const autoscaler = new Autoscaler({ db, nc: nats, log: app.log, access, tickMs: config.autoscaleTickMs, wakeOnWindows: config.autoscaleWakeOnWindows, kick: (id) => runner.kick(id) })
   app.decorate('autoscaler', autoscaler)
 
   async function driverContext (uuid: string): Promise<DriverContext | null> {

@@ -1,7 +1,7 @@
 // The allocator's configuration, validated once at start.
 import { loadConfig } from '@addonkit/config'
 
-export const ALLOCATOR_SETTINGS = ['encryptionKeys', 'allocatorPort', 'herokuClientSecret', 'herokuApiUrl', 'herokuIdUrl', 'gatewayPublicUrl', 'drainPublicUrl', 'purgeGraceSeconds', 'credentialGraceSeconds', 'syncBudgetMs', 'operationLeaseMs', 'operationSweepMs', 'operationMaxAttempts', 'resourcePgAdminUrl', 'herokuOauthClient', 'autoscaleTickMs', 'autoscaleRateShare'] as const
+export const ALLOCATOR_SETTINGS = ['encryptionKeys', 'allocatorPort', 'herokuClientSecret', 'herokuApiUrl', 'herokuIdUrl', 'gatewayPublicUrl', 'drainPublicUrl', 'purgeGraceSeconds', 'credentialGraceSeconds', 'syncBudgetMs', 'operationLeaseMs', 'operationSweepMs', 'operationMaxAttempts', 'resourcePgAdminUrl', 'herokuOauthClient', 'autoscaleTickMs', 'autoscaleRateShare', 'autoscaleWakeOnWindows'] as const
 
 export type AllocatorConfig = ReturnType<typeof loadAllocatorConfig>
 

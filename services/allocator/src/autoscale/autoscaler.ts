@@ -22,6 +22,8 @@ export interface AutoscalerOptions {
   log: FastifyBaseLogger
   access: AppAccess
   tickMs: number
+  /** Decide for an app as soon as its windows are announced (else on the tick only). Default true. */
+  wakeOnWindows?: boolean
   /** Runs an enqueued operation now (the operation runner's kick). */
   kick: (operationId: string) => void
   now?: () => number
@@ -47,6 +49,7 @@ export class Autoscaler {
 
   start (): void {
     this.#timer = setInterval(() => { void this.round() }, this.#o.tickMs)
+    if (this.#o.wakeOnWindows === false) return
     try {
       // Windows announced by the log-drain: decide for that app now, not at the next tick.
       this.#sub = this.#o.nc.subscribe(subjects.autoscaleWindows, {
