@@ -83,7 +83,7 @@ t.test('a batch cut by the daily quota stores its first lines, counts the rest, 
     { pri: 172, timestamp: ts, appName: 'heroku', procId: 'logplex', message: 'Error L10 (output buffer overflow): 7 messages dropped since 2026-11-27T00:00:00+00:00.' }
   ])
   const out = await append(incoming('q1', body, { linesPerDay: 4 }))
-  t.same(out, [{ duplicate: false, stored: 4, dropped: 2, quotaReached: true, windows: [] }], 'no router lines: no windows')
+  t.same(out, [{ duplicate: false, stored: 4, dropped: 2, quotaReached: true, windows: [], routerUnparsed: 0 }], 'no router lines: no windows')
   t.same((await store.search({ tenantId, retentionDays: 7, limit: 100 })).lines.map((l) => l.message), ['line 3', 'line 2', 'line 1', 'line 0'])
   const usage = await store.usage(tenantId, 7)
   t.equal(usage.linesToday, 4)
@@ -97,7 +97,7 @@ t.test('a group whose batches carry different quotas (a plan change) is held to 
   const lines = (tag: string) => encodeFrames(Array.from({ length: 10 }, (_, i) => ({ timestamp: ts, appName: 'app', procId: 'web.1', message: `${tag} ${i}` })))
   // Read before and after a downgrade: the first batch has no quota, the second one of 15.
   const out = await append(incoming('p1', lines('before')), incoming('p2', lines('after'), { linesPerDay: 15 }))
-  t.same(out, [{ duplicate: false, stored: 10, dropped: 0, quotaReached: false, windows: [] }, { duplicate: false, stored: 5, dropped: 5, quotaReached: true, windows: [] }])
+  t.same(out, [{ duplicate: false, stored: 10, dropped: 0, quotaReached: false, windows: [], routerUnparsed: 0 }, { duplicate: false, stored: 5, dropped: 5, quotaReached: true, windows: [], routerUnparsed: 0 }])
   const row = await pool.query<{ lines: string, dropped: string, notified: boolean }>('SELECT lines, dropped, quota_notified_at IS NOT NULL AS notified FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
   t.same(row.rows, [{ lines: '15', dropped: '5', notified: true }], 'counted under the lock, and the notice recorded once')
 })

@@ -45,6 +45,7 @@ t.test('windows per process type and 10 s, counted once per batch, announced on 
   t.ok(Math.abs(quantile(web!.service, 0.5)! - 600) < 60, `p50 service ~600 ms (${quantile(web!.service, 0.5)})`)
   t.match(worker, { processType: 'worker', start, load: { sum: 1.75, samples: 1, max: 1.75 } })
   t.match(next, { processType: 'web', start: start + WINDOW_MS, requests: 1 })
+  t.equal(stack.app.logWriter.stats.routerUnparsed, 1, 'the router line that does not parse is counted (once: the retry was a duplicate)')
 
   // A second batch adds into the same window: rows merge by adding.
   t.equal((await postDrain(stack, tenant, encodeFrames([{ pri: 158, timestamp: at(900), appName: 'heroku', procId: 'router', message: router(50) }]))).status, 204)

@@ -62,6 +62,8 @@ export type AppendOutcome =
      * batch: every line counts, the ones over the quota too (the app's traffic is what it is).
      */
     windows: RouterWindow[]
+    /** Router lines of the batch that did not parse: stored as plain lines, left out of the windows. */
+    routerUnparsed: number
   }
 
 export interface SearchQuery {

@@ -25,7 +25,7 @@ const { from: copyFrom } = copyStreams
 export const SEQ_BLOCK = 1 << SEQ_BLOCK_BITS
 
 /** A batch encoded as COPY rows (copy-binary.ts), with the seq values it reserved and its router-metric windows. */
-interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly windows: RouterWindow[] }
+interface PgPrepared extends PreparedBatch { readonly encoded: EncodedBatch, readonly seq: SeqRange, readonly windows: RouterWindow[], readonly routerUnparsed: number }
 
 interface LineRow {
   seq: string
@@ -210,7 +210,7 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
     c.lines += keep
     c.dropped += dropped
     c.loss += p.encoded.reportedLoss
-    outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached, windows: p.windows }
+    outcomes[i] = { duplicate: false, stored: keep, dropped, quotaReached, windows: p.windows, routerUnparsed: p.routerUnparsed }
   }
 
   // 4. The lines, their router-metric windows, then the counters, in the same transaction.
@@ -305,7 +305,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       const seq = await takeSeq(Math.ceil(batch.body.length / MIN_FRAME_BYTES))
       const metrics = new WindowAggregator()
       const encoded = encodeBatch(batch.body, { tenantId: batch.tenantId, receivedAt: batch.receivedAt, retentionDays: batch.retentionDays, seq, metrics })
-      return { batch, lines: encoded.frames, encoded, seq, windows: metrics.flushAll() }
+      return { batch, lines: encoded.frames, encoded, seq, windows: metrics.flushAll(), routerUnparsed: metrics.counters.unparsed }
     },
 
     async append (prepared) {

@@ -40,10 +40,10 @@ export interface LogWriterOptions {
   transactions: number
 }
 
-export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number, /** Time spent letting a busy ingestion go first. */ yieldedMs: number }
+export interface LogWriterStats { batches: number, duplicates: number, lines: number, dropped: number, failures: number, /** Time spent letting a busy ingestion go first. */ yieldedMs: number, /** Router lines stored that did not parse (the autoscaler ignores them). */ routerUnparsed: number }
 
 export function emptyStats (): LogWriterStats {
-  return { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0 }
+  return { batches: 0, duplicates: 0, lines: 0, dropped: 0, failures: 0, yieldedMs: 0, routerUnparsed: 0 }
 }
 
 declare module 'fastify' {
@@ -261,6 +261,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
       stats.batches++
       stats.lines += o.stored
       stats.dropped += o.dropped
+      stats.routerUnparsed += o.routerUnparsed
       if (o.dropped > 0) full.set(b.tenantId, b.day)
       if (o.quotaReached) { const inst = instances.get(b.tenantId)!; void notifyQuota(b.tenantId, inst.uuid, inst.limit) }
     })
