@@ -4,6 +4,7 @@
 // four services as child processes, and the generated manifest beside heroku-sim.json in
 // the data directory. `npm start` runs the built services; tests run them from source.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -131,7 +132,22 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
     // Locally, Heroku itself is the Heroku simulator unless HEROKU_API_URL names a real one.
     let sim: HerokuSim | undefined
     if (!given.HEROKU_API_URL) {
-      const s = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest, port: Number(given.HEROKU_SIM_PORT ?? 5010), control: true, plans: config.addon.plans.map((p) => p.slug) })
+      // The simulated id.heroku.com also has an OAuth client for the dashboard's "Connect
+      // Heroku account" (autoscaling), unless one is configured: a secret derived from the
+      // generated client secret, so it stays the same from one start to the next.
+      const oauthClient = given.HEROKU_OAUTH_ID
+        ? undefined
+        : { id: 'addonkit-local', secret: createHmac('sha256', env.HEROKU_CLIENT_SECRET!).update('addonkit-local oauth client').digest('base64url') }
+      if (oauthClient) { env.HEROKU_OAUTH_ID = oauthClient.id; env.HEROKU_OAUTH_SECRET = oauthClient.secret }
+      const redirectUris = [...new Set([`${config.dashboardPublicUrl}/dashboard/oauth/callback`, `http://127.0.0.1:${config.dashboardPort}/dashboard/oauth/callback`])]
+      const s = await startHerokuSim({
+        clientSecret: env.HEROKU_CLIENT_SECRET!,
+        manifest,
+        port: Number(given.HEROKU_SIM_PORT ?? 5010),
+        control: true,
+        plans: config.addon.plans.map((p) => p.slug),
+        ...(env.HEROKU_OAUTH_ID && env.HEROKU_OAUTH_SECRET ? { oauthClient: { id: env.HEROKU_OAUTH_ID, secret: env.HEROKU_OAUTH_SECRET, redirectUris } } : {})
+      })
       sim = s
       stops.push(() => s.close())
       env.HEROKU_API_URL = s.apiUrl
