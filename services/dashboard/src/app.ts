@@ -64,6 +64,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     keyRing: new KeyRing(config.encryptionKeys),
     usageTimeoutMs: o.usageTimeoutMs,
     tailHeartbeatMs: o.tailHeartbeatMs,
+    oauth: { client: config.herokuOauthClient, idUrl: config.herokuIdUrl, apiUrl: config.herokuApiUrl, publicUrl: config.dashboardPublicUrl },
     sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings }
   })
   return app

@@ -93,7 +93,7 @@ t.test('Heroku\'s SSO form signs in and lands on the overview, which shows the e
   await page.keyboard.press('Tab')
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign out')
   t.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid', 'focus is visible')
-  for (const name of ['Overview', 'Logs', 'Metrics', 'Credentials']) {
+  for (const name of ['Overview', 'Logs', 'Metrics', 'Autoscaling', 'Credentials']) {
     await page.keyboard.press('Tab')
     t.equal(await page.evaluate(() => document.activeElement?.textContent), name, `Tab reaches ${name}`)
   }

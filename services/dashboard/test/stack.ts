@@ -1,7 +1,9 @@
 // The stack for the browser tests: a database, a nats-server, the Heroku simulator, the
 // allocator in-process and the dashboard listening on a real port. Instances are provisioned
 // the way Heroku and the gateway leave them for the allocator (an outbox row, a sealed
-// OAuth grant, a 202 answer), so the allocator completes them against the simulator.
+// OAuth grant, a 202 answer), so the allocator completes them against the simulator. The
+// simulator's id.heroku.com knows our OAuth client (HEROKU_OAUTH_ID / HEROKU_OAUTH_SECRET)
+// with each dashboard's callback, so "Connect Heroku account" goes there and back.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { LogCapture, eventually, type Teardown } from '@addonkit/testkit'
@@ -9,7 +11,10 @@ import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { buildManifest } from '@addonkit/config'
 import { asyncProvisionBody, decideOnce, enqueueOperation, sealGrantCode, wakeAllocator } from '@addonkit/lifecycle'
 import { buildApp as buildAllocator, loadAllocatorConfig } from '@addonkit/allocator'
+import { freePort } from '@addonkit/infra'
+import { randomSecret } from '@addonkit/secrets'
 import type { DashboardOptions } from '../src/app.js'
+import { loadDashboardConfig } from '../src/config.js'
 import { buildDashboard, startBase, type Base, type Dash } from './helper.js'
 
 export interface Stack extends Base {
@@ -26,10 +31,13 @@ export async function startStack (t: Teardown): Promise<Stack> {
   const base = await startBase(t, { OPERATION_SWEEP_MS: '200', OPERATION_LEASE_MS: '3000', SYNC_BUDGET_MS: '0' })
   const { env, config } = base
   const manifest = buildManifest({ addon: config.addon, addonPassword: 'unused-password', ssoSalt: config.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
-  const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
+  const oauth = { id: 'addonkit-autoscaling', secret: randomSecret(24), redirectUris: [] as string[] }
+  const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest, oauthClient: oauth })
   t.teardown(() => sim.close())
   env.HEROKU_API_URL = sim.apiUrl
   env.HEROKU_ID_URL = sim.idUrl
+  env.HEROKU_OAUTH_ID = oauth.id
+  env.HEROKU_OAUTH_SECRET = oauth.secret
   const logs = new LogCapture()
   const allocator = await buildAllocator(loadAllocatorConfig(env), { logStream: logs })
   await allocator.ready()
@@ -38,8 +46,13 @@ export async function startStack (t: Teardown): Promise<Stack> {
   return {
     ...base, sim, allocator, logs,
     async dashboard (opts = {}) {
-      const d = await buildDashboard(t, base, opts)
-      const url = await d.app.listen({ port: 0, host: '127.0.0.1' })
+      // The port is chosen first: the public URL (and so the OAuth callback) names it.
+      const port = await freePort()
+      const publicUrl = `http://127.0.0.1:${port}`
+      oauth.redirectUris.push(`${publicUrl}/dashboard/oauth/callback`)
+      sim.setOAuthClient(oauth)
+      const d = await buildDashboard(t, base, opts, loadDashboardConfig({ ...env, DASHBOARD_PUBLIC_URL: publicUrl }))
+      const url = await d.app.listen({ port, host: '127.0.0.1' })
       return { ...d, url }
     },
     async provision (plan = 'hobby') {

@@ -50,12 +50,21 @@ export class SessionStore {
    * when there is none or it has ended (idle or absolute expiry, checked on the DB clock).
    */
   async touch (id: string, instanceUuid: string): Promise<Session | null> {
+    return this.touchHashed(sha256Hex(id), instanceUuid)
+  }
+
+  /**
+   * The same by the id's SHA-256, for the OAuth callback: the session cookie's path is the
+   * add-on's dashboard, so the callback (one URL for every add-on) sees only the hash its
+   * state cookie carries (autoscaling/oauth-state.ts).
+   */
+  async touchHashed (idHash: string, instanceUuid: string): Promise<Session | null> {
     const r = await this.pool.query<Row>(
       `UPDATE dashboard_sessions
           SET last_seen_at = now(), idle_expires_at = LEAST(expires_at, now() + make_interval(secs => $3::float8 / 1000))
         WHERE id_hash = $1 AND instance_uuid = $2 AND idle_expires_at > now() AND expires_at > now()
         RETURNING instance_uuid, user_id, email, app, csrf_token, created_at, expires_at`,
-      [sha256Hex(id), instanceUuid, this.lifetimes.idleMs]
+      [idHash, instanceUuid, this.lifetimes.idleMs]
     )
     return r.rows[0] ? toSession(r.rows[0]) : null
   }

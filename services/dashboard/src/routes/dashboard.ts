@@ -1,6 +1,6 @@
-// The customer dashboard of one add-on, under /dashboard/:uuid: Overview, Logs and Metrics
-// (routes/logs.ts, routes/metrics.ts), Credentials (reveal on a confirming POST, rotation)
-// and Activity. Every page needs a live session for
+// The customer dashboard of one add-on, under /dashboard/:uuid: Overview, Logs, Metrics and
+// Autoscaling (routes/logs.ts, routes/metrics.ts, routes/autoscaling.ts), Credentials
+// (reveal on a confirming POST, rotation) and Activity. Every page needs a live session for
 // this add-on; every form needs the session's CSRF token.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -22,6 +22,8 @@ import { sendPage } from './html-errors.js'
 import { signedInAs, type SignedInRequest } from './signed-in.js'
 import logRoutes from './logs.js'
 import metricsRoutes from './metrics.js'
+import autoscalingRoutes from './autoscaling.js'
+import type { OAuthClientSettings } from '../autoscaling/heroku-account.js'
 import { CsrfForm, CredentialsQuery, HtmlPage, InstanceParams, LandingQuery, Redirect } from './schemas.js'
 
 export interface DashboardRoutesOptions {
@@ -30,6 +32,8 @@ export interface DashboardRoutesOptions {
   usageTimeoutMs: number
   /** How often the live tail sends a keep-alive comment and re-checks the session. */
   tailHeartbeatMs: number
+  /** Connect Heroku account on the Autoscaling page. */
+  oauth: OAuthClientSettings
 }
 
 
@@ -148,4 +152,5 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
 
   await app.register(logRoutes, { addonName: addon.name, heartbeatMs: opts.tailHeartbeatMs })
   await app.register(metricsRoutes, { addonName: addon.name })
+  await app.register(autoscalingRoutes, { addonName: addon.name, oauth: opts.oauth })
 }

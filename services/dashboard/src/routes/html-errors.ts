@@ -2,7 +2,7 @@
 // says what happened and what to do; anything unexpected is logged with its context and
 // shown as a bare "something went wrong" with the request id — never a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { csrfFailedPage, errorPage, loginRequiredPage, rateLimitedPage, ssoFailedPage, type AddonLabels } from '../views/message-pages.js'
+import { csrfFailedPage, errorPage, loginRequiredPage, oauthRefusedPage, rateLimitedPage, ssoFailedPage, type AddonLabels } from '../views/message-pages.js'
 
 export function sendPage (reply: FastifyReply, status: number, page: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(page)
@@ -20,6 +20,7 @@ export function installHtmlErrors (app: FastifyInstance, addon: AddonLabels): vo
       case 'DASH_SSO_RATE_LIMITED': return sendPage(reply, status, rateLimitedPage(addon, Number(reply.getHeader('retry-after') ?? 60), err.code))
       case 'DASH_LOGIN_REQUIRED': return sendPage(reply, status, loginRequiredPage(addon, err.code))
       case 'DASH_CSRF_INVALID': return sendPage(reply, status, csrfFailedPage(addon, err.code))
+      case 'DASH_OAUTH_STATE_INVALID': return sendPage(reply, status, oauthRefusedPage(addon, err.code))
     }
     if (err.validation) return sendPage(reply, 400, errorPage(addon, 400, 'The request was not in the expected form.', 'DASH_BAD_REQUEST', req.id))
     const code = err.code?.startsWith('DASH_') ? err.code : 'DASH_ERROR'

@@ -55,3 +55,36 @@ export const LogsQuery = Type.Object({
 })
 
 export const EventStream = Type.String({ description: 'text/event-stream of `line` events (LogTailLine JSON) and keep-alive comments' })
+
+/** The Autoscaling page's notices after a redirect (unknown values are ignored). */
+export const AutoscalingQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 64 })), type: Type.Optional(Type.String({ maxLength: 200 })) })
+
+export const ProcessTypeParams = Type.Object({
+  uuid: InstanceParams.properties.uuid,
+  type: Type.String({ maxLength: 200 })
+})
+
+const PolicyField = Type.Optional(Type.String({ maxLength: 200 }))
+
+/** The settings form (and the add form's process_type); values are judged by autoscaling/policy-form.ts. */
+export const PolicyForm = Type.Object({
+  _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+  process_type: PolicyField,
+  enabled: PolicyField,
+  min: PolicyField,
+  max: PolicyField,
+  metric: PolicyField,
+  upscale_above: PolicyField,
+  downscale_below: PolicyField,
+  upscale_jump: PolicyField,
+  upscale_cooldown_s: PolicyField,
+  downscale_delay_s: PolicyField
+}, { additionalProperties: true })
+
+/** Heroku's redirect back after "Connect Heroku account" (RFC 6749 §4.1.2: code and state, or error). */
+export const OAuthCallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 2000 })),
+  state: Type.Optional(Type.String({ maxLength: 200 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2000 }))
+}, { additionalProperties: true })

@@ -1,15 +1,18 @@
 // Everything a browser reaches, in one encapsulated context: HTML error pages, security
-// headers, the SSO entry points, the dashboard pages, the stylesheet and a home page.
+// headers, the SSO entry points, the dashboard pages, Heroku's OAuth callback, the
+// stylesheet and a home page.
 import type { FastifyInstance } from 'fastify'
 import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { homePage } from '../views/message-pages.js'
 import type { SsoLoginDeps } from '../sso/sso-login.js'
+import type { OAuthClientSettings } from '../autoscaling/heroku-account.js'
 import { installHtmlErrors, sendPage } from './html-errors.js'
 import { HtmlPage } from './schemas.js'
 import assetRoutes from './assets.js'
 import dashboardRoutes from './dashboard.js'
 import ssoRoutes from './sso.js'
+import oauthCallbackRoutes from './oauth-callback.js'
 
 export interface UiOptions {
   addon: AddonDefinition
@@ -17,17 +20,24 @@ export interface UiOptions {
   sso: SsoLoginDeps
   usageTimeoutMs: number
   tailHeartbeatMs: number
+  oauth: OAuthClientSettings
 }
 
 // Pages load only their own stylesheet and scripts, connect (live tail) and post only to
-// themselves; nothing may frame them.
-const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// themselves; nothing may frame them. A form's redirect counts as its target for
+// form-action (Chromium checks it), so "Connect Heroku account", a POST answered with a 303
+// to Heroku's authorize page, needs Heroku's OAuth host there when a client is configured.
+function contentSecurityPolicy (oauth: OAuthClientSettings): string {
+  const formAction = oauth.client ? `'self' ${new URL(oauth.idUrl).origin}` : "'self'"
+  return `default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`
+}
 
 export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   const labels = { name: opts.addon.name, id: opts.addon.id }
   installHtmlErrors(app, labels)
+  const csp = contentSecurityPolicy(opts.oauth)
   app.addHook('onSend', async (_req, reply) => {
-    reply.header('content-security-policy', CSP)
+    reply.header('content-security-policy', csp)
     reply.header('x-content-type-options', 'nosniff')
     reply.header('x-frame-options', 'DENY')
     // SSO requests carry tokens (the legacy GET in its URL): never leak them as a referrer.
@@ -36,5 +46,7 @@ export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   app.get('/', { schema: { response: { 200: HtmlPage } } }, async (_req, reply) => sendPage(reply, 200, homePage(labels)))
   await app.register(assetRoutes)
   await app.register(ssoRoutes, opts.sso)
-  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, usageTimeoutMs: opts.usageTimeoutMs, tailHeartbeatMs: opts.tailHeartbeatMs })
+  await app.register(dashboardRoutes, { prefix: '/dashboard', addon: opts.addon, keyRing: opts.keyRing, usageTimeoutMs: opts.usageTimeoutMs, tailHeartbeatMs: opts.tailHeartbeatMs, oauth: opts.oauth })
+  // Outside the dashboard's session check: the session cookie's path is one add-on's pages.
+  await app.register(oauthCallbackRoutes, { keyRing: opts.keyRing, oauth: opts.oauth })
 }

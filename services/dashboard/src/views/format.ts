@@ -5,6 +5,11 @@ export function formatDate (d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')
 }
 
+/** To the second, for events that come seconds apart (autoscaling decisions). */
+export function formatDateSeconds (d: Date): string {
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+}
+
 export function formatNumber (n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 2 })
 }

@@ -2,7 +2,7 @@
 // signed-in user and sign-out form, the add-on navigation and the main landmark.
 import { html, type SafeHtml } from './html.js'
 
-export type Section = 'overview' | 'logs' | 'metrics' | 'credentials' | 'activity'
+export type Section = 'overview' | 'logs' | 'metrics' | 'autoscaling' | 'credentials' | 'activity'
 
 export interface SignedIn {
   uuid: string
@@ -33,6 +33,7 @@ const SECTIONS: Array<{ id: Section, label: string, path: string }> = [
   { id: 'overview', label: 'Overview', path: '' },
   { id: 'logs', label: 'Logs', path: '/logs' },
   { id: 'metrics', label: 'Metrics', path: '/metrics' },
+  { id: 'autoscaling', label: 'Autoscaling', path: '/autoscaling' },
   { id: 'credentials', label: 'Credentials', path: '/credentials' },
   { id: 'activity', label: 'Activity', path: '/activity' }
 ]

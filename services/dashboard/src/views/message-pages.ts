@@ -56,6 +56,14 @@ export function csrfFailedPage (addon: AddonLabels, code: string): string {
   })
 }
 
+export function oauthRefusedPage (addon: AddonLabels, code: string): string {
+  return messagePage({
+    addon, title: 'Connection refused', page: 'oauth-refused', errorCode: code,
+    body: html`<div class="panel notice-bad"><p>This answer from Heroku does not belong to a connection started from this browser in the last 10 minutes, or it has been used already. No Heroku account was connected.</p></div>
+<p>Open the add-on's dashboard from Heroku, go to <strong>Autoscaling</strong> and use <strong>Connect Heroku account</strong> again.</p>${reopenSteps(addon)}`
+  })
+}
+
 export function signedOutPage (addon: AddonLabels): string {
   return messagePage({
     addon, title: 'Signed out', page: 'signed-out',

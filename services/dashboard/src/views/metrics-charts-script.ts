@@ -1,7 +1,10 @@
-// The metrics page's charts, served at /assets/metrics-charts.js: reads the JSON the page
-// embeds and draws each chart with uPlot (loaded before it from /assets/vendor). When the
-// charts are drawn, the tables fold away (they stay one click away, and are what a screen
-// reader and a browser without JavaScript get).
+// The dashboard's charts, served at /assets/metrics-charts.js: reads the JSON the page
+// embeds and draws each chart with uPlot (loaded before it from /assets/vendor). The Metrics
+// page's charts are named here (CHARTS); a page may instead name a chart's series in its
+// data (`series`: key, label, color, `dash`, or `points` for markers whose legend shows
+// `notes`), as the Autoscaling page does for its metric, thresholds and scale events. When
+// the charts are drawn, the tables fold away (they stay one click away, and are what a
+// screen reader and a browser without JavaScript get).
 export const METRICS_CHARTS_JS = `(function () {
   'use strict';
   var el = document.getElementById('metrics-data');
@@ -18,11 +21,21 @@ export const METRICS_CHARTS_JS = `(function () {
   function width (node) { return Math.max(260, Math.min(node.parentNode.clientWidth || 600, 900)); }
 
   document.querySelectorAll('.chart').forEach(function (node) {
-    var d = data[node.getAttribute('data-window')];
-    var spec = CHARTS[node.getAttribute('data-chart')];
-    if (!d || !spec) return;
-    var series = [{}].concat(spec.map(function (s) { return { label: s[1], stroke: COLORS[s[0]], width: 2, spanGaps: false }; }));
-    var values = [d.t].concat(spec.map(function (s) { return d[s[0]]; }));
+    var d = Object.prototype.hasOwnProperty.call(data, node.getAttribute('data-window')) ? data[node.getAttribute('data-window')] : null;
+    if (!d) return;
+    var spec = d.series || (CHARTS[node.getAttribute('data-chart')] || []).map(function (s) { return { key: s[0], label: s[1], color: COLORS[s[0]] }; });
+    if (!spec.length) return;
+    var series = [{}].concat(spec.map(function (s) {
+      var o = { label: s.label, stroke: s.color, width: 2, spanGaps: false };
+      if (s.dash) o.dash = s.dash;
+      if (s.points) {
+        o.paths = function () { return null; };
+        o.points = { show: true, size: 11, width: 2, stroke: s.color, fill: '#ffffff' };
+        o.value = function (u, v, si, i) { return v == null ? '–' : ((d.notes && d.notes[i]) || 'yes'); };
+      }
+      return o;
+    }));
+    var values = [d.t].concat(spec.map(function (s) { return d[s.key]; }));
     // The page and its tables speak UTC, so the axes do too (uPlot's default is local time).
     var opts = { width: width(node), height: 220, series: series, scales: { x: { time: true } }, axes: [{}, { size: 50 }], legend: { show: true },
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); } };

@@ -84,6 +84,22 @@ form.stack { display: grid; gap: 0.75rem; justify-items: start; }
 .chart-figure figcaption { font-weight: 700; margin: 0 0 0.5rem; }
 .chart { min-height: 1rem; max-width: 100%; overflow: hidden; }
 .metrics-table { margin: 1rem 0; }
+h3 { font-size: 1.05rem; margin: 1.5rem 0 0.5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.process-type { border-top: 2px solid var(--line); margin-top: 2rem; }
+.settings-form { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 0 0 1rem; display: grid; gap: 1rem; justify-items: start; }
+.settings-form > * { margin: 0; }
+.settings-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 1rem; width: 100%; }
+.settings-grid .field { display: flex; flex-direction: column; }
+.settings-grid .field input, .settings-grid .field select { margin-top: auto; }
+table.decisions th { overflow-wrap: normal; }
+.hint { margin: 0 0 0.25rem; color: var(--muted); font-size: 0.9rem; }
+.choice { border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem 1rem 0.75rem; margin: 0; display: grid; gap: 0.5rem; }
+.choice legend { font-weight: 700; padding: 0 0.25rem; }
+.field-error { margin: 0 0 0.25rem; color: var(--bad); font-weight: 700; }
+.field-invalid input, .field-invalid select, fieldset.field-invalid { border: 2px solid var(--bad); }
+.error-summary ul { margin: 0; }
+.error-summary:focus { outline: 3px solid var(--focus); }
 .metrics-table summary { cursor: pointer; font-weight: 700; padding: 0.5rem 0; }
 .metrics-table td, .metrics-table th { white-space: nowrap; }
 footer { max-width: 60rem; margin: 2rem auto 0; padding: 1rem; color: var(--muted); font-size: 0.9rem; border-top: 1px solid var(--line); }
