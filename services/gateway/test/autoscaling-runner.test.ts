@@ -5,7 +5,6 @@
 // account, which then scales; an allocator SIGKILLed while its PATCH is in flight doubles
 // no step.
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
 import { WINDOW_MS, emptyWindow, record, toStored } from '@addonkit/autoscale'
 import { createPlatformClient } from '@addonkit/platform-api'
 import { oauthAad } from '@addonkit/lifecycle'
