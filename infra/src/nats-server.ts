@@ -4,6 +4,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { freePort, waitForPort } from './free-port.js'
+import { guardProcess, releaseProcess } from './process/orphan-guard.js'
+import { assertPortFree } from './process/port-owner.js'
 
 const candidates = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']
 
@@ -59,7 +61,10 @@ export interface NatsServerHandle {
 
 export interface NatsServerOptions {
   storeDir: string
+  /** A fixed port (npm start); it must be free: a server already there is an error, never adopted. */
   port?: number
+  /** What to tell the user to set when the fixed port is taken. */
+  portHint?: string
   binary?: string
   log?: (msg: string) => void
 }
@@ -70,6 +75,7 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
   const port = opts.port ?? await freePort()
   mkdirSync(opts.storeDir, { recursive: true })
   const launch = async (): Promise<ChildProcess> => {
+    await assertPortFree(port, 'nats-server', opts.portHint ?? 'choose another port')
     const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
@@ -77,6 +83,8 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
     // stops the services first and nats-server after them.
     process.once('exit', () => { if (child.exitCode === null) child.kill('SIGTERM') })
     const exited = new Promise<never>((_resolve, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))))
+    // Whatever ends this process, the reaper stops nats-server (process/orphan-guard.ts).
+    if (child.pid) guardProcess({ pid: child.pid, match: 'nats-server', group: true })
     await Promise.race([waitForPort(port), exited])
     return child
   }
@@ -89,7 +97,7 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
       if (child.exitCode !== null || child.signalCode !== null) return
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        child.once('exit', () => { clearTimeout(timer); resolve() })
+        child.once('exit', () => { clearTimeout(timer); if (child.pid) releaseProcess(child.pid); resolve() })
         child.kill('SIGTERM')
       })
     },

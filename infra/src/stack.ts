@@ -35,7 +35,7 @@ export async function startStack (opts: StackOptions): Promise<Stack> {
   try {
     if (!databaseUrl) {
       opts.log('starting embedded PostgreSQL')
-      const pg = await startPostgresServer({ dataDir: join(opts.dir, 'postgres'), port: opts.pgPort, persistent: opts.persistent, log: opts.log })
+      const pg = await startPostgresServer({ dataDir: join(opts.dir, 'postgres'), port: opts.pgPort, portHint: 'set EMBEDDED_PG_PORT to another port, or DATABASE_URL to use that server', persistent: opts.persistent, log: opts.log })
       stops.push(() => pg.stop())
       await pg.ensureDatabase(opts.databaseName)
       databaseUrl = pg.urlFor(opts.databaseName)
@@ -44,7 +44,7 @@ export async function startStack (opts: StackOptions): Promise<Stack> {
     let natsUrl = opts.natsUrl ?? ''
     if (!natsUrl && opts.withNats !== false) {
       opts.log('starting nats-server with JetStream')
-      const nats = await startNatsServer({ storeDir: join(opts.dir, 'nats'), port: opts.natsPort, log: opts.log })
+      const nats = await startNatsServer({ storeDir: join(opts.dir, 'nats'), port: opts.natsPort, portHint: 'set EMBEDDED_NATS_PORT to another port, or NATS_URL to use that server', log: opts.log })
       stops.push(() => nats.stop())
       natsUrl = nats.url
     }

@@ -42,4 +42,20 @@ t.test('npm run check against the platform started the npm start way: every must
   t.equal((await del()).status, 204, 'the DELETE as curl sends it deprovisions')
   t.equal((await del()).status, 410, 'a second DELETE answers 410')
   t.equal((await provision()).status, 410, 'provisioning that uuid again answers 410')
+
+  // Supervision: a service killed from outside is started again and serves again.
+  const killed = platform.children.get('gateway')!
+  killed.kill('SIGKILL')
+  const deadline = Date.now() + 60_000
+  let ready = false
+  while (!ready && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const current = platform.children.get('gateway')!
+    if (current === killed || current.exitCode !== null) continue
+    ready = await fetch(`${platform.gatewayUrl}/readyz`).then((r) => r.status === 200, () => false)
+  }
+  t.ok(ready, 'the SIGKILLed gateway was restarted and is ready')
+  t.not(platform.children.get('gateway')!.pid, killed.pid, 'as a new process')
+  const again = await fetch(base, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body: JSON.stringify({ uuid: randomUUID(), plan: 'hobby', region: 'amazon-web-services::us-east-1' }) })
+  t.equal(again.status, 200, 'and provisions')
 })

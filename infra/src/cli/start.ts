@@ -1,6 +1,8 @@
 // `npm start`: the whole platform on embedded defaults (platform.ts, with the built
 // services), .data/addon-manifest.json, every URL printed, and each provisioned add-on's
-// dashboard link. Ctrl-C stops everything it started.
+// dashboard link. A service that crashes is restarted (after a crash loop it is left
+// stopped, the others keep running). Ctrl-C stops everything it started, saying what it
+// waits for; whatever else ends it, even SIGKILL, the reaper stops what it started.
 import { join } from 'node:path'
 import { checkManifest } from '@addonkit/config'
 import type { HerokuSim } from '@addonkit/heroku-sim'
@@ -35,7 +37,8 @@ async function main () {
     if (stopping) return
     stopping = true
     log('stopping')
-    await platform?.stop()
+    const started = Date.now()
+    await platform?.stop((what) => log(`still stopping (${Math.round((Date.now() - started) / 1000)} s): waiting for ${what}`))
     log('stopped: nothing is left running')
     process.exit(code)
   }
@@ -49,7 +52,11 @@ async function main () {
       log,
       services: 'dist',
       persistent: true,
-      onServiceExit: (name, code, signal) => { log(`${name} exited (${code ?? signal}); stopping everything`); void stop(1) }
+      onServiceEvent: (e) => {
+        if (e.kind === 'exited') log(`${e.name} exited (${e.code ?? e.signal}); restarting it${e.restartInMs ? ` in ${Math.round(e.restartInMs / 1000)} s` : ''} (${e.crashesInWindow} exit(s) in the last minute); the other services keep running`)
+        else if (e.kind === 'restarted') log(`${e.name} restarted (pid ${e.pid})`)
+        else log(`${e.name} exited (${e.code ?? e.signal}) ${e.crashesInWindow} times within a minute: not restarting it again; the other services keep running. Its output is above; Ctrl-C stops everything`)
+      }
     })
   } catch (err) {
     console.error(`[addonkit] ${(err as Error).message}`)
