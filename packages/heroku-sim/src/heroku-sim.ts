@@ -109,6 +109,7 @@ export async function startHerokuSim (opts: SimOptions): Promise<HerokuSim> {
     registerAddon: (uuid, init) => state.registerAddon(uuid, init),
     issueGrant: (uuid, o) => state.issueGrant(uuid, o),
     expireAccessTokens: () => state.expireAccessTokens(),
+    forgetAddonTokens: (uuid) => state.forgetAddonTokens(uuid),
     failNext: (pattern, times, status) => faults.failNext(pattern, times, status),
     hold: (pattern) => faults.hold(pattern),
     logInputUrl,

@@ -328,6 +328,9 @@ export interface HerokuSim {
   registerAddon (uuid: string, init?: { plan?: string, name?: string, region?: string, app?: string }): SimAddon
   issueGrant (uuid: string, opts?: { expired?: boolean }): IssuedGrant
   expireAccessTokens (): void
+  /** Forgets the add-on's access and refresh tokens: its next refresh is refused
+   * (400 invalid_grant), as for an add-on this Heroku has no record of. */
+  forgetAddonTokens (uuid: string): void
   failNext (pathPattern: RegExp, times: number, status?: number): void
   hold (pathPattern: RegExp): HeldRequest
   logInputUrl (uuid: string): string

@@ -91,6 +91,10 @@ export class SimState {
     this.tokens.expireAll()
   }
 
+  forgetAddonTokens (uuid: string): void {
+    this.tokens.forgetAddon(uuid)
+  }
+
   /** The add-on's page on Heroku's SSO host (`web_url`, spec §10.1), served by the sim. */
   webUrl (addon: SimAddon): string {
     return `${this.url}/addons-sso/apps/${addon.app.id}/addons/${addon.uuid}`

@@ -90,6 +90,14 @@ export class TokenStore {
     for (const t of this.#accessTokens.values()) t.expiresAt = past
   }
 
+  /** Drops every token and code of one add-on: a Heroku with no record of its grant. */
+  forgetAddon (uuid: string): void {
+    const its = (p: Principal) => p.kind === 'partner' && p.uuid === uuid
+    for (const [k, v] of this.#accessTokens) if (its(v.principal)) this.#accessTokens.delete(k)
+    for (const [k, v] of this.#refreshTokens) if (its(v)) this.#refreshTokens.delete(k)
+    for (const [k, v] of this.#codes) if (its(v.principal)) this.#codes.delete(k)
+  }
+
   /** Removes the authorization and every token and unused code under it. */
   revoke (authorizationId: string): SimAuthorization | undefined {
     const authorization = this.authorizations.get(authorizationId)

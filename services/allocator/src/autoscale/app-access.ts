@@ -2,12 +2,15 @@
 // token (a connected user's, else the add-on's own), which app (read once from
 // GET /addons/{uuid}), and the account's rate limit (packages/autoscale rate-budget.ts):
 // every answer's RateLimit-Remaining is kept, a 429 stops all calls until it has passed,
-// and a 403 on the add-on's token means the customer must connect a Heroku account.
+// a 403 on the add-on's token means the customer must connect a Heroku account, and a token
+// Heroku no longer honours (the grant refused, the refresh refused: an add-on Heroku forgot)
+// is shown on the page and asked about again only every TOKEN_REFUSED_RETRY_MS.
 import type { Db } from '@addonkit/db'
 import { mayCall, rateLimitedUntil } from '@addonkit/autoscale'
 import { loadApp, saveApp, type AppRecord } from '@addonkit/lifecycle'
 import { PlatformApiError, PlatformErrorCode, type AppClient, type Formation, type WithRateLimit } from '@addonkit/platform-api'
 import type { PlatformTokens } from '../platform-tokens.js'
+import { PermanentOperationError } from '../operations/runner.js'
 import type { UserTokens } from './user-tokens.js'
 
 export type BlockKind = 'rate_limited' | 'needs_authorization' | 'refused' | 'unavailable'
@@ -21,6 +24,9 @@ export class AppAccessBlocked extends Error {
   }
 }
 
+/** How long a refused token is left alone before Heroku is asked again. */
+export const TOKEN_REFUSED_RETRY_MS = 5 * 60_000
+
 export interface AppAccessDeps {
   db: Db
   apps: AppClient
@@ -32,6 +38,8 @@ export interface AppAccessDeps {
 
 export class AppAccess {
   readonly #d: AppAccessDeps
+  /** Add-ons whose token Heroku refused: the refusal, and when to ask again. */
+  readonly #refused = new Map<string, AppAccessBlocked>()
   constructor (deps: AppAccessDeps) { this.#d = deps }
 
   #now (): number { return this.#d.now?.() ?? Date.now() }
@@ -57,12 +65,31 @@ export class AppAccess {
 
   async #limited<T> (uuid: string, app: AppRecord | null, fn: (token: string) => Promise<WithRateLimit<T>>, only?: 'partner'): Promise<T> {
     const now = this.#now()
+    try {
+      return await this.#call(uuid, app, fn, now, only)
+    } catch (err) {
+      if (!(err instanceof PermanentOperationError)) throw err
+      // No token to call with: a retry every round would only spend POST /oauth/token calls.
+      const retryAt = now + TOKEN_REFUSED_RETRY_MS
+      const blocked = new AppAccessBlocked('refused', `${err.message}; asking again at ${new Date(retryAt).toISOString()}`, retryAt, { cause: err })
+      this.#refused.set(uuid, blocked)
+      throw blocked
+    }
+  }
+
+  async #call<T> (uuid: string, app: AppRecord | null, fn: (token: string) => Promise<WithRateLimit<T>>, now: number, only?: 'partner'): Promise<T> {
     const blockedUntil = app?.rateLimitedUntil?.getTime() ?? null
     if (blockedUntil !== null && now < blockedUntil) {
       throw new AppAccessBlocked('rate_limited', `Heroku's rate limit for this account is (nearly) used up; asking again at ${new Date(blockedUntil).toISOString()}`, blockedUntil)
     }
     const user = only === 'partner' ? null : await this.#d.users.accessToken(uuid)
     const kind = user ? 'user' : 'partner'
+    if (!user) {
+      // A connected account is used at once; the add-on's refused token waits its turn.
+      const refused = this.#refused.get(uuid)
+      if (refused && now < refused.retryAt!) throw refused
+      this.#refused.delete(uuid)
+    }
     const verdict = mayCall({ remaining: app?.rateLimitRemaining ?? null, blockedUntil: null }, this.#d.rateShare, now)
     if (!verdict.ok) {
       // Too few calls were left: ask Heroku how many are now (this call costs none, §21.2).
