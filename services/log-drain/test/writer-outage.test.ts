@@ -51,6 +51,9 @@ t.test('a writer thread that dies is started again and stores what waited in Jet
   for (let i = 0; i < 300; i++) sender.push({ message: `before ${i}` })
   await sender.flush()
   await eventually(async () => (await stack.storedCount(tenant)) === 300, 60_000, 100)
+  // The thread reports its counters after each commit: wait for that report too, or the
+  // terminate below can lose it (a thread's last unsent counters die with it).
+  await eventually(async () => stack.app.logWriter.stats.lines === 300, 10_000, 50)
 
   // PostgreSQL runs on this machine here, so DRAIN_WRITER_NICE also applies to the backends
   // of the writer's connections, and to no other.
@@ -74,7 +77,7 @@ t.test('a writer thread that dies is started again and stores what waited in Jet
   t.equal(await stack.storedCount(tenant), 600, 'every line stored once')
   // The thread reports its counters after each commit, in a message that may arrive just
   // after the lines are visible in the database.
-  await eventually(async () => stack.app.logWriter.stats.lines === 600, 5000, 50)
+  await eventually(async () => stack.app.logWriter.stats.lines === 600, 10_000, 50)
   t.equal(stack.app.logWriter.stats.lines, 600, 'the counters continue across the restart')
 })
 
