@@ -42,9 +42,18 @@ type Env = Record<string, string | undefined>
  */
 export type TrustProxy = false | readonly string[] | number
 
+/**
+ * What a service does about a nats-server that cannot keep every acknowledged message
+ * (service-kit nats-durability.ts): `production` (NODE_ENV=production) refuses to start
+ * unless `acceptRisk`; `syncAlways` is the operator's statement that every server runs
+ * with `jetstream { sync_interval: always }`, which a client cannot read.
+ */
+export interface NatsDurabilityConfig { production: boolean, syncAlways: boolean, acceptRisk: boolean }
+
 export interface CommonConfig {
   databaseUrl: string
   natsUrl: string
+  natsDurability: NatsDurabilityConfig
   host: string
   logLevel: string
   addon: AddonDefinition
@@ -219,9 +228,22 @@ function tlsFiles (certVar: string, keyVar: string): Parser<{ cert: string, key:
   }
 }
 
+/** true/false (also 1/0, yes/no, on/off); unset is false. */
+function flag (name: string, value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase() ?? ''
+  if (v === '') return false
+  if (['true', '1', 'yes', 'on'].includes(v)) return true
+  if (['false', '0', 'no', 'off'].includes(v)) return false
+  throw new EnvVarError(name, `must be true or false, got "${value}"`)
+}
+
 const SPEC: Spec = {
   databaseUrl: { env: 'DATABASE_URL', parse: url('DATABASE_URL', ['postgres:', 'postgresql:']) },
   natsUrl: { env: 'NATS_URL', parse: url('NATS_URL', ['nats:', 'tls:']) },
+  natsDurability: {
+    env: 'NATS_ACCEPT_DURABILITY_RISK',
+    parse: (v, env) => ({ production: env.NODE_ENV?.trim() === 'production', syncAlways: flag('NATS_SYNC_ALWAYS', env.NATS_SYNC_ALWAYS), acceptRisk: flag('NATS_ACCEPT_DURABILITY_RISK', v) })
+  },
   host: { env: 'HOST', parse: (v) => v?.trim() || '127.0.0.1' },
   logLevel: {
     env: 'LOG_LEVEL',
@@ -314,7 +336,7 @@ const SPEC: Spec = {
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 
-export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const
+export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'natsDurability', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const
 
 /**
  * Parses the named settings (plus the common ones) from env. Throws EnvVarError or

@@ -1,6 +1,7 @@
 // The Fastify instance every service starts from: logger, request ids, database, NATS,
 // health routes and the root error handler. Services add their own plugins on top.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { NatsDurabilityConfig } from '@addonkit/config'
 import dbPlugin from './db.js'
 import natsPlugin from './nats.js'
 import healthPlugin from './health.js'
@@ -13,6 +14,8 @@ export interface BaseAppOptions {
   errorPrefix: string
   databaseUrl: string
   natsUrl: string
+  /** NATS_ACCEPT_DURABILITY_RISK and friends (config natsDurability). */
+  natsDurability?: NatsDurabilityConfig
   logLevel: string
   dbPoolSize?: number
   /** A writable stream for the logs (tests capture them); stdout by default. */
@@ -38,8 +41,14 @@ export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInsta
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   installErrorHandler(app, opts.errorPrefix)
   installJsonParser(app)
-  await app.register(dbPlugin, { url: opts.databaseUrl, poolSize: opts.dbPoolSize })
-  await app.register(natsPlugin, { url: opts.natsUrl, name: opts.name })
-  await app.register(healthPlugin)
+  try {
+    await app.register(dbPlugin, { url: opts.databaseUrl, poolSize: opts.dbPoolSize })
+    await app.register(natsPlugin, { url: opts.natsUrl, name: opts.name, durability: opts.natsDurability })
+    await app.register(healthPlugin)
+  } catch (err) {
+    // A refused start (NATS durability, an unreachable database) leaves no pool behind.
+    await app.close().catch(() => {})
+    throw err
+  }
   return app
 }

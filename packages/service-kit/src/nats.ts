@@ -3,6 +3,8 @@
 import fp from 'fastify-plugin'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { FastifyInstance } from 'fastify'
+import type { NatsDurabilityConfig } from '@addonkit/config'
+import { enforceDurability, serverFacts } from './nats-durability.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +12,12 @@ declare module 'fastify' {
   }
 }
 
-export interface NatsPluginOptions { url: string, name: string }
+export interface NatsPluginOptions {
+  url: string
+  name: string
+  /** What to do about a server that can lose acknowledged messages (nats-durability.ts); a warning when absent. */
+  durability?: NatsDurabilityConfig
+}
 
 export async function connectNats (url: string, name: string): Promise<NatsConnection> {
   return connect({
@@ -46,6 +53,12 @@ export async function natsPing (nc: NatsConnection, timeoutMs = 1000): Promise<v
 
 async function natsPlugin (app: FastifyInstance, opts: NatsPluginOptions) {
   const nc = await connectNats(opts.url, opts.name)
+  try {
+    enforceDurability(serverFacts(nc.info, opts.durability?.syncAlways ?? false), opts.durability ?? { production: false, syncAlways: false, acceptRisk: false }, app.log)
+  } catch (err) {
+    await nc.close().catch(() => {})
+    throw err
+  }
   app.decorate('nats', nc)
   ;(async () => {
     for await (const s of nc.status()) {

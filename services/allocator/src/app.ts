@@ -41,6 +41,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     errorPrefix: 'ALLOC',
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
+    natsDurability: config.natsDurability,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     dbPoolSize: 20

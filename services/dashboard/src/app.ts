@@ -44,6 +44,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     errorPrefix: 'DASH',
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
+    natsDurability: config.natsDurability,
     logLevel: config.logLevel,
     logStream: o.logStream,
     fastify: { trustProxy: fastifyTrustProxy(config.trustProxy) }

@@ -17,6 +17,7 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
     errorPrefix: 'GW',
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
+    natsDurability: config.natsDurability,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     dbPoolSize: 20

@@ -38,6 +38,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     errorPrefix: 'DRAIN',
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
+    natsDurability: config.natsDurability,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     bodyLimit: config.drainBodyLimit,
