@@ -1,6 +1,6 @@
 // The embedded stack: real PostgreSQL and NATS servers for `npm start` and `npm test`.
 export { freePort, waitForPort } from './free-port.js'
-export { ensureNatsServer, startNatsServer, NatsServerMissingError, type NatsServerHandle } from './nats-server.js'
+export { ensureNatsServer, startNatsServer, startNatsCluster, NatsServerMissingError, type NatsServerHandle, type NatsClusterHandle } from './nats-server.js'
 export { startPostgresServer, type PostgresServerHandle } from './postgres-server.js'
 export { startStack as startEmbeddedStack, migrate, type Stack as EmbeddedStack } from './stack.js'
 export { localTlsCertificate, type LocalTls } from './local-tls.js'

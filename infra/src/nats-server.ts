@@ -67,6 +67,8 @@ export interface NatsServerOptions {
   portHint?: string
   binary?: string
   log?: (msg: string) => void
+  /** Run as one node of a JetStream cluster on loopback (startNatsCluster). */
+  cluster?: { name: string, serverName: string, port: number, routes: number[] }
 }
 
 /** Runs nats-server with JetStream, its store in storeDir, on 127.0.0.1. */
@@ -76,7 +78,9 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
   mkdirSync(opts.storeDir, { recursive: true })
   const launch = async (): Promise<ChildProcess> => {
     await assertPortFree(port, 'nats-server', opts.portHint ?? 'choose another port')
-    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    const c = opts.cluster
+    const clusterArgs = c ? ['--server_name', c.serverName, '--cluster_name', c.name, '--cluster', `nats://127.0.0.1:${c.port}`, '--routes', c.routes.map((r) => `nats://127.0.0.1:${r}`).join(',')] : []
+    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir, ...clusterArgs], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
     // Its own process group: a terminal's Ctrl-C reaches the script that started it, which
@@ -107,4 +111,38 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
     }
   }
   return handle
+}
+
+export interface NatsClusterHandle {
+  /** Every node's client URL, comma-separated (what NATS_URL takes). */
+  url: string
+  nodes: NatsServerHandle[]
+  stop (): Promise<void>
+}
+
+/**
+ * `size` nats-servers with JetStream clustered on loopback (distinct server names, each
+ * routing to the others), each with its store under `storeDir`. Resolves once every node
+ * listens; JetStream's meta leader is elected shortly after (clients retry until then).
+ */
+export async function startNatsCluster (opts: { storeDir: string, size?: number, name?: string, binary?: string, log?: (msg: string) => void }): Promise<NatsClusterHandle> {
+  const size = opts.size ?? 3
+  const binary = opts.binary ?? ensureNatsServer(opts.log)
+  const clusterPorts: number[] = []
+  for (let i = 0; i < size; i++) clusterPorts.push(await freePort())
+  const nodes: NatsServerHandle[] = []
+  try {
+    for (let i = 0; i < size; i++) {
+      nodes.push(await startNatsServer({
+        storeDir: `${opts.storeDir}/n${i + 1}`,
+        binary,
+        log: opts.log,
+        cluster: { name: opts.name ?? 'addonkit', serverName: `n${i + 1}`, port: clusterPorts[i]!, routes: clusterPorts.filter((_p, j) => j !== i) }
+      }))
+    }
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.stop()))
+    throw err
+  }
+  return { url: nodes.map((n) => n.url).join(','), nodes, stop: async () => { await Promise.all(nodes.map((n) => n.stop())) } }
 }

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pg from 'pg'
-import { startNatsServer, type NatsServerHandle } from '@addonkit/infra'
+import { startNatsServer, startNatsCluster, type NatsServerHandle, type NatsClusterHandle } from '@addonkit/infra'
 import { generateKeyRingSpec, randomSecret } from '@addonkit/secrets'
 
-export type { NatsServerHandle }
+export type { NatsServerHandle, NatsClusterHandle }
 
 export interface Teardown { teardown (fn: () => unknown): void }
 
@@ -61,6 +61,14 @@ export async function startTestNats (t: Teardown): Promise<NatsServerHandle> {
   const nats = await startNatsServer({ storeDir: dir })
   boundedTeardown(t, `stop nats-server ${nats.url}`, async () => { await nats.stop(); rmSync(dir, { recursive: true, force: true }) })
   return nats
+}
+
+/** Three nats-servers with JetStream clustered on loopback for this test; stopped when it ends. */
+export async function startTestNatsCluster (t: Teardown, size = 3): Promise<NatsClusterHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'addonkit-nats-cluster-'))
+  const cluster = await startNatsCluster({ storeDir: dir, size })
+  boundedTeardown(t, `stop nats cluster ${cluster.url}`, async () => { await cluster.stop(); rmSync(dir, { recursive: true, force: true }) })
+  return cluster
 }
 
 /** Environment with freshly generated secrets, as the start script would provide. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, startTestNats, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, writeAddonDefinition } from '@addonkit/testkit'
+import { createTestDatabase, startTestNats, startTestNatsCluster, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, type NatsClusterHandle, writeAddonDefinition } from '@addonkit/testkit'
 import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
 import { buildManifest, loadConfig, type AddonDefinition } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
@@ -38,7 +38,10 @@ export interface TestTenant {
 
 export interface DrainStack {
   env: Record<string, string>
+  /** The nats-server (with `cluster`: the first node). */
   nats: NatsServerHandle
+  /** The 3-node cluster, when asked for. */
+  cluster: NatsClusterHandle | null
   sim: HerokuSim
   app: FastifyInstance
   url: string
@@ -52,19 +55,20 @@ export interface DrainStack {
   storedCount (t: TestTenant): Promise<number>
 }
 
-export interface DrainStackOptions { env?: Record<string, string>, writerMaxLines?: number }
+export interface DrainStackOptions { env?: Record<string, string>, writerMaxLines?: number, /** A 3-node JetStream cluster instead of one nats-server. */ cluster?: boolean }
 
 function basic (user: string, pass: string): string {
   return `Basic ${Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(pass)}`).toString('base64')}`
 }
 
 export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}): Promise<DrainStack> {
-  const nats = await startTestNats(t)
+  const cluster = opts.cluster === true ? await startTestNatsCluster(t) : null
+  const nats = cluster ? cluster.nodes[0]! : await startTestNats(t)
   // The writer runs inline unless a test asks for the thread (DRAIN_WRITER=thread, the
   // production default): the writer's code is the same, and a thread loading its
   // TypeScript under a busy CI machine took over 10 s per stack. writer-outage covers the
   // thread: storing, a PostgreSQL outage and a restart.
-  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), DRAIN_WRITER: 'inline', ...opts.env })
+  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: cluster ? cluster.url : nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), DRAIN_WRITER: 'inline', ...opts.env })
   const base = loadConfig(env, ['addonPassword', 'ssoSalt', 'encryptionKeys', 'credentialGraceSeconds'])
   const manifest = buildManifest({ addon: base.addon, addonPassword: base.addonPassword, ssoSalt: base.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
   const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
@@ -95,7 +99,7 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
   }
 
   const stack: DrainStack = {
-    env, nats, sim, app, url, db, addon: base.addon, keyRing, logs, driverContext,
+    env, nats, cluster, sim, app, url, db, addon: base.addon, keyRing, logs, driverContext,
     async tenant (plan = 'hobby') {
       const uuid = randomUUID()
       const drainToken = `d.${randomUUID()}`

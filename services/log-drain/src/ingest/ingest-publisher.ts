@@ -22,6 +22,7 @@ import { INGEST_BUNDLE_ENTRY_OVERHEAD, encodeIngestBundle, logIngestHeaders, str
 import { Saturated, Unavailable } from '../errors.js'
 import { splitBody } from './split-body.js'
 import { createLiveTail } from './live-tail.js'
+import { serverFacts } from '@addonkit/service-kit'
 
 export type BatchOrigin = 'drain' | 'api'
 
@@ -93,7 +94,10 @@ export async function ensureIngestStream (app: FastifyInstance, maxBytes: number
     // the benchmark's bodies): past it, publishes fail and the drain answers 503, so Logplex
     // retries instead of our disk filling.
     max_bytes: maxBytes,
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS)
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    // Kept on 3 servers when the cluster has them: an acknowledged batch then survives the
+    // loss of any one machine (service-kit nats-durability.ts says what holds otherwise).
+    num_replicas: serverFacts(app.nats.info, false).clusterSize >= 3 ? 3 : 1
   }
   try {
     await jsm.streams.info(streams.logIngest)
