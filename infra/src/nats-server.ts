@@ -125,17 +125,25 @@ export interface NatsClusterHandle {
  * routing to the others), each with its store under `storeDir`. Resolves once every node
  * listens; JetStream's meta leader is elected shortly after (clients retry until then).
  */
-export async function startNatsCluster (opts: { storeDir: string, size?: number, name?: string, binary?: string, log?: (msg: string) => void }): Promise<NatsClusterHandle> {
+export async function startNatsCluster (opts: { storeDir: string, size?: number, name?: string, binary?: string, log?: (msg: string) => void, /** Fixed client ports from here on (npm start); free ones otherwise. */ firstPort?: number, /** Fixed route ports from here on. */ firstRoutePort?: number, portHint?: string }): Promise<NatsClusterHandle> {
   const size = opts.size ?? 3
   const binary = opts.binary ?? ensureNatsServer(opts.log)
   const clusterPorts: number[] = []
-  for (let i = 0; i < size; i++) clusterPorts.push(await freePort())
+  for (let i = 0; i < size; i++) {
+    if (opts.firstRoutePort === undefined) clusterPorts.push(await freePort())
+    else {
+      const port = opts.firstRoutePort + i
+      await assertPortFree(port, `the route port of nats-server n${i + 1}`, opts.portHint ?? 'choose other ports')
+      clusterPorts.push(port)
+    }
+  }
   const nodes: NatsServerHandle[] = []
   try {
     for (let i = 0; i < size; i++) {
       nodes.push(await startNatsServer({
         storeDir: `${opts.storeDir}/n${i + 1}`,
         binary,
+        ...(opts.firstPort === undefined ? {} : { port: opts.firstPort + i, portHint: opts.portHint }),
         log: opts.log,
         cluster: { name: opts.name ?? 'addonkit', serverName: `n${i + 1}`, port: clusterPorts[i]!, routes: clusterPorts.filter((_p, j) => j !== i) }
       }))

@@ -48,6 +48,8 @@ export interface PlatformOptions {
   onServiceEvent?: (e: ServiceEvent) => void
   /** How exited services are restarted (process/restart-policy.ts). */
   restartPolicy?: RestartPolicy
+  /** Run the embedded NATS as a JetStream cluster of this many servers (`npm start -- --nats-cluster 3`). */
+  natsCluster?: number
 }
 
 export type ServiceEvent =
@@ -102,6 +104,7 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
     persistent: opts.persistent,
     pgPort: Number(given.EMBEDDED_PG_PORT ?? 54329),
     natsPort: Number(given.EMBEDDED_NATS_PORT ?? 4222),
+    natsCluster: opts.natsCluster,
     log
   })
   const children = new Map<string, ChildProcess>()

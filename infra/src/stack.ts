@@ -2,7 +2,7 @@
 // and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
 import { dirname, join } from 'node:path'
 import { runCommand } from './run-command.js'
-import { startNatsServer } from './nats-server.js'
+import { startNatsCluster, startNatsServer } from './nats-server.js'
 import { startPostgresServer } from './postgres-server.js'
 import { pnpmBin, repoRoot } from './paths.js'
 
@@ -25,6 +25,8 @@ export interface StackOptions {
   persistent: boolean
   pgPort?: number
   natsPort?: number
+  /** Run this many nats-servers as a JetStream cluster (≥ 3 keeps streams on 3), on natsPort and the ports after it. */
+  natsCluster?: number
   log: (msg: string) => void
 }
 
@@ -42,7 +44,13 @@ export async function startStack (opts: StackOptions): Promise<Stack> {
       pgAdminUrl = pg.adminUrl
     }
     let natsUrl = opts.natsUrl ?? ''
-    if (!natsUrl && opts.withNats !== false) {
+    if (!natsUrl && opts.withNats !== false && (opts.natsCluster ?? 1) > 1) {
+      const size = opts.natsCluster!
+      opts.log(`starting ${size} nats-servers as a JetStream cluster`)
+      const cluster = await startNatsCluster({ storeDir: join(opts.dir, 'nats-cluster'), size, firstPort: opts.natsPort, firstRoutePort: opts.natsPort === undefined ? undefined : opts.natsPort + 2000, portHint: 'set EMBEDDED_NATS_PORT to another first port (the cluster takes it, the ports after it, and those 2000 above), or NATS_URL to use that server', log: opts.log })
+      stops.push(() => cluster.stop())
+      natsUrl = cluster.url
+    } else if (!natsUrl && opts.withNats !== false) {
       opts.log('starting nats-server with JetStream')
       const nats = await startNatsServer({ storeDir: join(opts.dir, 'nats'), port: opts.natsPort, portHint: 'set EMBEDDED_NATS_PORT to another port, or NATS_URL to use that server', log: opts.log })
       stops.push(() => nats.stop())

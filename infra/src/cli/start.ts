@@ -4,6 +4,7 @@
 // stopped, the others keep running). Ctrl-C stops everything it started, saying what it
 // waits for; whatever else ends it, even SIGKILL, the reaper stops what it started.
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { checkManifest } from '@addonkit/config'
 import type { HerokuSim } from '@addonkit/heroku-sim'
 import { startPlatform, type Platform } from '../platform.js'
@@ -11,6 +12,27 @@ import { loadOrCreateSecrets } from '../secrets-file.js'
 import { dataDir } from '../paths.js'
 
 const log = (msg: string) => console.log(`[addonkit] ${msg}`)
+
+const USAGE = 'usage: npm start [-- --nats-cluster N]   (N nats-servers as one JetStream cluster; 3 or more keeps every stream on 3)'
+
+/** `npm start -- --nats-cluster 3`: the topology options. */
+function options (): { natsCluster: number } {
+  let values: { 'nats-cluster'?: string, help?: boolean }
+  try {
+    values = parseArgs({ options: { 'nats-cluster': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values
+  } catch (err) {
+    console.error(`[addonkit] ${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
+  }
+  if (values.help) { console.log(USAGE); process.exit(0) }
+  const raw = values['nats-cluster']
+  const natsCluster = raw === undefined ? 1 : Number(raw)
+  if (!Number.isInteger(natsCluster) || natsCluster < 1 || natsCluster > 7) {
+    console.error(`[addonkit] --nats-cluster must be a whole number from 1 to 7, got "${raw}"\n${USAGE}`)
+    process.exit(2)
+  }
+  return { natsCluster }
+}
 
 /**
  * `heroku addons:open` for the simulated Heroku: each add-on that becomes provisioned gets
@@ -30,6 +52,7 @@ function announceDashboards (sim: HerokuSim): void {
 }
 
 async function main () {
+  const { natsCluster } = options()
   const started = Date.now()
   let platform: Platform | undefined
   let stopping = false
@@ -52,6 +75,7 @@ async function main () {
       log,
       services: 'dist',
       persistent: true,
+      natsCluster,
       onServiceEvent: (e) => {
         if (e.kind === 'exited') log(`${e.name} exited (${e.code ?? e.signal}); restarting it${e.restartInMs ? ` in ${Math.round(e.restartInMs / 1000)} s` : ''} (${e.crashesInWindow} exit(s) in the last minute); the other services keep running`)
         else if (e.kind === 'restarted') log(`${e.name} restarted (pid ${e.pid})`)
