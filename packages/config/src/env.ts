@@ -50,10 +50,34 @@ export type TrustProxy = false | readonly string[] | number
  */
 export interface NatsDurabilityConfig { production: boolean, syncAlways: boolean, acceptRisk: boolean }
 
+/**
+ * GET /metrics (service-kit metrics.ts): METRICS=off turns it off; METRICS_TOKEN makes it
+ * answer a bearer token only; METRICS_PORT serves it on a listener of its own (on
+ * METRICS_HOST, loopback by default) instead of the service's port. With none of them it
+ * answers loopback peers only. METRICS_TOP_TENANTS names that many add-ons over quota.
+ */
+export interface MetricsConfig {
+  enabled: boolean
+  token: string | null
+  port: number | null
+  host: string
+  /** METRICS_TOP_TENANTS: add-ons named (by tenant id) in the over-quota gauge; 0 (default) names none. */
+  topTenants: number
+}
+
+/**
+ * OpenTelemetry traces (service-kit tracing.ts): on when OTEL_EXPORTER_OTLP_ENDPOINT names
+ * an OTLP/HTTP collector (spans go to <endpoint>/v1/traces), off otherwise;
+ * OTEL_SERVICE_NAME replaces the service.name (addonkit-<service>).
+ */
+export interface TracingConfig { endpoint: string | null, serviceName: string | null }
+
 export interface CommonConfig {
   databaseUrl: string
   natsUrl: string
   natsDurability: NatsDurabilityConfig
+  metrics: MetricsConfig
+  tracing: TracingConfig
   host: string
   logLevel: string
   addon: AddonDefinition
@@ -244,6 +268,25 @@ const SPEC: Spec = {
     env: 'NATS_ACCEPT_DURABILITY_RISK',
     parse: (v, env) => ({ production: env.NODE_ENV?.trim() === 'production', syncAlways: flag('NATS_SYNC_ALWAYS', env.NATS_SYNC_ALWAYS), acceptRisk: flag('NATS_ACCEPT_DURABILITY_RISK', v) })
   },
+  metrics: {
+    env: 'METRICS_TOKEN',
+    parse: (v, env) => {
+      const mode = env.METRICS?.trim() || 'on'
+      if (mode !== 'on' && mode !== 'off') throw new EnvVarError('METRICS', `must be on or off; got "${mode}"`)
+      const token = v?.trim() || null
+      if (token !== null && token.length < 16) throw new EnvVarError('METRICS_TOKEN', 'must be at least 16 characters')
+      const port = env.METRICS_PORT?.trim() ? integer('METRICS_PORT', 0, 1, 65535)(env.METRICS_PORT, env) : null
+      const topTenants = integer('METRICS_TOP_TENANTS', 0, 0, 100)(env.METRICS_TOP_TENANTS, env)
+      return { enabled: mode === 'on', token, port, host: env.METRICS_HOST?.trim() || '127.0.0.1', topTenants }
+    }
+  },
+  tracing: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    parse: (v, env) => ({
+      endpoint: v === undefined || v.trim() === '' ? null : url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])(v, env),
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || null
+    })
+  },
   host: { env: 'HOST', parse: (v) => v?.trim() || '127.0.0.1' },
   logLevel: {
     env: 'LOG_LEVEL',
@@ -336,7 +379,7 @@ const SPEC: Spec = {
   resourcePgAdminUrl: { env: 'RESOURCE_PG_ADMIN_URL', parse: (v, env) => (v === undefined || v.trim() === '') ? null : url('RESOURCE_PG_ADMIN_URL', ['postgres:', 'postgresql:'])(v, env) }
 }
 
-export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'natsDurability', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const
+export const COMMON_KEYS = ['databaseUrl', 'natsUrl', 'natsDurability', 'metrics', 'tracing', 'host', 'logLevel', 'addonDefinitionFile', 'addon'] as const
 
 /**
  * Parses the named settings (plus the common ones) from env. Throws EnvVarError or

@@ -1,6 +1,6 @@
 // Writing work into the outbox (the operations table) and waking the allocator. The row
 // is the durable record; the NATS message only saves the allocator a sweep interval.
-import type { NatsConnection } from '@nats-io/transport-node'
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
 import type { Db, OperationKind, Prisma } from '@addonkit/db'
 import { encode, OperationEnqueued, subjects } from '@addonkit/contracts'
 
@@ -10,9 +10,10 @@ export async function enqueueOperation (tx: Tx, instanceUuid: string, kind: Oper
   return tx.operation.create({ data: { instanceUuid, kind, params: params as Prisma.InputJsonValue, ...(notBefore ? { nextAttemptAt: notBefore } : {}) } })
 }
 
-export function wakeAllocator (nc: NatsConnection, op: { id: string, instanceUuid: string, kind: string }): void {
+/** `headers`: the caller's W3C trace context (service-kit natsTraceHeaders), so the allocator's span joins its trace. */
+export function wakeAllocator (nc: NatsConnection, op: { id: string, instanceUuid: string, kind: string }, headers?: MsgHdrs): void {
   try {
-    nc.publish(subjects.operationEnqueued, encode(OperationEnqueued, { operationId: op.id, instanceUuid: op.instanceUuid, kind: op.kind }))
+    nc.publish(subjects.operationEnqueued, encode(OperationEnqueued, { operationId: op.id, instanceUuid: op.instanceUuid, kind: op.kind }), headers ? { headers } : undefined)
   } catch {
     // NATS down: the allocator's sweep finds the row.
   }

@@ -54,7 +54,7 @@ export function createAppClient (options: PlatformClientOptions): AppClient {
       headers: { Authorization: `Bearer ${token}`, Accept: HEROKU_ACCEPT, 'Content-Type': 'application/json', 'User-Agent': opts.userAgent },
       ...(method === 'GET' ? {} : { body: Buffer.from(body === undefined ? '' : JSON.stringify(body)) }),
       timeoutMs: opts.timeoutMs
-    }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, what: `${method} ${path.replace(/\/apps\/[^/]+/, '/apps/{app}')}`, retry429: false })
+    }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, observe: opts.observe, what: `${method} ${path.replace(/\/apps\/[^/]+/, '/apps/{app}')}`, retry429: false })
     return { json: readJson(res, `${method} ${path}`), remaining: rateLimitRemaining(res) ?? null }
   }
   const bad = (what: string) => new PlatformApiError(PlatformErrorCode.BAD_RESPONSE, `${what}: the answer is not what the Platform API promises`, { retryable: false })

@@ -1,5 +1,16 @@
 // Options of the Platform API client and their defaults, resolved once.
 
+/** One attempt of a call, as metrics see it: no ids, tokens or bodies. */
+export interface CallAttempt {
+  /** The path with ids replaced, e.g. `/addons/{id}/config`. */
+  endpoint: string
+  method: string
+  /** The HTTP status, or `error` when no answer came. */
+  status: number | 'error'
+  rateLimitRemaining?: number
+}
+export type CallObserver = (attempt: CallAttempt) => void
+
 export interface PlatformClientOptions {
   /** Platform API base, e.g. https://api.heroku.com (HEROKU_API_URL). */
   apiUrl: string
@@ -14,6 +25,8 @@ export interface PlatformClientOptions {
   baseDelayMs?: number
   /** Deadline of each attempt. Default 10000 ms. */
   timeoutMs?: number
+  /** Told of every attempt (metrics). */
+  observe?: CallObserver
 }
 
 export interface ResolvedClientOptions {
@@ -24,6 +37,7 @@ export interface ResolvedClientOptions {
   maxAttempts: number
   baseDelayMs: number
   timeoutMs: number
+  observe?: CallObserver
 }
 
 export const DEFAULT_USER_AGENT = `addonkit-platform-api/0.1.0 (Node.js/${process.versions.node})`
@@ -36,7 +50,8 @@ export function resolveClientOptions (opts: PlatformClientOptions): ResolvedClie
     userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
     maxAttempts: opts.maxAttempts ?? 5,
     baseDelayMs: opts.baseDelayMs ?? 200,
-    timeoutMs: opts.timeoutMs ?? 10_000
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    ...(opts.observe ? { observe: opts.observe } : {})
   }
 }
 

@@ -1,7 +1,8 @@
 // Heroku Platform API for Partners client: OAuth grant exchange and refresh, config
 // updates, provision/deprovision actions, and writing to app logs via log_input_url.
 export { PlatformApiError, PlatformErrorCode, type PlatformApiErrorOptions } from './errors.js'
-export type { PlatformClientOptions } from './client-options.js'
+export type { PlatformClientOptions, CallAttempt, CallObserver } from './client-options.js'
+export { endpointOf } from './send-with-retries.js'
 export { type TokenSet, needsRefresh } from './oauth-tokens.js'
 export { type PlatformClient, type ConfigVar, createPlatformClient, HEROKU_ACCEPT } from './platform-client.js'
 export { type LogLine, type LogplexBody, buildLogplexBody, encodeFrame, formatTimestamp } from './logplex-frames.js'

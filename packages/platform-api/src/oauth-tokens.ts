@@ -40,7 +40,7 @@ export async function requestTokens (
     },
     body,
     timeoutMs: opts.timeoutMs
-  }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, what })
+  }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, observe: opts.observe, what })
   const json = readJson(res, what) as Record<string, unknown> | null
   const accessToken = json?.access_token
   const refreshToken = typeof json?.refresh_token === 'string' && json.refresh_token !== '' ? json.refresh_token : fallbackRefreshToken

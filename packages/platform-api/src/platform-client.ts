@@ -62,6 +62,6 @@ async function callApi (opts: ResolvedClientOptions, method: string, path: strin
     // The actions carry no body (§5.2); send an explicit empty one so Content-Length is 0.
     ...(method === 'GET' ? {} : { body: Buffer.from(body === undefined ? '' : JSON.stringify(body)) }),
     timeoutMs: opts.timeoutMs
-  }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, what })
+  }, { maxAttempts: opts.maxAttempts, baseDelayMs: opts.baseDelayMs, observe: opts.observe, what })
   return readJson(res, what)
 }

@@ -5,6 +5,7 @@ import { PlatformApiError, PlatformErrorCode, codeForStatus } from './errors.js'
 import { readHerokuError } from './heroku-error-body.js'
 import { type HttpRequest, type HttpResponse, TransportError, sendOnce } from './http-transport.js'
 import { type RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry-policy.js'
+import type { CallObserver } from './client-options.js'
 
 export interface SendOptions extends RetryPolicy {
   what: string
@@ -12,6 +13,24 @@ export interface SendOptions extends RetryPolicy {
   rejectCode?: (status: number, herokuId: string | undefined) => string
   /** Whether a 429 is retried here (default) or answered at once as RATE_LIMITED. */
   retry429?: boolean
+  /** Told of every attempt (metrics). */
+  observe?: CallObserver
+}
+
+/** Path segments that name one thing rather than a collection. */
+const ID_AFTER = new Set(['addons', 'apps', 'formation', 'dynos', 'releases', 'users', 'authorizations', 'webhooks', 'log-drains', 'domains', 'collaborators', 'builds'])
+const ID_LIKE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)$/i
+
+/** `/apps/my-app/formation/web` → `/apps/{id}/formation/{id}`: a bounded label for metrics. */
+export function endpointOf (pathname: string): string {
+  const parts = pathname.split('/')
+  return parts.map((p, i) => (i > 0 && (ID_AFTER.has(parts[i - 1]!) || ID_LIKE.test(p))) && p !== '' ? '{id}' : p).join('/')
+}
+
+function observeAttempt (req: HttpRequest, opts: SendOptions, status: number | 'error', res?: HttpResponse): void {
+  if (!opts.observe) return
+  const remaining = res ? rateLimitRemaining(res) : undefined
+  try { opts.observe({ endpoint: endpointOf(req.url.pathname), method: req.method, status, ...(remaining === undefined ? {} : { rateLimitRemaining: remaining }) }) } catch {}
 }
 
 /** `RateLimit-Remaining` of an answer (spec §21.2), when it carries a number. */
@@ -31,6 +50,7 @@ export async function sendWithRetries (req: HttpRequest, opts: SendOptions): Pro
     let delay = backoffDelay(attempt, opts.baseDelayMs)
     try {
       const res = await sendOnce(req)
+      observeAttempt(req, opts, res.status, res)
       if (res.status >= 200 && res.status < 300) return res
       const herokuError = readHerokuError(res.body)
       const remaining = rateLimitRemaining(res)
@@ -57,6 +77,7 @@ export async function sendWithRetries (req: HttpRequest, opts: SendOptions): Pro
       if (retryAfter !== undefined) delay = retryAfter
     } catch (err) {
       if (!(err instanceof TransportError)) throw err
+      observeAttempt(req, opts, 'error')
       lastStatus = undefined
       lastHerokuId = undefined
       lastProblem = err.message

@@ -1,13 +1,15 @@
 // The Fastify instance every service starts from: logger, request ids, database, NATS,
 // health routes and the root error handler. Services add their own plugins on top.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { NatsDurabilityConfig } from '@addonkit/config'
+import type { MetricsConfig, NatsDurabilityConfig } from '@addonkit/config'
 import dbPlugin from './db.js'
 import natsPlugin from './nats.js'
 import healthPlugin from './health.js'
+import metricsPlugin, { DEFAULT_METRICS_CONFIG } from './metrics.js'
 import { installErrorHandler } from './error-handler.js'
 import { installJsonParser } from './content-types.js'
 import { genReqId, loggerOptions } from './logger.js'
+import { registerHttpTracing } from './tracing.js'
 
 export interface BaseAppOptions {
   name: string
@@ -17,6 +19,8 @@ export interface BaseAppOptions {
   /** NATS_ACCEPT_DURABILITY_RISK and friends (config natsDurability). */
   natsDurability?: NatsDurabilityConfig
   logLevel: string
+  /** GET /metrics (config metrics); on, loopback only, when absent. */
+  metrics?: MetricsConfig
   dbPoolSize?: number
   /** A writable stream for the logs (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream
@@ -42,9 +46,11 @@ export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInsta
   installErrorHandler(app, opts.errorPrefix)
   installJsonParser(app)
   try {
+    await registerHttpTracing(app) // before any route; nothing when tracing is off
     await app.register(dbPlugin, { url: opts.databaseUrl, poolSize: opts.dbPoolSize })
     await app.register(natsPlugin, { url: opts.natsUrl, name: opts.name, durability: opts.natsDurability })
     await app.register(healthPlugin)
+    await app.register(metricsPlugin, { name: opts.name, config: opts.metrics ?? DEFAULT_METRICS_CONFIG, ready: async () => (await app.checkReadiness()).every(([, r]) => r === 'ok') })
   } catch (err) {
     // A refused start (NATS durability, an unreachable database) leaves no pool behind.
     await app.close().catch(() => {})

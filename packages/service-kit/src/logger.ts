@@ -2,6 +2,7 @@
 // `x-request-id`, and redaction of everything that can carry a secret.
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { isSpanContextValid, trace } from '@opentelemetry/api'
 
 /** Paths pino replaces with "[redacted]" wherever they appear in a log line. */
 export const REDACT_PATHS = [
@@ -19,6 +20,7 @@ export function loggerOptions (name: string, level: string) {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: traceFields,
     serializers: {
       req (req: { method: string, url: string, id: string, ip?: string }) {
         // The query string can carry SSO tokens: log the path only.
@@ -26,6 +28,14 @@ export function loggerOptions (name: string, level: string) {
       }
     }
   }
+}
+
+/** trace_id and span_id of the active span (tracing.ts), so a log line leads to its trace; {} when none. */
+export function traceFields (): { trace_id?: string, span_id?: string } {
+  const span = trace.getActiveSpan()
+  if (!span) return {}
+  const sc = span.spanContext()
+  return isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {}
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/

@@ -1,7 +1,8 @@
 // The start-up of a service: validate config once (one line and exit 1 on error), build the
 // app, listen, and shut down gracefully on SIGTERM/SIGINT within 10 s.
 import type { FastifyInstance } from 'fastify'
-import { ConfigError } from '@addonkit/config'
+import { ConfigError, type TracingConfig } from '@addonkit/config'
+import { startTracingFromConfig, stopTracing } from './tracing.js'
 
 export interface StartOptions<C> {
   name: string
@@ -13,7 +14,7 @@ export interface StartOptions<C> {
 
 export const SHUTDOWN_DEADLINE_MS = 10_000
 
-export async function startService<C> (opts: StartOptions<C>): Promise<void> {
+export async function startService<C extends { tracing?: TracingConfig }> (opts: StartOptions<C>): Promise<void> {
   let config: C
   try {
     config = opts.loadConfig(process.env)
@@ -26,6 +27,8 @@ export async function startService<C> (opts: StartOptions<C>): Promise<void> {
   }
   let app: FastifyInstance
   try {
+    // Before the app is built: its HTTP server spans need the provider (tracing.ts).
+    await startTracingFromConfig(opts.name, config.tracing)
     app = await opts.buildApp(config)
     await app.listen({ port: opts.port(config), host: opts.host(config) })
   } catch (err) {
@@ -42,7 +45,7 @@ export async function startService<C> (opts: StartOptions<C>): Promise<void> {
       process.exit(1)
     }, SHUTDOWN_DEADLINE_MS)
     timer.unref()
-    app.close().then(() => process.exit(0), (err) => {
+    app.close().then(() => stopTracing()).then(() => process.exit(0), (err) => {
       app.log.error({ err }, 'error during shutdown')
       process.exit(1)
     })

@@ -7,7 +7,7 @@ import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequ
 import { findPlan } from '@addonkit/config'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { KeyRing } from '@addonkit/secrets'
-import { createAppClient, createPlatformClient, type PlatformClient } from '@addonkit/platform-api'
+import { createAppClient, createPlatformClient, type CallObserver, type PlatformClient } from '@addonkit/platform-api'
 import type { AllocatorConfig } from './config.js'
 import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/registry.js'
 import type { DriverContext } from './drivers/driver.js'
@@ -16,10 +16,11 @@ import { createPostgresDriver } from './drivers/postgres-driver.js'
 import { appLogNotifier } from './app-log-notifier.js'
 import type { QuotaEnforcer } from './drivers/postgres-enforcer.js'
 import { createHandlers } from './operations/handlers.js'
-import { OperationRunner, PermanentOperationError } from './operations/runner.js'
+import { OperationRunner, PermanentOperationError, type RunnerOptions } from './operations/runner.js'
 import { PlatformTokens } from './platform-tokens.js'
+import { tracedPlatformClient } from './traced-platform-client.js'
 import { AppAccess } from './autoscale/app-access.js'
-import { Autoscaler } from './autoscale/autoscaler.js'
+import { Autoscaler, type AutoscaleDecisionKind } from './autoscale/autoscaler.js'
 import { UserTokens } from './autoscale/user-tokens.js'
 
 export interface AllocatorOptions {
@@ -42,6 +43,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     natsDurability: config.natsDurability,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     dbPoolSize: 20
@@ -52,12 +54,13 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   const notify = appLogNotifier(app.db, keyRing, userAgent)
   const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl, notify }) : null
   const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
-  const platform = opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})` })
+  const observe = platformApiMetrics(app)
+  const platform = tracedPlatformClient(opts.platform ?? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `addonkit-allocator (${config.addon.id})`, observe }), config.herokuApiUrl, config.herokuIdUrl)
   const { db, nats } = app
   const tokens = new PlatformTokens(db, keyRing, platform)
-  const apps = createAppClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `${config.addon.name} autoscaling (addonkit; ${config.addon.id})`, maxAttempts: 3 })
+  const apps = createAppClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuClientSecret, userAgent: `${config.addon.name} autoscaling (addonkit; ${config.addon.id})`, maxAttempts: 3, observe })
   // A connected user's tokens are refreshed with the OAuth client they were issued to.
-  const userClient = config.herokuOauthClient ? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuOauthClient.secret, userAgent: `addonkit-allocator (${config.addon.id})` }) : null
+  const userClient = config.herokuOauthClient ? createPlatformClient({ apiUrl: config.herokuApiUrl, idUrl: config.herokuIdUrl, clientSecret: config.herokuOauthClient.secret, userAgent: `addonkit-allocator (${config.addon.id})`, observe }) : null
   const users = new UserTokens(db, keyRing, userClient, config.herokuOauthClient?.id ?? null)
   const access = new AppAccess({ db, apps, partner: tokens, users, rateShare: config.autoscaleRateShare })
 
@@ -69,6 +72,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     sweepMs: config.operationSweepMs,
     maxAttempts: config.operationMaxAttempts,
     isPermanent: (err) => err instanceof PermanentOperationError || err instanceof PermanentDriverError,
+    observe: operationMetrics(app),
     handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs, notify, tokens, access, users, apps, gatewayPublicUrl: config.gatewayPublicUrl }),
     async onFailed (op, reason) {
       if (op.kind === 'provision') await db.prisma.instance.updateMany({ where: { uuid: op.instance_uuid, state: 'provisioning' }, data: { state: 'failed', failureReason: reason } })
@@ -80,7 +84,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     }
   })
   app.decorate('runner', runner)
-  const autoscaler = new Autoscaler({ db, nc: nats, log: app.log, access, tickMs: config.autoscaleTickMs, wakeOnWindows: config.autoscaleWakeOnWindows, kick: (id) => runner.kick(id) })
+  const autoscaler = new Autoscaler({ db, nc: nats, log: app.log, access, tickMs: config.autoscaleTickMs, wakeOnWindows: config.autoscaleWakeOnWindows, kick: (id) => runner.kick(id), observe: autoscalerMetrics(app) })
   app.decorate('autoscaler', autoscaler)
 
   async function driverContext (uuid: string): Promise<DriverContext | null> {
@@ -140,4 +144,46 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     await postgres?.close()
   })
   return app
+}
+
+/** Platform API calls by endpoint and status, and the last RateLimit-Remaining Heroku sent. */
+function platformApiMetrics (app: FastifyInstance): CallObserver {
+  const calls = app.metrics.counter({
+    name: 'addonkit_platform_api_requests_total',
+    help: 'Attempts of Platform API and OAuth calls to Heroku, by endpoint template, method and HTTP status (error: no answer).',
+    labelNames: ['endpoint', 'method', 'status']
+  })
+  const remaining = app.metrics.gauge({ name: 'addonkit_platform_api_ratelimit_remaining', help: 'The RateLimit-Remaining of the last Platform API answer that carried one.' })
+  return (a) => {
+    calls.inc({ endpoint: a.endpoint, method: a.method, status: String(a.status) })
+    if (a.rateLimitRemaining !== undefined) remaining.set(a.rateLimitRemaining)
+  }
+}
+
+/** Operations by kind and outcome, and how long each took from enqueued to done. */
+function operationMetrics (app: FastifyInstance): NonNullable<RunnerOptions['observe']> {
+  const outcomes = app.metrics.counter({
+    name: 'addonkit_operations_total',
+    help: 'Operation attempts by kind and outcome: succeeded, failed (for good), retried (will run again).',
+    labelNames: ['kind', 'outcome']
+  })
+  const duration = app.metrics.histogram({
+    name: 'addonkit_operation_duration_seconds',
+    help: 'Time from an operation being enqueued to it succeeding or failing for good, by kind.',
+    labelNames: ['kind'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
+  })
+  return (kind, outcome, seconds) => {
+    outcomes.inc({ kind, outcome })
+    if (outcome !== 'retried') duration.observe({ kind }, seconds)
+  }
+}
+
+function autoscalerMetrics (app: FastifyInstance): (d: AutoscaleDecisionKind) => void {
+  const decisions = app.metrics.counter({
+    name: 'addonkit_autoscaler_decisions_total',
+    help: 'Autoscaler evaluations by decision: scale_up, scale_down, hold (a change wanted but not made now), none, blocked (Heroku could not be asked: rate limit, no authorization, a failure).',
+    labelNames: ['decision']
+  })
+  return (d) => decisions.inc({ decision: d })
 }

@@ -9,6 +9,7 @@ import sessionStore from './plugins/session-store.js'
 import ssoNonces from './plugins/sso-nonces.js'
 import { every } from './plugins/periodic-task.js'
 import { FailureLimiter, type FailureLimit } from './sso/failure-limiter.js'
+import type { SsoResult } from './sso/sso-login.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import uiRoutes from './routes/ui.js'
 
@@ -45,6 +46,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     natsDurability: config.natsDurability,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     logStream: o.logStream,
     fastify: { trustProxy: fastifyTrustProxy(config.trustProxy) }
@@ -66,7 +68,16 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     usageTimeoutMs: o.usageTimeoutMs,
     tailHeartbeatMs: o.tailHeartbeatMs,
     oauth: { client: config.herokuOauthClient, idUrl: config.herokuIdUrl, apiUrl: config.herokuApiUrl, publicUrl: config.dashboardPublicUrl },
-    sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings }
+    sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings, observe: ssoMetrics(app) }
   })
   return app
+}
+
+function ssoMetrics (app: FastifyInstance): (result: SsoResult) => void {
+  const logins = app.metrics.counter({
+    name: 'addonkit_sso_logins_total',
+    help: 'SSO sign-ins from Heroku by result: success, rate_limited, or why it was refused (bad_token, stale, replay, unknown…).',
+    labelNames: ['result']
+  })
+  return (result) => logins.inc({ result })
 }

@@ -18,6 +18,7 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     natsDurability: config.natsDurability,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     dbPoolSize: 20
@@ -34,5 +35,28 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
   })
   await app.register(resourceRoutes, { addonId: config.addon.id, password: config.addonPassword, provisioning })
   await app.register(webhookRoutes, { keyRing })
+  registerOutboxMetrics(app)
   return app
+}
+
+/**
+ * The outbox (operations not yet done), read at scrape time: one indexed query for both
+ * gauges. A scrape while PostgreSQL is down leaves the last values (readiness says why).
+ */
+function registerOutboxMetrics (app: FastifyInstance): void {
+  if (!app.metrics.enabled) return
+  app.metrics.gauge({
+    name: 'addonkit_outbox_depth',
+    help: 'Operations (provision, plan change, deprovision…) pending or running.',
+    async collect () {
+      try {
+        const r = await app.db.pool.query<{ n: string, age: number | null }>(
+          `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM operations WHERE status IN ('pending', 'running')`)
+        this.set(Number(r.rows[0]!.n))
+        oldest.set(r.rows[0]!.age ?? 0)
+      } catch (err) { app.log.warn({ err: (err as Error).message }, 'outbox metrics unavailable') }
+    }
+  })
+  // Registered after the depth, whose collect() sets it: the registry renders in order.
+  const oldest = app.metrics.gauge({ name: 'addonkit_outbox_oldest_age_seconds', help: 'Age of the oldest operation (provision, plan change, deprovision…) not yet done; 0 when none.' })
 }

@@ -12,6 +12,7 @@ import {
   asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, enqueueOperation, openResourceOutput, publishInstanceEvent,
   readProvisionState, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
+import { currentTraceparent, natsTraceHeaders, withSpan } from '@addonkit/service-kit'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
 import type { ProvisionBody } from './routes/schemas.js'
 
@@ -25,7 +26,25 @@ export interface ProvisioningDeps {
   log: FastifyBaseLogger
 }
 
-export interface Answer { status: number, body: Record<string, unknown> | null }
+export interface Answer {
+  status: number
+  body: Record<string, unknown> | null
+  /** Provision only: whether this request repeated one already taken (metrics). */
+  replayed?: boolean
+}
+
+/** Span attributes of an outbox write: where the wake-up goes and what it is about (no request content). */
+function sendAttributes (uuid: string, kind: string) {
+  return {
+    'messaging.system': 'nats',
+    'messaging.destination.name': subjects.operationEnqueued,
+    'messaging.operation.type': 'send',
+    'messaging.operation.name': 'send',
+    'addonkit.operation.kind': kind,
+    // Heroku's id of the add-on: an identifier, not a credential (it is in every URL Heroku calls).
+    'addonkit.addon.uuid': uuid
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DEPROVISIONED_MESSAGE = 'This add-on has been deprovisioned.'
@@ -84,28 +103,38 @@ export function createProvisioning (deps: ProvisioningDeps) {
       // and the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key
       // (and the unique drain token): of any number of concurrent identical requests
       // exactly one inserts; the others wait for it and then see the row.
-      const inserted = await db.pool.query<{ id: string, instance_uuid: string, kind: string }>(
-        `WITH ins AS (
-           INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
-         tok AS (
-           INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
-         aud AS (
-           INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provision_requested', 'ok', $12::jsonb FROM ins)
-         INSERT INTO operations (id, instance_uuid, kind, params) SELECT gen_random_uuid(), uuid, 'provision', $13::jsonb FROM ins
-         RETURNING id, instance_uuid, kind`,
-        [
-          uuid, body.name ?? null, plan.slug, body.region, plan.driver, JSON.stringify(options.value), body.callback_url ?? null,
-          body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null, body.log_drain_token ?? null,
-          grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
-          grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
-          JSON.stringify({ plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) }),
-          JSON.stringify({ plan: plan.slug })
-        ])
-      const op = inserted.rows[0] ? { id: inserted.rows[0].id, instanceUuid: inserted.rows[0].instance_uuid, kind: inserted.rows[0].kind } : null
+      // The outbox write and the wake-up are the operation's "send" (OTel messaging
+      // conventions): the row and the NATS message both carry this span's trace context, so
+      // the allocator's work joins this request's trace however it finds the operation.
+      const op = await withSpan('addonkit-gateway', `send ${subjects.operationEnqueued}`, { kind: 'producer', attributes: sendAttributes(uuid, 'provision') }, async (span) => {
+        const inserted = await db.pool.query<{ id: string, instance_uuid: string, kind: string }>(
+          `WITH ins AS (
+             INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
+           tok AS (
+             INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
+           aud AS (
+             INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provision_requested', 'ok', $12::jsonb FROM ins)
+           INSERT INTO operations (id, instance_uuid, kind, params, traceparent) SELECT gen_random_uuid(), uuid, 'provision', $13::jsonb, $14 FROM ins
+           RETURNING id, instance_uuid, kind`,
+          [
+            uuid, body.name ?? null, plan.slug, body.region, plan.driver, JSON.stringify(options.value), body.callback_url ?? null,
+            body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null, body.log_drain_token ?? null,
+            grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
+            grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
+            JSON.stringify({ plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) }),
+            JSON.stringify({ plan: plan.slug }),
+            currentTraceparent()
+          ])
+        const row = inserted.rows[0]
+        if (!row) return null
+        span.setAttribute('messaging.message.id', row.id)
+        const op = { id: row.id, instanceUuid: row.instance_uuid, kind: row.kind }
+        wakeAllocator(nats, op, natsTraceHeaders())
+        return op
+      })
       if (op) {
-        wakeAllocator(nats, op)
-        return await settleProvision(uuid, watch)
+        return { ...await settleProvision(uuid, watch), replayed: false }
       }
       // A retry (or a concurrent duplicate) of a request we already have.
       const existing = await loadInstance(db, uuid)
@@ -115,7 +144,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
       const requestedPlan = first.rows[0]?.plan ?? existing.plan
       if (requestedPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${requestedPlan} plan; change plans with \`heroku addons:upgrade\`.`)
       await auditRaw(db.pool, uuid, 'provision_replayed', 'noop', {})
-      return await settleProvision(uuid, watch)
+      return { ...await settleProvision(uuid, watch), replayed: true }
     } finally {
       watch.close()
     }
@@ -169,7 +198,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
         return enqueueOperation(tx, inst.uuid, 'change_plan', { from: inst.plan, to: to.slug })
       })
       if (!op) throw new Conflict('The add-on changed while this request was processed; please retry.')
-      wakeAllocator(nats, op)
+      wakeAllocator(nats, op, natsTraceHeaders())
       const deadline = Date.now() + deps.syncBudgetMs
       const movedMessage = `Moved from ${from?.name ?? inst.plan} to ${to.name}.`
       for (;;) {
@@ -204,7 +233,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
         return revoke
       })
       if (!op) throw new Gone(DEPROVISIONED_MESSAGE)
-      wakeAllocator(nats, op)
+      wakeAllocator(nats, op, natsTraceHeaders())
       // Give the driver the budget to revoke access; the answer is 204 either way, since
       // the state change above already stops every service from serving the instance.
       await watch.next((ev) => ev.operationId === op.id, deps.syncBudgetMs)

@@ -17,6 +17,7 @@ import { longestRetentionDays } from './plans.js'
 import { installDrainErrorHandler } from './error-handler.js'
 import drainRoutes from './routes/drain.js'
 import dataApi from './routes/data-api.js'
+import { registerDrainMetrics } from './drain-metrics.js'
 
 export interface DrainOptions {
   logStream?: NodeJS.WritableStream
@@ -39,6 +40,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     databaseUrl: config.databaseUrl,
     natsUrl: config.natsUrl,
     natsDurability: config.natsDurability,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     logStream: opts.logStream,
     bodyLimit: config.drainBodyLimit,
@@ -68,5 +70,6 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     await scope.register(drainRoutes, { bodyLimit: config.drainBodyLimit, load })
     await scope.register(dataApi, { store, bodyLimit: config.drainBodyLimit })
   })
+  registerDrainMetrics(app, { topTenants: config.metrics.topTenants })
   return app
 }

@@ -27,7 +27,12 @@ export interface AutoscalerOptions {
   /** Runs an enqueued operation now (the operation runner's kick). */
   kick: (operationId: string) => void
   now?: () => number
+  /** Told each evaluation's decision (metrics). */
+  observe?: (decision: AutoscaleDecisionKind) => void
 }
+
+/** What one evaluation decided, as metrics count it: blocked is a decision Heroku could not be asked to carry out (rate limit, no authorization, a failure). */
+export type AutoscaleDecisionKind = 'scale_up' | 'scale_down' | 'hold' | 'none' | 'blocked'
 
 /** How long a formation read stays good for deciding nothing (a change always reads it fresh). */
 export const FORMATION_STALE_MS = 5 * 60_000
@@ -46,6 +51,8 @@ export class Autoscaler {
   constructor (o: AutoscalerOptions) { this.#o = o }
 
   #now (): number { return this.#o.now?.() ?? Date.now() }
+
+  #observe (d: AutoscaleDecisionKind): void { try { this.#o.observe?.(d) } catch {} }
 
   start (): void {
     this.#timer = setInterval(() => { void this.round() }, this.#o.tickMs)
@@ -182,12 +189,14 @@ export class Autoscaler {
     const rec = await recordDecision(db, uuid, d, 'pending', { operationId: op.id, at: new Date(now) })
     await db.prisma.operation.update({ where: { id: op.id }, data: { params: { process_type: d.processType, from: d.from, to: d.to, decision_id: rec.id } } })
     this.#o.log.info({ instanceUuid: uuid, processType: d.processType, from: d.from, to: d.to, reason: d.reason }, 'autoscaler: scaling')
+    this.#observe(d.to > d.from ? 'scale_up' : 'scale_down')
     this.#o.kick(op.id)
   }
 
   /** Keeps the decision as the last one, and in the history when it says something new. */
   async #note (uuid: string, state: ProcessTypeState | undefined, d: Decision, outcome: DecisionOutcome, now: number): Promise<void> {
     const prev = state?.lastDecision ?? null
+    this.#observe(outcome !== 'recorded' ? 'blocked' : d.action === 'none' ? 'none' : 'hold')
     if (worthRecording(prev, d, outcome, now)) await recordDecision(this.#o.db, uuid, d, outcome, { at: new Date(now) })
     else await noteLastDecision(this.#o.db, uuid, d, outcome, new Date(now))
   }

@@ -11,6 +11,8 @@ export interface OperationRow {
   step: string | null
   attempts: number
   created_at: Date
+  /** W3C traceparent of the request that enqueued it (service-kit tracing.ts), if any. */
+  traceparent: string | null
 }
 
 const RUNNABLE = `((o.status = 'pending' AND o.next_attempt_at <= now()) OR (o.status = 'running' AND o.lease_until < now()))`
@@ -23,7 +25,7 @@ export async function claimOperation (db: Db, id: string, leaseMs: number): Prom
     `UPDATE operations o
         SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
       WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
-      RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at`,
+      RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at, o.traceparent`,
     [id, leaseMs]
   )
   return r.rows[0] ?? null

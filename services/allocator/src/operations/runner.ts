@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '@addonkit/db'
 import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
 import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
+import { contextFromNatsHeaders, contextFromTraceparent, withSpan, type TraceContext } from '@addonkit/service-kit'
 import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type OperationRow } from './claim.js'
 
 export interface OperationContext {
@@ -38,6 +39,8 @@ export interface RunnerOptions {
   sweepMs: number
   maxAttempts: number
   isPermanent: (err: unknown) => boolean
+  /** Told each attempt's outcome and, for a final one, the seconds since the operation was enqueued (metrics). */
+  observe?: (kind: OperationRow['kind'], outcome: 'succeeded' | 'failed' | 'retried', secondsSinceEnqueued: number) => void
 }
 
 export function backoffMs (attempt: number): number {
@@ -61,7 +64,7 @@ export class OperationRunner {
         queue: queueGroups.allocator,
         callback: (err, msg) => {
           if (err) return
-          try { this.kick(decode(OperationEnqueued, msg.data).operationId) } catch (e) { this.#o.log.warn({ err: e }, 'ignored a malformed wake-up') }
+          try { this.kick(decode(OperationEnqueued, msg.data).operationId, contextFromNatsHeaders(msg.headers)) } catch (e) { this.#o.log.warn({ err: e }, 'ignored a malformed wake-up') }
         }
       })
     } catch (err) {
@@ -71,10 +74,13 @@ export class OperationRunner {
     void this.sweep()
   }
 
-  /** Tries to run one operation now (no-op if it is not runnable or already running here). */
-  kick (id: string): void {
+  /**
+   * Tries to run one operation now (no-op if it is not runnable or already running here).
+   * `trace`: the trace context its wake-up message carried.
+   */
+  kick (id: string, trace?: TraceContext): void {
     if (this.#stopped || this.#inflight.has(id)) return
-    const p = this.#run(id).catch((err) => this.#o.log.error({ err, operationId: id }, 'operation runner error')).finally(() => this.#inflight.delete(id))
+    const p = this.#run(id, trace).catch((err) => this.#o.log.error({ err, operationId: id }, 'operation runner error')).finally(() => this.#inflight.delete(id))
     this.#inflight.set(id, p)
   }
 
@@ -98,7 +104,32 @@ export class OperationRunner {
 
   get inflight (): number { return this.#inflight.size }
 
-  async #run (id: string): Promise<void> {
+  #observe (op: OperationRow, outcome: 'succeeded' | 'failed' | 'retried'): void {
+    try { this.#o.observe?.(op.kind, outcome, (Date.now() - op.created_at.getTime()) / 1000) } catch {}
+  }
+
+  // Tracing: an attempt is a CONSUMER span whose parent is the context the wake-up message
+  // carried or, when the sweep found the operation, the one stored with its row; either
+  // way the request that enqueued it.
+  #traced<T> (op: OperationRow, trace: TraceContext | undefined, fn: () => Promise<T>): Promise<T> {
+    return withSpan('addonkit-allocator', `process ${op.kind}`, {
+      kind: 'consumer',
+      parent: trace ?? contextFromTraceparent(op.traceparent),
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': subjects.operationEnqueued,
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.message.id': op.id,
+        'addonkit.operation.kind': op.kind,
+        'addonkit.operation.attempt': op.attempts,
+        'addonkit.operation.trigger': trace ? 'message' : 'sweep',
+        'addonkit.addon.uuid': op.instance_uuid
+      }
+    }, fn)
+  }
+
+  async #run (id: string, trace?: TraceContext): Promise<void> {
     const { db, log } = this.#o
     const op = await claimOperation(db, id, this.#o.leaseMs)
     if (!op) return
@@ -112,9 +143,10 @@ export class OperationRunner {
     const olog = log.child({ operationId: op.id, instanceUuid: op.instance_uuid, kind: op.kind, attempt: op.attempts })
     let next: string | null | undefined
     try {
-      const result = await this.#o.handlers[op.kind](ctx)
+      const result = await this.#traced(op, trace, () => this.#o.handlers[op.kind](ctx))
       next = await finishOperation(db, op.id, result)
       olog.info('operation succeeded')
+      this.#observe(op, 'succeeded')
       publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
     } catch (err) {
       const reason = (err as Error).message || String(err)
@@ -123,10 +155,12 @@ export class OperationRunner {
         const delay = backoffMs(op.attempts)
         olog.warn({ err: reason, retryInMs: delay }, 'operation attempt failed; will retry')
         await retryOperation(db, op.id, delay, reason)
+        this.#observe(op, 'retried')
         await audit(db.prisma, op.instance_uuid, op.kind, 'retry', { attempt: op.attempts, error: reason, retryInMs: delay }).catch(() => {})
       } else {
         olog.error({ err: reason }, 'operation failed')
         await failOperation(db, op.id, reason)
+        this.#observe(op, 'failed')
         await audit(db.prisma, op.instance_uuid, op.kind, 'failed', { attempt: op.attempts, error: reason }).catch(() => {})
         await this.#o.onFailed(op, reason).catch((e) => olog.error({ err: e }, 'onFailed hook failed'))
         publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'failed', message: reason })

@@ -19,6 +19,8 @@ export interface SsoLoginDeps {
   nonces: NonceStore
   limiter: FailureLimiter
   cookie: CookieSettings
+  /** Told each sign-in's result: success, rate_limited or the refusal's reason (metrics). */
+  observe?: (result: SsoResult) => void
 }
 
 export interface SsoAttempt {
@@ -29,6 +31,9 @@ export interface SsoAttempt {
   via: 'post' | 'legacy-get'
   log: FastifyBaseLogger
 }
+
+/** A sign-in's result as metrics count it (the Failure names, with underscores). */
+export type SsoResult = 'success' | 'rate_limited' | 'malformed' | 'missing' | 'bad_token' | 'bad_timestamp' | 'stale' | 'future' | 'unknown' | 'unavailable' | 'replay'
 
 type Failure = 'malformed' | 'missing' | 'bad-token' | 'bad-timestamp' | 'stale' | 'future' | 'unknown' | 'unavailable' | 'replay'
 
@@ -54,10 +59,12 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
   if (wait > 0) {
     a.log.warn({ sso: 'rate-limited', ip: a.ip, via: a.via }, 'SSO refused: too many failures from this address')
     reply.header('retry-after', String(Math.ceil(wait / 1000)))
+    deps.observe?.('rate_limited')
     throw new SsoRateLimited()
   }
   const fail = (reason: Failure, resourceId?: string): never => {
     deps.limiter.record(a.ip)
+    deps.observe?.(reason.replace('-', '_') as SsoResult)
     a.log.warn({ sso: reason, ip: a.ip, via: a.via, resourceId }, 'SSO refused')
     throw Object.assign(new SsoRefused(MESSAGES[reason]), { app: a.params?.app })
   }
@@ -75,6 +82,7 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
   const { id } = await deps.sessions.create({ instanceUuid: instance.uuid, userId: verdict.userId, email: verdict.email, app: a.params.app ?? null })
   setSessionCookie(reply, instance.uuid, id, deps.cookie)
   setNavDataCookie(reply, a.params['nav-data'], deps.cookie)
+  deps.observe?.('success')
   a.log.info({ sso: 'ok', via: a.via, method: verdict.method, resourceId: instance.uuid }, 'SSO sign-in')
   const query = a.extras.length ? `?${new URLSearchParams(a.extras).toString()}` : ''
   return dashboardPath(instance.uuid) + query

@@ -1,6 +1,6 @@
 // The Add-on Partner API v3 routes Heroku calls: POST /heroku/resources (provision),
 // PUT /heroku/resources/:id (plan change), DELETE /heroku/resources/:id (deprovision).
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { basicAuth } from '../auth.js'
 import type { createProvisioning } from '../provisioning.js'
@@ -29,8 +29,19 @@ export default async function resourceRoutes (fastify: FastifyInstance, opts: Re
     return err
   })
 
-  app.post('/heroku/resources', { schema: { body: ProvisionBody, response: { 200: ProvisionReply, 202: ProvisionReply, ...errors } } }, async (req, reply) => {
+  const provisions = fastify.metrics.counter({
+    name: 'addonkit_provisions_total',
+    help: 'Provision requests from Heroku by outcome: created (a new add-on answered 200/202), replayed (a retry answered again), conflict (409), unauthorized (401), rejected (another 4xx), error (5xx).',
+    labelNames: ['outcome']
+  })
+  const replayed = new WeakSet<object>()
+  const countProvision = async (req: FastifyRequest, reply: FastifyReply) => {
+    const s = reply.statusCode
+    provisions.inc({ outcome: s < 300 ? (replayed.has(req) ? 'replayed' : 'created') : s === 409 ? 'conflict' : s === 401 ? 'unauthorized' : s < 500 ? 'rejected' : 'error' })
+  }
+  app.post('/heroku/resources', { onResponse: countProvision, schema: { body: ProvisionBody, response: { 200: ProvisionReply, 202: ProvisionReply, ...errors } } }, async (req, reply) => {
     const answer = await opts.provisioning.provision(req.body)
+    if (answer.replayed) replayed.add(req)
     return reply.code(answer.status as 200).send(answer.body as never)
   })
 

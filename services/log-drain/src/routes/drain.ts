@@ -47,9 +47,13 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
     })
   }
 
+  const answers = app.metrics.counter({ name: 'addonkit_drain_requests_total', help: 'Logplex drain POSTs by the HTTP status answered (204 stored; 503 asks Logplex to retry).', labelNames: ['status'] })
+  const acknowledged = app.metrics.counter({ name: 'addonkit_drain_lines_acknowledged_total', help: 'Log lines in drain POSTs answered 204 (on disk in JetStream).' })
+
   app.post('/drain', {
     bodyLimit: opts.bodyLimit,
     logLevel: 'warn',
+    onResponse: async (_req, reply) => { answers.inc({ status: String(reply.statusCode) }) },
     schema: {
       headers: Type.Object({ 'logplex-drain-token': Type.Optional(Type.String()), 'logplex-msg-count': Type.Optional(Type.String()), 'logplex-frame-id': Type.Optional(Type.String()) }),
       response: { 204: Type.Null(), '4xx': ErrorBody, '5xx': ErrorBody }
@@ -78,6 +82,7 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
     }
     if (count > 0) {
       await app.ingest.publish({ tenantId: tenant.id, batchId: batchIdOf(header(req.headers['logplex-frame-id'])), body, count, origin: 'drain', receivedAt })
+      acknowledged.inc(count)
     }
     return reply.code(204).send()
   })
