@@ -5,3 +5,4 @@ export { startPostgresServer, type PostgresServerHandle } from './postgres-serve
 export { startStack as startEmbeddedStack, migrate, type Stack as EmbeddedStack } from './stack.js'
 export { localTlsCertificate, type LocalTls } from './local-tls.js'
 export { startThrowawayPlatform, type ThrowawayPlatform, type ThrowawayPlatformOptions } from './throwaway-platform.js'
+export { ensurePrometheus, startPrometheus, PrometheusMissingError, type PrometheusHandle, type PrometheusOptions, type ScrapeTarget } from './prometheus.js'

@@ -3,6 +3,7 @@
 // dependency the stack installs itself.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
+import { aptInstall } from './apt.js'
 import { freePort, waitForPort } from './free-port.js'
 import { guardProcess, releaseProcess } from './process/orphan-guard.js'
 import { assertPortFree } from './process/port-owner.js'
@@ -29,21 +30,9 @@ export class NatsServerMissingError extends Error {
 export function ensureNatsServer (log: (msg: string) => void = console.log): string {
   const found = which()
   if (found) return found
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0
-  if (!hasApt) throw new NatsServerMissingError('no apt-get on this machine')
-  const sudo = isRoot ? [] : ['sudo', '-n']
-  if (!isRoot && spawnSync('sudo', ['-n', 'true']).status !== 0) throw new NatsServerMissingError('not root and no password-less sudo')
-  log('[addonkit] installing nats-server with apt-get (one time)')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const run = (args: string[]) => {
-    const [cmd, ...rest] = [...sudo, ...args]
-    return spawnSync(cmd!, rest, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0
-  }
-  if (!run(['apt-get', 'install', '-y', '-q', 'nats-server'])) {
-    run(['apt-get', 'update', '-q'])
-    if (!run(['apt-get', 'install', '-y', '-q', 'nats-server'])) throw new NatsServerMissingError('apt-get install nats-server failed')
-  }
+  // With its Recommends, as it has always been installed here.
+  const outcome = aptInstall('nats-server', log, { recommends: true })
+  if (!outcome.ok) throw new NatsServerMissingError(outcome.reason)
   const installed = which()
   if (!installed) throw new NatsServerMissingError('the package installed no nats-server binary')
   return installed

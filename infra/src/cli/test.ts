@@ -1,10 +1,12 @@
-// `npm test`: starts a throwaway PostgreSQL and checks nats-server is installed, migrates
-// a template database that each test file clones, runs the typecheck and every package's
-// tests, tears everything down and prints `N passed, N failed` as its last line.
+// `npm test`: starts a throwaway PostgreSQL and checks nats-server and Prometheus are
+// installed, migrates a template database that each test file clones, runs the typecheck
+// and every package's tests, tears everything down and prints `N passed, N failed` as its
+// last line.
 import { mkdtempSync, rmSync, readdirSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureNatsServer } from '../nats-server.js'
+import { ensurePrometheus } from '../prometheus.js'
 import { startStack, migrate, turbo } from '../stack.js'
 import { countTapResults } from '../tap-results.js'
 import { repoRoot } from '../paths.js'
@@ -20,6 +22,7 @@ function packagesWithTests (): string[] {
 
 async function main (): Promise<number> {
   ensureNatsServer(log)
+  ensurePrometheus(log)
   if (packagesWithTests().some((dir) => readFileSync(join(dir, 'package.json'), 'utf8').includes('playwright-core'))) ensureChromium(log)
   const dir = mkdtempSync(join(tmpdir(), 'addonkit-test-'))
   const stack = await startStack({ dir, databaseName: TEMPLATE, persistent: false, withNats: false, log })
