@@ -42,3 +42,48 @@ export async function runLoad (opts: { concurrency: number, total: number, maxMs
 export function formatRow (label: string, r: LoadResult): string {
   return `| ${label} | ${r.calls} | ${r.errors} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`
 }
+
+export interface VariantSummary {
+  name: string
+  /** Every round's result, in order. */
+  rounds: LoadResult[]
+  /** Calls per second over all rounds. */
+  perSecond: number
+  /** Median over rounds of this variant's throughput divided by the baseline's in the same round. */
+  medianRatio: number
+  /** Median over rounds of the rounds' p50 and p99 latencies (ms). */
+  p50: number
+  p99: number
+}
+
+/**
+ * Compares variants of one service under the same load on a shared, noisy machine: rounds
+ * alternate between the variants (the order rotating each round), so drift in the
+ * machine's speed reaches all of them alike; each variant's throughput is divided by the
+ * first variant's (the baseline) in the same round and the median of those ratios is
+ * reported.
+ */
+export async function compareInterleaved (variants: string[], rounds: number, runRound: (variant: string, round: number) => Promise<LoadResult>): Promise<VariantSummary[]> {
+  const results = new Map<string, LoadResult[]>(variants.map((v) => [v, []]))
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + r) % variants.length]!
+      results.get(v)!.push(await runRound(v, r))
+    }
+  }
+  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2 }
+  const base = results.get(variants[0]!)!
+  return variants.map((name) => {
+    const rs = results.get(name)!
+    const calls = rs.reduce((a, r) => a + r.calls, 0)
+    const ms = rs.reduce((a, r) => a + r.elapsedMs, 0)
+    return {
+      name,
+      rounds: rs,
+      perSecond: calls / (ms / 1000),
+      medianRatio: median(rs.map((r, i) => r.perSecond / base[i]!.perSecond)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99))
+    }
+  })
+}

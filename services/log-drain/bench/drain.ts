@@ -19,19 +19,15 @@
 import http from 'node:http'
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeFrames, walkFrames, type EncodeFrameInput } from '@addonkit/logplex'
-import { DEFAULT_ADDON_DEFINITION } from '@addonkit/config'
 import { logIngestHeaders, subjects, type LogTailMessage } from '@addonkit/contracts'
 import { openSseTail, postDrain, procStat, startDrainStack, type DrainStack, type SseTail, type TestTenant } from '../test/helper.js'
 import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
-import { migrate, startPostgresServer } from '@addonkit/infra'
+import { benchAddonDefinition, ownPostgres } from './bench-setup.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
@@ -233,10 +229,7 @@ async function waitStored (stack: DrainStack, tenant: TestTenant, target: number
 }
 
 async function main () {
-  const def = JSON.parse(readFileSync(DEFAULT_ADDON_DEFINITION, 'utf8')) as { plans: unknown[] }
-  def.plans.push({ slug: 'bench', name: 'Bench', price_cents_per_month: 0, driver: 'logs', limits: { retention_days: 2, lines_per_day: 2_000_000_000, requests_per_minute: 1_000_000, storage_mb: 10_000_000 } })
-  const defFile = join(mkdtempSync(join(tmpdir(), 'addonkit-bench-')), 'addon.json')
-  writeFileSync(defFile, JSON.stringify(def))
+  const defFile = benchAddonDefinition()
   const stack = await startDrainStack(t, { env: { ADDON_DEFINITION: defFile, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DRAIN_MAX_INFLIGHT: '1024', DRAIN_WRITER: process.env.BENCH_DRAIN_WRITER ?? 'thread', ...(process.env.BENCH_WRITER_NICE ? { DRAIN_WRITER_NICE: process.env.BENCH_WRITER_NICE } : {}), ...(process.env.BENCH_WRITER_TRANSACTIONS ? { DRAIN_WRITER_TRANSACTIONS: process.env.BENCH_WRITER_TRANSACTIONS } : {}), ...(process.env.BENCH_GROUP_PUBLISH ? { DRAIN_GROUP_PUBLISH: process.env.BENCH_GROUP_PUBLISH } : {}) } })
   const tenant = await stack.tenant('bench')
   natsPid = stack.nats.process.pid
@@ -455,24 +448,8 @@ async function search (stack: DrainStack) {
   }
 }
 
-/**
- * Without a PostgreSQL from the caller, an embedded one of the benchmark's own, with the
- * migrated template database the test helper clones.
- */
-async function ownPostgres (): Promise<void> {
-  if (process.env.ADDONKIT_TEST_PG_ADMIN_URL) return
-  const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-pg-'))
-  teardowns.push(() => rmSync(dir, { recursive: true, force: true }))
-  const pgServer = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: true })
-  teardowns.push(() => pgServer.stop())
-  await pgServer.ensureDatabase('bench_template')
-  await migrate(pgServer.urlFor('bench_template'))
-  process.env.ADDONKIT_TEST_PG_ADMIN_URL = pgServer.adminUrl
-  process.env.ADDONKIT_TEST_TEMPLATE_DB = 'bench_template'
-}
-
 try {
-  await ownPostgres()
+  await ownPostgres(teardowns)
   await main()
 } finally {
   for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
