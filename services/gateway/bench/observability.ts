@@ -49,6 +49,7 @@ console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${o
 const print = (label: string, rows: VariantSummary[]) => {
   console.log(`${label}\n| variant | calls | per second | × metrics off (median of rounds) | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |`)
   for (const r of rows) console.log(`| ${r.name} | ${r.rounds.reduce((a, x) => a + x.calls, 0)} | ${r.perSecond.toFixed(0)} | ${r.medianRatio.toFixed(3)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`)
+  console.log(`per-round ratios: ${rows.slice(1).map((r) => `${r.name}: ${r.rounds.map((x, i) => (x.perSecond / rows[0]!.rounds[i]!.perSecond).toFixed(3)).join(' ')}`).join('; ')}`)
   const errors = rows.reduce((a, r) => a + r.rounds.reduce((b, x) => b + x.errors, 0), 0)
   if (errors) console.log(`(${errors} requests failed)`)
   console.log('')

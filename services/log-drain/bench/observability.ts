@@ -39,7 +39,9 @@ async function main () {
   const rows = await compareInterleaved(names, ROUNDS, (name) => runLoad({ concurrency: 16, total: 3000, maxMs: 30_000, fn: () => post(name) }))
   console.log('| variant | POSTs | per second | lines/s | × metrics off (median of rounds) | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of rows) console.log(`| ${r.name} | ${r.rounds.reduce((a, x) => a + x.calls, 0)} | ${r.perSecond.toFixed(0)} | ${(r.perSecond * 100).toFixed(0)} | ${r.medianRatio.toFixed(3)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rounds.reduce((a, x) => a + x.errors, 0)} |`)
-  console.log(`\n${scrapes} scrapes answered`)
+  console.log(`\nper-round ratios to metrics off: ${rows.slice(1).map((r) => `${r.name}: ${r.rounds.map((x, i) => (x.perSecond / rows[0]!.rounds[i]!.perSecond).toFixed(3)).join(' ')}`).join('; ')}`)
+  console.log(`aggregate ratio (all POSTs over all time): ${rows.slice(1).map((r) => `${r.name}: ${(r.perSecond / rows[0]!.perSecond).toFixed(3)}`).join('; ')}`)
+  console.log(`${scrapes} scrapes answered`)
   clearInterval(scraper)
 }
 
