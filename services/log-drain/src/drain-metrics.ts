@@ -40,7 +40,8 @@ export function registerDrainMetrics (app: FastifyInstance, opts: { topTenants: 
       labelNames: labels ? Object.keys(labels) : [],
       collect () {
         const now = read()
-        if (now > reported) { labels ? this.inc(labels, now - reported) : this.inc(now - reported); reported = now }
+        // An increase of 0 still makes the series exist from the first scrape (alerts need it).
+        if (now >= reported) { labels ? this.inc(labels, now - reported) : this.inc(now - reported); reported = now }
       }
     })
   }
