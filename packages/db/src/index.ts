@@ -29,6 +29,32 @@ export class DbUnavailableError extends Error {
   }
 }
 
+/**
+ * Runs fn on a client checked out of the pool, and returns the client afterwards. While a
+ * client is checked out pg-pool detaches its own 'error' listener, and pg emits 'error' on
+ * the client whenever its connection dies (a backend terminated between two queries of a
+ * transaction, or even during one: the query rejects and the event fires as well). With no
+ * listener that event is an uncaught exception which ends the whole process. Here a
+ * listener is kept for as long as the client is out, and a client whose connection failed,
+ * or that fn marks broken (a ROLLBACK or an unlock that failed leaves it in an unknown
+ * state), is destroyed instead of being pooled again. fn's own errors reject as they are.
+ */
+export async function withClient<T> (pool: pg.Pool, fn: (client: pg.PoolClient, markBroken: (err: Error) => void) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  const onError = (err: Error) => { broken ??= err }
+  client.on('error', onError)
+  try {
+    return await fn(client, (err) => { broken ??= err })
+  } finally {
+    client.removeListener('error', onError)
+    // pg-pool puts its idle listener back on release; a destroyed client may still emit
+    // once its socket closes, which that listener (or this one, for a broken client) takes.
+    if (broken) client.on('error', () => {})
+    client.release(broken ?? false)
+  }
+}
+
 export function createDb (url: string, opts: DbOptions = {}): Db {
   const poolSize = opts.poolSize ?? 10
   const poolConfig: pg.PoolConfig = { connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 }

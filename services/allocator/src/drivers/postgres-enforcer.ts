@@ -9,7 +9,7 @@
 //    its own statement_timeout: the database default is only a default).
 // Every action is derived from the state of the cluster, so a tick interrupted by a crash
 // is simply done again by the next one; an advisory lock keeps allocators from doubling up.
-import type { Db } from '@addonkit/db'
+import { withClient, type Db } from '@addonkit/db'
 import { auditRaw } from '@addonkit/lifecycle'
 import { megabytes, type ResourceCluster, type TenantDatabaseRow } from './postgres-cluster.js'
 import { likePrefix, quoteIdent, tenantNames, TENANT_PREFIX, uuidOfName } from './postgres-names.js'
@@ -73,8 +73,9 @@ export async function enforceOnce (cluster: ResourceCluster, db: Db, wait = fals
   // One lock per platform database: allocators of one deployment take turns, while
   // another deployment (or another test) sharing the cluster is not blocked.
   const platform = (await db.pool.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name
-  const client = await cluster.pool.connect()
-  try {
+  // A connection of its own holds the session lock; one whose unlock failed may still hold
+  // it, so it is closed rather than pooled.
+  return await withClient(cluster.pool, async (client, markBroken) => {
     const key = `addonkit.postgres-enforcer:${platform}`
     if (wait) await client.query('SELECT pg_advisory_lock(hashtext($1))', [key])
     else if (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0]!.ok) return { ...report, skipped: true }
@@ -90,10 +91,10 @@ export async function enforceOnce (cluster: ResourceCluster, db: Db, wait = fals
       }
       report.droppedLogins = await dropExpiredLogins(cluster, db)
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {})
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(markBroken)
     }
-  } finally { client.release() }
-  return report
+    return report
+  })
 }
 
 async function instancesOf (db: Db, uuids: string[]): Promise<Set<string>> {
