@@ -160,3 +160,21 @@ t.test('an allocator SIGKILLed while its PATCH is in flight doubles no step', as
   t.equal(appCalls(s, appId, 'PATCH').length, 1, 'one PATCH')
   await eventually(async () => (await s.db.prisma.autoscaleDecision.findFirst({ where: { instanceUuid: uuid, operationId: op.id } }))?.outcome === 'done')
 })
+
+t.test('two allocator replicas deciding for the same app enqueue one scale, not two', async (t) => {
+  // Both tick every 100 ms (the shortest allowed): without the add-on's advisory lock each
+  // could see no scale in flight and enqueue one.
+  const s = await startStack(t, { env: { AUTOSCALE_TICK_MS: '100' } })
+  await s.startAllocator()
+  const { uuid, appId } = await provisioned(s)
+  await setPolicy(s, uuid, { max: 2 })
+  await breach(s, uuid)
+  await eventually(() => web(s, appId) === 2, 15_000)
+  // Let both replicas go on deciding for a while after the change.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const scales = await s.db.prisma.operation.findMany({ where: { instanceUuid: uuid, kind: 'scale' } })
+  t.equal(scales.length, 1, 'one scale operation')
+  t.equal(appCalls(s, appId, 'PATCH').length, 1, 'one PATCH of the formation')
+  const applied = await s.db.prisma.autoscaleDecision.count({ where: { instanceUuid: uuid, action: 'scale', outcome: { not: 'recorded' } } })
+  t.equal(applied, 1, 'one scale decision carried out')
+})

@@ -7,7 +7,7 @@
 // kept with their reasons; an unchanged evaluation only updates "the last decision".
 import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Db } from '@addonkit/db'
+import { withClient, type Db } from '@addonkit/db'
 import { WINDOW_MS, decide, type Decision } from '@addonkit/autoscale'
 import { decode, RouterWindowsMessage, queueGroups, subjects } from '@addonkit/contracts'
 import {
@@ -100,9 +100,25 @@ export class Autoscaler {
   evaluate (uuid: string): Promise<void> {
     const running = this.#running.get(uuid)
     if (running) return running
-    const p = this.#evaluate(uuid).catch((err) => { this.#o.log.error({ err, instanceUuid: uuid }, 'autoscaler: evaluation failed') }).finally(() => this.#running.delete(uuid))
+    const p = this.#exclusive(uuid, () => this.#evaluate(uuid)).catch((err) => { this.#o.log.error({ err, instanceUuid: uuid }, 'autoscaler: evaluation failed') }).finally(() => this.#running.delete(uuid))
     this.#running.set(uuid, p)
     return p
+  }
+
+  /**
+   * Runs `fn` while holding the add-on's advisory lock, or not at all when another
+   * allocator replica holds it (it is deciding for this app right now; the next tick or
+   * wake-up decides again). Without it two replicas could both see no scale in flight and
+   * both enqueue one. A session lock on a connection of its own: it ends with the
+   * connection, so a replica that dies mid-evaluation leaves no lock behind.
+   */
+  async #exclusive (uuid: string, fn: () => Promise<void>): Promise<void> {
+    const key = `autoscale:${uuid}`
+    await withClient(this.#o.db.pool, async (client, markBroken) => {
+      if (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key])).rows[0]!.ok) return
+      // A connection whose unlock failed may still hold the lock: it is closed, not pooled.
+      try { await fn() } finally { await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(markBroken) }
+    })
   }
 
   async #evaluate (uuid: string): Promise<void> {
