@@ -30,6 +30,11 @@ export const subjects = {
   logTailInterest: (tenantId: string) => `${ROOT}.logs.tail-interest.${tenantId}`,
   logTailInterestAll: `${ROOT}.logs.tail-interest.*`,
   /**
+   * Core NATS: "this replica of the service is running", from each replica every few
+   * seconds (service-kit replicas.ts), so limits kept in memory can be shared out.
+   */
+  presence: (service: string) => `${ROOT}.presence.${service}`,
+  /**
    * Core NATS, from the writer: this tenant's daily line quota is used up for the UTC day
    * in the payload, so ingestion stops tailing lines the writer will drop.
    */

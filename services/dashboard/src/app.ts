@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import { createBaseApp } from '@addonkit/service-kit'
+import { createBaseApp, replicasPlugin } from '@addonkit/service-kit'
+import { subjects } from '@addonkit/contracts'
 import { KeyRing } from '@addonkit/secrets'
 import type { DashboardConfig } from './config.js'
 import sessionStore from './plugins/session-store.js'
@@ -56,7 +57,8 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
   await app.register(sessionStore, { idleMs: o.sessionIdleMs, maxAgeMs: o.sessionMaxAgeMs, purgeEveryMs: o.housekeepingMs })
   await app.register(ssoNonces, { purgeEveryMs: o.housekeepingMs })
 
-  const limiter = new FailureLimiter(o.ssoFailureLimit)
+  await app.register(replicasPlugin, { subject: subjects.presence('dashboard') })
+  const limiter = new FailureLimiter(o.ssoFailureLimit, () => app.replicaCount())
   const stopSweep = every(o.housekeepingMs, async () => limiter.sweep(), () => {})
   app.addHook('onClose', async () => { stopSweep() })
 

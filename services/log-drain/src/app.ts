@@ -2,7 +2,8 @@
 // JetStream work queue, the writer that stores batches exactly once in PostgreSQL, and the
 // add-on's data API (/v1/logs: search, tail, post). See README.md for the design.
 import type { FastifyInstance } from 'fastify'
-import { createBaseApp } from '@addonkit/service-kit'
+import { createBaseApp, replicasPlugin } from '@addonkit/service-kit'
+import { subjects } from '@addonkit/contracts'
 import { KeyRing } from '@addonkit/secrets'
 import type { DrainConfig } from './config.js'
 import tenantDirectory from './tenants/tenant-directory.js'
@@ -53,6 +54,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   app.decorate('logStore', store)
   const keyRing = new KeyRing(config.encryptionKeys)
   await app.register(tenantDirectory, { addon: config.addon, cacheMs: config.drainTenantCacheMs })
+  await app.register(replicasPlugin, { subject: subjects.presence('log-drain') })
   // How busy ingestion is, shared with the writer so that it lets drains go first.
   const load = new IngestLoad()
   app.decorate('drainInflight', () => load.inflight())

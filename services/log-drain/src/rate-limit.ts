@@ -1,8 +1,9 @@
 // The data API's per-plan rate limit (`requests_per_minute`): a token bucket per tenant
 // that holds a minute's worth of requests and refills continuously. Kept in this process's
-// memory: with N log-drain processes a tenant gets up to N× the rate, which is acceptable
-// for a fairness limit (the drain ingestion path is not rate limited: Logplex's batches
-// are bounded by the daily line quota instead).
+// memory; with N log-drain replicas each keeps 1/N of the plan's rate (the caller divides by
+// the replicas it hears from, service-kit replicas.ts), so behind a balancer that spreads
+// requests evenly the tenant gets its plan's rate in all (the drain ingestion path is not
+// rate limited: Logplex's batches are bounded by the daily line quota instead).
 export interface RateLimiter {
   /** 0 when the request may proceed; otherwise the seconds to wait (Retry-After). */
   take (key: string, perMinute: number | null, now?: number): number

@@ -1,19 +1,25 @@
 // Limits failed SSO attempts per source address (a sliding window kept in memory): once an
 // address has failed `max` times within `windowMs`, its SSO requests get 429 until the
-// oldest failure leaves the window. Successful sign-ins are never counted. Per process: with
-// several replicas an address gets `max` failures on each, which still stops guessing.
+// oldest failure leaves the window. Successful sign-ins are never counted. Kept in memory;
+// with N dashboard replicas each allows 1/N of `max` (the `share` it is given: the replicas
+// it hears from, service-kit replicas.ts), so behind a balancer that spreads requests an
+// address gets about `max` failures in all, not `max` on each.
 
 export interface FailureLimit { max: number, windowMs: number }
 
 export class FailureLimiter {
   readonly #failures = new Map<string, number[]>()
-  constructor (readonly limit: FailureLimit) {}
+  constructor (readonly limit: FailureLimit, private readonly share: () => number = () => 1) {}
+
+  /** This replica's part of `max` (at least 1). */
+  #max (): number { return Math.max(1, Math.ceil(this.limit.max / Math.max(1, this.share()))) }
 
   /** Milliseconds until `key` may try again; 0 when it may now. */
   retryAfterMs (key: string, now = Date.now()): number {
     const recent = this.#recent(key, now)
-    if (recent.length < this.limit.max) return 0
-    return recent[recent.length - this.limit.max]! + this.limit.windowMs - now
+    const max = this.#max()
+    if (recent.length < max) return 0
+    return recent[recent.length - max]! + this.limit.windowMs - now
   }
 
   record (key: string, now = Date.now()): void {

@@ -16,7 +16,8 @@ declare module 'fastify' {
   }
 }
 
-export function apiAuth (tenants: TenantDirectory, limiter: RateLimiter) {
+/** `replicas`: log-drain replicas running now; each keeps its share of the plan's rate (replicas.ts). */
+export function apiAuth (tenants: TenantDirectory, limiter: RateLimiter, replicas: () => number = () => 1) {
   return async function authenticate (req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const creds = basicCredentials(req.headers.authorization)
     const tenant = creds && creds.user.length <= 128 ? await tenants.byApiUser(creds.user) : null
@@ -27,7 +28,8 @@ export function apiAuth (tenants: TenantDirectory, limiter: RateLimiter) {
       reply.header('www-authenticate', 'Basic realm="addonkit-logs", charset="UTF-8"')
       throw new Unauthorized()
     }
-    const wait = limiter.take(tenant.id, tenant.limits.requestsPerMinute)
+    const perMinute = tenant.limits.requestsPerMinute
+    const wait = limiter.take(tenant.id, perMinute === null ? null : Math.max(1, Math.ceil(perMinute / replicas())))
     if (wait > 0) {
       reply.header('retry-after', String(wait))
       throw new RateLimited(tenant.limits.requestsPerMinute ?? 0)

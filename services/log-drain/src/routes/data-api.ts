@@ -14,7 +14,7 @@ export interface DataApiOptions { store: LogStore, bodyLimit: number }
 
 export default async function dataApi (app: FastifyInstance, opts: DataApiOptions) {
   app.decorateRequest('tenant', null as never)
-  app.addHook('onRequest', apiAuth(app.tenants, createRateLimiter()))
+  app.addHook('onRequest', apiAuth(app.tenants, createRateLimiter(), () => app.replicaCount()))
   await app.register(searchRoutes, { store: opts.store })
   await app.register(tailRoutes, { store: opts.store })
   await app.register(postRoutes, { bodyLimit: opts.bodyLimit })
