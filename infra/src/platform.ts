@@ -17,6 +17,8 @@ import { guardProcess, releaseProcess } from './process/orphan-guard.js'
 import { assertPortFree } from './process/port-owner.js'
 import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicy } from './process/restart-policy.js'
 import { startPostgresServer } from './postgres-server.js'
+import { startTcpBalancer, type Backend } from './process/tcp-balancer.js'
+import { freePort } from './free-port.js'
 import { repoRoot } from './paths.js'
 
 export const SERVICES = [
@@ -50,6 +52,11 @@ export interface PlatformOptions {
   restartPolicy?: RestartPolicy
   /** Run the embedded NATS as a JetStream cluster of this many servers (`npm start -- --nats-cluster 3`). */
   natsCluster?: number
+  /**
+   * Run each service as this many processes (`npm start -- --replicas 2`) on ports of their
+   * own, behind a TCP balancer on the service's port (process/tcp-balancer.ts). Default 1.
+   */
+  replicas?: number
 }
 
 export type ServiceEvent =
@@ -68,7 +75,7 @@ export interface Platform {
   drainCa?: string
   gatewayUrl: string
   dashboardUrl: string
-  /** The running process of each service (replaced on a restart). */
+  /** The running process of each service (replaced on a restart); with replicas, the second and later are `<name>#2`, `<name>#3`… */
   children: Map<string, ChildProcess>
   /** Stops everything; `onWait` is told every few seconds what it is still waiting for. */
   stop (onWait?: (what: string) => void): Promise<void>
@@ -187,43 +194,70 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
       writeFileSync(join(opts.dataDir, 'heroku-sim.json'), JSON.stringify({ url: s.url, ...(drainCa ? { tls_ca_file: env.DRAIN_TLS_CERT } : {}) }) + '\n')
     }
     for (const svc of SERVICES) await assertPortFree(Number(env[svc.portVar] ?? svc.port), svc.name, `set ${svc.portVar} to another port`)
+    const replicas = Math.max(1, Math.floor(opts.replicas ?? 1))
+    if (replicas > 1) {
+      // Each replica listens on a port of its own; what the world is told stays the
+      // balancer's port, so the public URLs are fixed before the ports change.
+      env.GATEWAY_PUBLIC_URL ??= config.gatewayPublicUrl
+      env.DASHBOARD_PUBLIC_URL ??= config.dashboardPublicUrl
+      env.DRAIN_PUBLIC_URL ??= `http://127.0.0.1:${env.DRAIN_PORT ?? 5002}`
+    }
     const policy = opts.restartPolicy ?? DEFAULT_RESTART_POLICY
-    const launch = (svc: typeof SERVICES[number], exits: number[]): ChildProcess => {
+    const launch = (svc: typeof SERVICES[number], key: string, replicaEnv: NodeJS.ProcessEnv, exits: number[]): ChildProcess => {
       const args = opts.services === 'dist'
         ? [join(repoRoot, 'services', svc.name, 'dist', 'server.js')]
         : ['--import', 'tsx', '--conditions=addonkit-source', join(repoRoot, 'services', svc.name, 'src', 'server.ts')]
       const out = opts.serviceOutput
-      const child = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ['ignore', out ? 'pipe' : 'inherit', out ? 'pipe' : 'inherit'], detached: true })
+      const child = spawn(process.execPath, args, { env: replicaEnv, cwd: repoRoot, stdio: ['ignore', out ? 'pipe' : 'inherit', out ? 'pipe' : 'inherit'], detached: true })
       // Whatever ends this process, the reaper stops the service (process/orphan-guard.ts).
       if (child.pid) guardProcess({ pid: child.pid, match: args.at(-1)!, group: true })
       if (out) {
-        child.stdout!.on('data', (d: Buffer) => out(svc.name, d))
-        child.stderr!.on('data', (d: Buffer) => out(svc.name, d))
+        child.stdout!.on('data', (d: Buffer) => out(key, d))
+        child.stderr!.on('data', (d: Buffer) => out(key, d))
       }
-      children.set(svc.name, child)
+      children.set(key, child)
       child.on('exit', (code, signal) => {
         if (child.pid) releaseProcess(child.pid)
         if (stopping) return
         // Supervision: restart with backoff; after a crash loop leave this one stopped.
         exits.push(Date.now())
         const next = nextRestart(exits, Date.now(), policy)
-        if (!next.restart) { opts.onServiceEvent?.({ kind: 'gave-up', name: svc.name, code, signal, crashesInWindow: next.crashesInWindow }); return }
-        opts.onServiceEvent?.({ kind: 'exited', name: svc.name, code, signal, restartInMs: next.delayMs, crashesInWindow: next.crashesInWindow })
+        if (!next.restart) { opts.onServiceEvent?.({ kind: 'gave-up', name: key, code, signal, crashesInWindow: next.crashesInWindow }); return }
+        opts.onServiceEvent?.({ kind: 'exited', name: key, code, signal, restartInMs: next.delayMs, crashesInWindow: next.crashesInWindow })
         setTimeout(() => {
           if (stopping) return
-          const again = launch(svc, exits)
-          opts.onServiceEvent?.({ kind: 'restarted', name: svc.name, pid: again.pid ?? 0 })
+          const again = launch(svc, key, replicaEnv, exits)
+          opts.onServiceEvent?.({ kind: 'restarted', name: key, pid: again.pid ?? 0 })
         }, next.delayMs).unref()
       })
       return child
     }
-    for (const svc of SERVICES) launch(svc, [])
+    const scheme = (svc: typeof SERVICES[number]) => svc.name === 'log-drain' && env.DRAIN_TLS_CERT ? 'https' : 'http'
+    const replicaUrls: Array<{ key: string, url: string }> = []
+    for (const svc of SERVICES) {
+      const publicPort = Number(env[svc.portVar] ?? svc.port)
+      if (replicas === 1) {
+        launch(svc, svc.name, env, [])
+        replicaUrls.push({ key: svc.name, url: `${scheme(svc)}://127.0.0.1:${publicPort}` })
+        continue
+      }
+      const backends: Backend[] = []
+      for (let i = 0; i < replicas; i++) {
+        const port = await freePort()
+        const key = i === 0 ? svc.name : `${svc.name}#${i + 1}`
+        backends.push({ host: '127.0.0.1', port })
+        launch(svc, key, { ...env, [svc.portVar]: String(port) }, [])
+        replicaUrls.push({ key, url: `${scheme(svc)}://127.0.0.1:${port}` })
+      }
+      const balancer = await startTcpBalancer({ port: publicPort, backends: () => backends })
+      stops.push([`the ${svc.name} balancer`, () => balancer.close()])
+    }
     // A parent that exits without stop() (an uncaught error) still takes its services along.
     const killChildren = () => { for (const c of children.values()) if (c.exitCode === null) c.kill('SIGKILL') }
     process.on('exit', killChildren)
     stops.push(['', async () => { process.off('exit', killChildren) }])
-    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `${svc.name === 'log-drain' && env.DRAIN_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
-    await Promise.all(urls.map((u) => waitReady(`${u.url}/readyz`, children.get(u.name)!)))
+    const urls = SERVICES.map((svc) => ({ name: svc.name, url: `${scheme(svc)}://127.0.0.1:${env[svc.portVar] ?? svc.port}` }))
+    await Promise.all(replicaUrls.map((u) => waitReady(`${u.url}/readyz`, children.get(u.key)!)))
     const manifestPath = join(opts.dataDir, 'addon-manifest.json')
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
     return { env, stack, sim, urls, manifest, manifestPath, drainCa, gatewayUrl: urls[0]!.url, dashboardUrl: urls[1]!.url, children, stop }

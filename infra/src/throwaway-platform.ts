@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { freePort } from './free-port.js'
-import { startNatsServer } from './nats-server.js'
+import { startNatsCluster, startNatsServer, type NatsClusterHandle, type NatsServerHandle } from './nats-server.js'
 import { startPlatform, type Platform } from './platform.js'
 import { loadOrCreateSecrets } from './secrets-file.js'
 import { migrate } from './stack.js'
@@ -19,11 +19,17 @@ export interface ThrowawayPlatformOptions {
   template?: string
   env?: Record<string, string>
   serviceOutput?: (name: string, chunk: Buffer) => void
+  /** Processes per service, behind a balancer on the service's port (platform.ts). Default 1. */
+  replicas?: number
+  /** A JetStream cluster of this many nats-servers instead of one. Default 1. */
+  natsCluster?: number
 }
 
 export interface ThrowawayPlatform extends Platform {
   dataDir: string
   ports: Record<string, number>
+  /** The platform's nats-server, or its cluster (`natsCluster`). */
+  nats: NatsServerHandle | NatsClusterHandle
 }
 
 export async function startThrowawayPlatform (o: ThrowawayPlatformOptions): Promise<ThrowawayPlatform> {
@@ -39,7 +45,9 @@ export async function startThrowawayPlatform (o: ThrowawayPlatformOptions): Prom
     const u = new URL(o.adminUrl)
     u.pathname = `/${name}`
     if (!o.template) await migrate(u.toString())
-    const nats = await startNatsServer({ storeDir: join(dataDir, 'nats') })
+    const nats = (o.natsCluster ?? 1) > 1
+      ? await startNatsCluster({ storeDir: join(dataDir, 'nats'), size: o.natsCluster! })
+      : await startNatsServer({ storeDir: join(dataDir, 'nats') })
     cleanups.push(() => nats.stop())
     const ports = { GATEWAY_PORT: await freePort(), DASHBOARD_PORT: await freePort(), DRAIN_PORT: await freePort(), ALLOCATOR_PORT: await freePort(), HEROKU_SIM_PORT: await freePort() }
     const env: NodeJS.ProcessEnv = {
@@ -51,9 +59,9 @@ export async function startThrowawayPlatform (o: ThrowawayPlatformOptions): Prom
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       ...o.env
     }
-    const platform = await startPlatform({ dataDir, env, secrets: loadOrCreateSecrets(dataDir, {}), log: () => {}, services: 'source', persistent: false, ...(o.serviceOutput ? { serviceOutput: o.serviceOutput } : {}) })
+    const platform = await startPlatform({ dataDir, env, secrets: loadOrCreateSecrets(dataDir, {}), log: () => {}, services: 'source', persistent: false, replicas: o.replicas ?? 1, ...(o.serviceOutput ? { serviceOutput: o.serviceOutput } : {}) })
     cleanups.push(() => platform.stop())
-    return { ...platform, dataDir, ports, stop: cleanup }
+    return { ...platform, dataDir, ports, nats, stop: cleanup }
   } catch (err) {
     await cleanup()
     throw err

@@ -9,11 +9,11 @@ export interface TestPlatform extends ThrowawayPlatform {
   output: string[]
 }
 
-export async function startTestPlatform (t: Teardown, env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform (t: Teardown, env: Record<string, string> = {}, topology: { replicas?: number, natsCluster?: number } = {}): Promise<TestPlatform> {
   const adminUrl = process.env.ADDONKIT_TEST_PG_ADMIN_URL
   if (!adminUrl) throw new Error('ADDONKIT_TEST_PG_ADMIN_URL is not set: run the tests with `npm test`')
   const output: string[] = []
-  const platform = await startThrowawayPlatform({ adminUrl, template: process.env.ADDONKIT_TEST_TEMPLATE_DB ?? 'addonkit_template', env, serviceOutput: (name, chunk) => { output.push(`${name}: ${chunk}`) } })
+  const platform = await startThrowawayPlatform({ adminUrl, template: process.env.ADDONKIT_TEST_TEMPLATE_DB ?? 'addonkit_template', env, ...topology, serviceOutput: (name, chunk) => { output.push(`${name}: ${chunk}`) } })
   t.teardown(() => platform.stop())
   return { ...platform, output }
 }

@@ -13,25 +13,30 @@ import { dataDir } from '../paths.js'
 
 const log = (msg: string) => console.log(`[addonkit] ${msg}`)
 
-const USAGE = 'usage: npm start [-- --nats-cluster N]   (N nats-servers as one JetStream cluster; 3 or more keeps every stream on 3)'
+const USAGE = `usage: npm start [-- --replicas N] [--nats-cluster N]
+  --replicas N       N processes of each service behind a load balancer on its port (1-8)
+  --nats-cluster N   N nats-servers as one JetStream cluster; 3 or more keeps every stream on 3 (1-7)`
 
-/** `npm start -- --nats-cluster 3`: the topology options. */
-function options (): { natsCluster: number } {
-  let values: { 'nats-cluster'?: string, help?: boolean }
+/** `npm start -- --replicas 2 --nats-cluster 3`: the topology options. */
+function options (): { natsCluster: number, replicas: number } {
+  let values: { 'nats-cluster'?: string, replicas?: string, help?: boolean }
   try {
-    values = parseArgs({ options: { 'nats-cluster': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values
+    values = parseArgs({ options: { 'nats-cluster': { type: 'string' }, replicas: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values
   } catch (err) {
     console.error(`[addonkit] ${(err as Error).message}\n${USAGE}`)
     process.exit(2)
   }
   if (values.help) { console.log(USAGE); process.exit(0) }
-  const raw = values['nats-cluster']
-  const natsCluster = raw === undefined ? 1 : Number(raw)
-  if (!Number.isInteger(natsCluster) || natsCluster < 1 || natsCluster > 7) {
-    console.error(`[addonkit] --nats-cluster must be a whole number from 1 to 7, got "${raw}"\n${USAGE}`)
-    process.exit(2)
+  const count = (flag: 'nats-cluster' | 'replicas', max: number): number => {
+    const raw = values[flag]
+    const n = raw === undefined ? 1 : Number(raw)
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      console.error(`[addonkit] --${flag} must be a whole number from 1 to ${max}, got "${raw}"\n${USAGE}`)
+      process.exit(2)
+    }
+    return n
   }
-  return { natsCluster }
+  return { natsCluster: count('nats-cluster', 7), replicas: count('replicas', 8) }
 }
 
 /**
@@ -52,7 +57,7 @@ function announceDashboards (sim: HerokuSim): void {
 }
 
 async function main () {
-  const { natsCluster } = options()
+  const { natsCluster, replicas } = options()
   const started = Date.now()
   let platform: Platform | undefined
   let stopping = false
@@ -76,6 +81,7 @@ async function main () {
       services: 'dist',
       persistent: true,
       natsCluster,
+      replicas,
       onServiceEvent: (e) => {
         if (e.kind === 'exited') log(`${e.name} exited (${e.code ?? e.signal}); restarting it${e.restartInMs ? ` in ${Math.round(e.restartInMs / 1000)} s` : ''} (${e.crashesInWindow} exit(s) in the last minute); the other services keep running`)
         else if (e.kind === 'restarted') log(`${e.name} restarted (pid ${e.pid})`)
