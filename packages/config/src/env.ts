@@ -396,3 +396,15 @@ export function loadConfig<K extends keyof AllConfig> (env: Env, keys: readonly 
 
 /** The variable names, for documentation and the start script. */
 export const ENV_VARS: Readonly<Record<keyof AllConfig, string>> = Object.fromEntries(Object.entries(SPEC).map(([k, v]) => [k, v.env])) as Record<keyof AllConfig, string>
+
+/**
+ * Every variable the configuration reads: the settings of ENV_VARS and the ones their
+ * parsers read beside them (NODE_ENV, METRICS_HOST, DRAIN_TLS_KEY, …). Deployment files
+ * are checked against it (infra/test/deploy-artifacts.test.ts), so a misspelt or retired
+ * name in a manifest fails a test instead of being ignored at start.
+ */
+export const KNOWN_ENV_VARS: readonly string[] = [...new Set([
+  ...Object.values(ENV_VARS),
+  'NODE_ENV', 'NATS_SYNC_ALWAYS', 'METRICS', 'METRICS_PORT', 'METRICS_HOST', 'METRICS_TOP_TENANTS',
+  'OTEL_SERVICE_NAME', 'HEROKU_OAUTH_SECRET', 'DRAIN_TLS_KEY'
+])]
