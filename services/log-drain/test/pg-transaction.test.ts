@@ -46,10 +46,13 @@ t.test('a connection terminated during a statement rejects that statement only',
   let pid = 0
   const err = await withClient(p, async (c) => {
     pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-    const sleeping = c.query('SELECT pg_sleep(5)')
+    // settled at once: the FATAL may arrive while terminate() is still closing its own
+    // connection, before an await here could attach a handler (an unhandled rejection)
+    const sleeping = c.query('SELECT pg_sleep(5)').then(() => null, (e: Error) => e)
     await new Promise((resolve) => setTimeout(resolve, 200))
     await terminate(pid)
-    await sleeping
+    const failed = await sleeping
+    if (failed) throw failed
   }).then(() => null, (e: Error) => e)
   t.match(err?.message, /terminat/, 'the statement failed with the reason')
   await new Promise((resolve) => setTimeout(resolve, 300))
