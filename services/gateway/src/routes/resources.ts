@@ -28,6 +28,14 @@ export default async function resourceRoutes (fastify: FastifyInstance, opts: Re
     err.code = 'GW_INVALID'
     return err
   })
+  // A deliberate 503 (the plan change cannot be checked now) keeps its code and message;
+  // the root handler would answer it as an anonymous internal error. Anything else goes to
+  // the root handler (an error thrown here is passed to the parent's handler).
+  app.setErrorHandler((err: Error & { code?: string, statusCode?: number }, req, reply) => {
+    if (err.statusCode !== 503 || err.code !== 'GW_UNAVAILABLE') throw err
+    req.log.warn({ err: { code: err.code, message: err.message } }, 'answered 503')
+    return reply.code(503).send({ code: err.code, message: err.message, request_id: req.id })
+  })
 
   const provisions = fastify.metrics.counter({
     name: 'addonkit_provisions_total',
