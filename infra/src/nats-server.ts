@@ -46,6 +46,8 @@ export interface NatsServerHandle {
   stop (): Promise<void>
   /** Starts it again on the same port and store (after stop). */
   restart (): Promise<void>
+  /** Its HTTP monitoring endpoint (/jsz, /varz), when started with `monitorPort`. */
+  monitorUrl?: string
 }
 
 export interface NatsServerOptions {
@@ -58,6 +60,8 @@ export interface NatsServerOptions {
   log?: (msg: string) => void
   /** Run as one node of a JetStream cluster on loopback (startNatsCluster). */
   cluster?: { name: string, serverName: string, port: number, routes: number[] }
+  /** Serve HTTP monitoring (/jsz: the JetStream meta leader) on this loopback port. */
+  monitorPort?: number
 }
 
 /** Runs nats-server with JetStream, its store in storeDir, on 127.0.0.1. */
@@ -69,7 +73,8 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
     await assertPortFree(port, 'nats-server', opts.portHint ?? 'choose another port')
     const c = opts.cluster
     const clusterArgs = c ? ['--server_name', c.serverName, '--cluster_name', c.name, '--cluster', `nats://127.0.0.1:${c.port}`, '--routes', c.routes.map((r) => `nats://127.0.0.1:${r}`).join(',')] : []
-    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir, ...clusterArgs], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    const monitorArgs = opts.monitorPort === undefined ? [] : ['-m', String(opts.monitorPort)]
+    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir, ...clusterArgs, ...monitorArgs], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
     // Its own process group: a terminal's Ctrl-C reaches the script that started it, which
@@ -85,6 +90,7 @@ export async function startNatsServer (opts: NatsServerOptions): Promise<NatsSer
     url: `nats://127.0.0.1:${port}`,
     port,
     process: await launch(),
+    ...(opts.monitorPort === undefined ? {} : { monitorUrl: `http://127.0.0.1:${opts.monitorPort}` }),
     async stop () {
       const child = handle.process
       if (child.exitCode !== null || child.signalCode !== null) return
@@ -114,7 +120,7 @@ export interface NatsClusterHandle {
  * routing to the others), each with its store under `storeDir`. Resolves once every node
  * listens; JetStream's meta leader is elected shortly after (clients retry until then).
  */
-export async function startNatsCluster (opts: { storeDir: string, size?: number, name?: string, binary?: string, log?: (msg: string) => void, /** Fixed client ports from here on (npm start); free ones otherwise. */ firstPort?: number, /** Fixed route ports from here on. */ firstRoutePort?: number, portHint?: string }): Promise<NatsClusterHandle> {
+export async function startNatsCluster (opts: { storeDir: string, size?: number, name?: string, binary?: string, log?: (msg: string) => void, /** Fixed client ports from here on (npm start); free ones otherwise. */ firstPort?: number, /** Fixed route ports from here on. */ firstRoutePort?: number, portHint?: string, /** HTTP monitoring on a free port of each node (monitorUrl). */ monitor?: boolean }): Promise<NatsClusterHandle> {
   const size = opts.size ?? 3
   const binary = opts.binary ?? ensureNatsServer(opts.log)
   const clusterPorts: number[] = []
@@ -134,6 +140,7 @@ export async function startNatsCluster (opts: { storeDir: string, size?: number,
         binary,
         ...(opts.firstPort === undefined ? {} : { port: opts.firstPort + i, portHint: opts.portHint }),
         log: opts.log,
+        ...(opts.monitor ? { monitorPort: await freePort() } : {}),
         cluster: { name: opts.name ?? 'addonkit', serverName: `n${i + 1}`, port: clusterPorts[i]!, routes: clusterPorts.filter((_p, j) => j !== i) }
       }))
     }

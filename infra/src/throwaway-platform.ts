@@ -23,6 +23,14 @@ export interface ThrowawayPlatformOptions {
   replicas?: number
   /** A JetStream cluster of this many nats-servers instead of one. Default 1. */
   natsCluster?: number
+  /** HTTP monitoring on each nats-server (NatsServerHandle.monitorUrl). */
+  natsMonitor?: boolean
+  /**
+   * Rewrites the URLs the services are given for the platform's database and NATS, e.g. to
+   * send them through fault proxies (the chaos suite). The platform's own checks use the
+   * real URLs.
+   */
+  via?: { database?: (url: string) => Promise<string> | string, nats?: (url: string) => Promise<string> | string }
 }
 
 export interface ThrowawayPlatform extends Platform {
@@ -46,14 +54,14 @@ export async function startThrowawayPlatform (o: ThrowawayPlatformOptions): Prom
     u.pathname = `/${name}`
     if (!o.template) await migrate(u.toString())
     const nats = (o.natsCluster ?? 1) > 1
-      ? await startNatsCluster({ storeDir: join(dataDir, 'nats'), size: o.natsCluster! })
-      : await startNatsServer({ storeDir: join(dataDir, 'nats') })
+      ? await startNatsCluster({ storeDir: join(dataDir, 'nats'), size: o.natsCluster!, monitor: o.natsMonitor })
+      : await startNatsServer({ storeDir: join(dataDir, 'nats'), ...(o.natsMonitor ? { monitorPort: await freePort() } : {}) })
     cleanups.push(() => nats.stop())
     const ports = { GATEWAY_PORT: await freePort(), DASHBOARD_PORT: await freePort(), DRAIN_PORT: await freePort(), ALLOCATOR_PORT: await freePort(), HEROKU_SIM_PORT: await freePort() }
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      DATABASE_URL: u.toString(),
-      NATS_URL: nats.url,
+      DATABASE_URL: o.via?.database ? await o.via.database(u.toString()) : u.toString(),
+      NATS_URL: o.via?.nats ? await o.via.nats(nats.url) : nats.url,
       RESOURCE_PG_ADMIN_URL: o.adminUrl,
       LOG_LEVEL: 'warn',
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
