@@ -15,7 +15,7 @@ export interface EncodeFrameInput {
   /** Default `-`. */
   msgId?: string
   message: string
-  /** Write the STRUCTURED-DATA NILVALUE `-` before MSG, as log_input frames need. */
+  /** Write the STRUCTURED-DATA NILVALUE `-` before MSG, as log_input frames need (no SP after it when MSG is empty). */
   sd?: boolean
   /** End the frame with an LF counted in its length; default true. */
   trailingLf?: boolean
@@ -32,7 +32,17 @@ function checkToken (field: string, value: unknown): string {
 }
 
 /**
- * Encodes one frame: `<len> <PRI>1 TS HOST APP PROC MSGID [- ]MSG[\n]`.
+ * What follows MSGID and its space: the message, or with `sd` the NILVALUE and then
+ * ` MSG` only when there is one (RFC 5424 `STRUCTURED-DATA [SP MSG]`, as log_input
+ * frames are written; an empty message leaves no trailing space).
+ */
+function body (f: EncodeFrameInput): string {
+  if (f.sd !== true) return f.message
+  return f.message === '' ? '-' : `- ${f.message}`
+}
+
+/**
+ * Encodes one frame: `<len> <PRI>1 TS HOST APP PROC MSGID [-[ ]]MSG[\n]`.
  * A message that itself ends in LF, written with `trailingLf: false`, reads back without
  * that LF (a parser drops one trailing LF). Lone UTF-16 surrogates are written as U+FFFD.
  * @throws FrameEncodeError
@@ -43,7 +53,7 @@ export function encodeFrame (f: EncodeFrameInput): Buffer {
   if (typeof f.message !== 'string') throw new FrameEncodeError('message', 'must be a string')
   const payload = `<${pri}>1 ${checkToken('timestamp', f.timestamp)} ${checkToken('hostname', f.hostname ?? 'host')} ` +
     `${checkToken('appName', f.appName)} ${checkToken('procId', f.procId)} ${checkToken('msgId', f.msgId ?? '-')} ` +
-    `${f.sd === true ? '- ' : ''}${f.message}${f.trailingLf === false ? '' : '\n'}`
+    `${body(f)}${f.trailingLf === false ? '' : '\n'}`
   const len = Buffer.byteLength(payload, 'utf8')
   if (len > MAX_FRAME_BYTES) throw new FrameEncodeError('message', `frame would be ${len} bytes; the limit is ${MAX_FRAME_BYTES}`)
   const prefix = `${len} `

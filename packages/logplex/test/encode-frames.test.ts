@@ -10,8 +10,15 @@ t.test('defaults: PRI 190, host, MSGID -, trailing LF, no SD', async (t) => {
     `53 <190>1 ${TS} host app web.1 - hi\n`)
   t.equal(encodeFrame({ timestamp: TS, appName: 'app', procId: 'web.1', message: 'hi', trailingLf: false }).toString(),
     `52 <190>1 ${TS} host app web.1 - hi`)
-  t.equal(encodeFrame({ pri: 0, timestamp: TS, hostname: 'h', appName: 'a', procId: 'p', msgId: 'ID1', message: '', sd: true }).toString(),
-    `44 <0>1 ${TS} h a p ID1 - \n`)
+  t.equal(encodeFrame({ pri: 0, timestamp: TS, hostname: 'h', appName: 'a', procId: 'p', msgId: 'ID1', message: 'm', sd: true }).toString(),
+    `45 <0>1 ${TS} h a p ID1 - m\n`)
+})
+
+t.test('with SD, an empty MSG leaves no space after the NILVALUE (RFC 5424 `SD [SP MSG]`)', async (t) => {
+  const f = encodeFrame({ pri: 0, timestamp: TS, hostname: 'h', appName: 'a', procId: 'p', msgId: 'ID1', message: '', sd: true })
+  t.equal(f.toString(), `43 <0>1 ${TS} h a p ID1 -\n`)
+  t.match(parseFrames(f, { structuredData: 'present' })[0], { msgId: 'ID1', structuredData: '-', message: '' })
+  t.equal(encodeFrame({ timestamp: TS, appName: 'app', procId: 'web.1', message: '' }).toString(), `51 <190>1 ${TS} host app web.1 - \n`, 'without SD the space stays')
 })
 
 t.test('the length is in UTF-8 bytes including the LF', async (t) => {

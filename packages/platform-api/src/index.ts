@@ -5,6 +5,6 @@ export type { PlatformClientOptions, CallAttempt, CallObserver } from './client-
 export { endpointOf } from './send-with-retries.js'
 export { type TokenSet, needsRefresh } from './oauth-tokens.js'
 export { type PlatformClient, type ConfigVar, createPlatformClient, HEROKU_ACCEPT } from './platform-client.js'
-export { type LogLine, type LogplexBody, buildLogplexBody, encodeFrame, formatTimestamp } from './logplex-frames.js'
+export { type LogLine, type LogplexBody, buildLogplexBody, formatTimestamp } from './logplex-frames.js'
 export { type PostAppLogsOptions, postAppLogs } from './log-input.js'
 export { type AppClient, type Formation, type AddonWebhook, type WithRateLimit, createAppClient } from './app-client.js'

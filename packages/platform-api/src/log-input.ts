@@ -21,6 +21,11 @@ export interface PostAppLogsOptions {
   timeoutMs?: number
 }
 
+/**
+ * Posts the lines as one request. @throws PlatformApiError when the URL is unusable or
+ * Heroku refused the request or every attempt failed; FrameEncodeError (@addonkit/logplex)
+ * for a line whose frame would be over 1 MiB.
+ */
 export async function postAppLogs (logInputUrl: string, lines: readonly LogLine[], opts: PostAppLogsOptions): Promise<void> {
   if (lines.length === 0) return
   const { url, authorization } = splitCredentials(logInputUrl)

@@ -1,6 +1,8 @@
 // Builds the body Logplex's input endpoint accepts (spec §11.2): RFC 5424 messages WITH the
 // structured-data NILVALUE, in the 2024 layout `<190>1 TIMESTAMP <addon id> app PROCID - - MSG`,
-// each octet-counted (RFC 6587) in UTF-8 bytes including its trailing LF.
+// each octet-counted (RFC 6587) in UTF-8 bytes including its trailing LF. The frames
+// themselves are written by @addonkit/logplex's encoder.
+import { type EncodeFrameInput, encodeFrames } from '@addonkit/logplex'
 
 export interface LogLine {
   message: string
@@ -22,9 +24,6 @@ export interface LogplexBody {
   count: number
 }
 
-// local7.info, Heroku's suggested value for add-on writes (§11.2).
-const PRI = '<190>'
-
 /** RFC 3339 timestamp with an explicit offset, as in Heroku's examples. */
 export function formatTimestamp (at: Date): string {
   return at.toISOString().replace(/Z$/, '+00:00')
@@ -36,24 +35,20 @@ export function headerField (value: string, maxLength: number): string {
   return clean === '' ? '-' : clean
 }
 
-/** One octet-counted frame: `<bytes> <syslog message>\n`, the count covering the LF. */
-export function encodeFrame (message: string, at: Date, procId: string, addonId: string): Buffer {
-  const header = `${PRI}1 ${formatTimestamp(at)} ${headerField(addonId, 255)} app ${headerField(procId, 128)} - -`
-  const syslog = Buffer.from(message === '' ? `${header}\n` : `${header} ${message}\n`, 'utf8')
-  return Buffer.concat([Buffer.from(`${syslog.length} `, 'ascii'), syslog])
-}
-
 /**
  * Encodes lines into one Logplex body. A message with embedded line breaks becomes one
  * frame per line (a trailing break is dropped), so every frame shows as one log line.
  */
 export function buildLogplexBody (lines: readonly LogLine[], opts: FrameOptions): LogplexBody {
   const now = opts.now ?? new Date()
-  const frames: Buffer[] = []
+  const hostname = headerField(opts.addonId, 255)
+  const frames: EncodeFrameInput[] = []
   for (const line of lines) {
     const parts = line.message.replace(/\r?\n$/, '').split(/\r?\n/)
-    const procId = line.procId === undefined || line.procId === '' ? opts.addonId : line.procId
-    for (const part of parts) frames.push(encodeFrame(part, line.at ?? now, procId, opts.addonId))
+    const procId = headerField(line.procId === undefined || line.procId === '' ? opts.addonId : line.procId, 128)
+    const timestamp = formatTimestamp(line.at ?? now)
+    // PRI defaults to <190> (local7.info), Heroku's suggested value for add-on writes (§11.2).
+    for (const message of parts) frames.push({ timestamp, hostname, appName: 'app', procId, message, sd: true })
   }
-  return { body: Buffer.concat(frames), count: frames.length }
+  return { body: encodeFrames(frames), count: frames.length }
 }

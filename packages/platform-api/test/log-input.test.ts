@@ -27,6 +27,14 @@ t.test('counts are UTF-8 bytes and lines split into frames', async (t) => {
   t.equal(count, 3)
 })
 
+t.test('an empty line ends at the SD NILVALUE, header fields are made printable, lone surrogates become U+FFFD', async (t) => {
+  const { body, count } = buildLogplexBody([{ message: '', at: AT, procId: 'web 1\t' }, { message: 'a\ud800b\r\n\n', at: AT, procId: '' }], { addonId: ADDON })
+  const head = `<190>1 2024-05-01T12:00:00.000+00:00 ${ADDON} app`
+  const frames = [`${head} web_1_ - -\n`, `${head} ${ADDON} - - a\ufffdb\n`, `${head} ${ADDON} - -\n`]
+  t.equal(body.toString('utf8'), frames.map((f) => `${Buffer.byteLength(f)} ${f}`).join(''))
+  t.equal(count, 3)
+})
+
 t.test('postAppLogs sends Basic auth, exact Content-Length and the logplex headers', async (t) => {
   const srv = await startServer((_req, res) => { res.writeHead(204); res.end() })
   t.teardown(srv.close)
