@@ -10,8 +10,7 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildManifest } from '@addonkit/config'
 import { startHerokuSim } from '@addonkit/heroku-sim'
-import { oauthAad } from '@addonkit/lifecycle'
-import { randomSecret } from '@addonkit/secrets'
+import { contexts, randomSecret } from '@addonkit/secrets'
 import { loadDashboardConfig } from '../src/config.js'
 import { FORM, USER, buildDashboard, createInstance, csrfOf, formBody, signIn, startBase, type Dash } from './helper.js'
 
@@ -99,11 +98,11 @@ t.test('connect: 303 to Heroku, approved, the callback stores the tokens sealed'
   const row = await tokenRow(a.uuid)
   t.ok(row, 'a row in user_oauth_tokens')
   t.equal(row!.scope, 'write')
-  const access = d.keyRing.open(row!.accessTokenEnc, oauthAad(a.uuid, 'user-access'))
-  const refresh = d.keyRing.open(row!.refreshTokenEnc, oauthAad(a.uuid, 'user-refresh'))
+  const access = d.keyRing.open(row!.accessTokenEnc, contexts.oauth(a.uuid, 'user-access'))
+  const refresh = d.keyRing.open(row!.refreshTokenEnc, contexts.oauth(a.uuid, 'user-refresh'))
   t.ok(access && refresh && access !== refresh)
   t.notOk(JSON.stringify(row).includes(access) || JSON.stringify(row).includes(refresh) || JSON.stringify(row).includes(code!), 'sealed: no raw token (or code) in the row')
-  t.throws(() => d.keyRing.open(row!.accessTokenEnc, oauthAad(a.uuid, 'user-refresh')), 'sealed for its own context')
+  t.throws(() => d.keyRing.open(row!.accessTokenEnc, contexts.oauth(a.uuid, 'user-refresh')), 'sealed for its own context')
   t.ok(row!.expiresAt.getTime() > Date.now() + 7 * 3600_000, 'Heroku\'s 8-hour access token')
   // The token is the owner's, with the write scope: it reads the app's formation at Heroku.
   const app = sim.addons.get(a.uuid)!.app

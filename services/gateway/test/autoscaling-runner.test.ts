@@ -7,8 +7,7 @@
 import t from 'tap'
 import { WINDOW_MS, emptyWindow, record, toStored } from '@addonkit/autoscale'
 import { createPlatformClient } from '@addonkit/platform-api'
-import { oauthAad } from '@addonkit/lifecycle'
-import { KeyRing } from '@addonkit/secrets'
+import { KeyRing, contexts } from '@addonkit/secrets'
 import { eventually } from '@addonkit/testkit'
 import { startStack, type Stack } from './helper.js'
 
@@ -107,7 +106,7 @@ t.test('a 403 on the add-on\'s token asks for a connected account, whose token t
   const code = new URL(authorize.headers.get('location')!).searchParams.get('code')!
   const tokens = await createPlatformClient({ apiUrl: s.sim.apiUrl, idUrl: s.sim.idUrl, clientSecret: oauthSecret }).exchangeGrant(code)
   const ring = new KeyRing((await import('@addonkit/config')).loadConfig(s.env, ['encryptionKeys']).encryptionKeys)
-  await s.db.prisma.userOAuthToken.create({ data: { instanceUuid: uuid, scope: 'write', accessTokenEnc: ring.seal(tokens.accessToken, oauthAad(uuid, 'user-access')), refreshTokenEnc: ring.seal(tokens.refreshToken, oauthAad(uuid, 'user-refresh')), expiresAt: tokens.expiresAt } })
+  await s.db.prisma.userOAuthToken.create({ data: { instanceUuid: uuid, scope: 'write', accessTokenEnc: ring.seal(tokens.accessToken, contexts.oauth(uuid, 'user-access')), refreshTokenEnc: ring.seal(tokens.refreshToken, contexts.oauth(uuid, 'user-refresh')), expiresAt: tokens.expiresAt } })
   await s.db.prisma.autoscalePolicy.update({ where: { instanceUuid_processType: { instanceUuid: uuid, processType: 'web' } }, data: { policy: { ...POLICY, upscale_cooldown_s: 2 } } })
   await breach(s, uuid)
   await eventually(() => web(s, appId) === 2, 15_000)

@@ -3,8 +3,7 @@
 // refreshed before it expires with the OAuth client's secret, stored sealed; revoked and
 // deleted when the add-on goes.
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
-import { oauthAad } from '@addonkit/lifecycle'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import { needsRefresh, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 
 interface Row { access_token_enc: string, refresh_token_enc: string, expires_at: Date, authorization_id: string | null }
@@ -25,11 +24,11 @@ export class UserTokens {
   async accessToken (uuid: string, force = false): Promise<string | null> {
     const row = await this.#row(uuid)
     if (!row) return null
-    if (!force && !needsRefresh(row.expires_at)) return this.ring.open(row.access_token_enc, oauthAad(uuid, 'user-access'))
+    if (!force && !needsRefresh(row.expires_at)) return this.ring.open(row.access_token_enc, contexts.oauth(uuid, 'user-access'))
     if (!this.client) return null
-    const fresh = await this.client.refresh(this.ring.open(row.refresh_token_enc, oauthAad(uuid, 'user-refresh')))
+    const fresh = await this.client.refresh(this.ring.open(row.refresh_token_enc, contexts.oauth(uuid, 'user-refresh')))
     await this.db.pool.query('UPDATE user_oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, updated_at = now() WHERE instance_uuid = $1',
-      [uuid, this.ring.seal(fresh.accessToken, oauthAad(uuid, 'user-access')), this.ring.seal(fresh.refreshToken, oauthAad(uuid, 'user-refresh')), fresh.expiresAt])
+      [uuid, this.ring.seal(fresh.accessToken, contexts.oauth(uuid, 'user-access')), this.ring.seal(fresh.refreshToken, contexts.oauth(uuid, 'user-refresh')), fresh.expiresAt])
     return fresh.accessToken
   }
 

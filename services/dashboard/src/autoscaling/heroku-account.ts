@@ -4,8 +4,8 @@
 // the tokens are stored sealed in user_oauth_tokens (the allocator's user-tokens.ts opens,
 // refreshes and at deprovision revokes them, with the same sealing contexts).
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
-import { audit, oauthAad } from '@addonkit/lifecycle'
+import { contexts, type KeyRing } from '@addonkit/secrets'
+import { audit } from '@addonkit/lifecycle'
 import { createPlatformClient } from '@addonkit/platform-api'
 
 export interface OAuthClientSettings {
@@ -48,12 +48,12 @@ export async function connectAccount (db: Db, ring: KeyRing, s: OAuthClientSetti
     // TokenSet); the allocator finds the authorization by client id when it revokes.
     userId: null,
     authorizationId: null,
-    accessTokenEnc: ring.seal(tokens.accessToken, oauthAad(instanceUuid, 'user-access')),
-    refreshTokenEnc: ring.seal(tokens.refreshToken, oauthAad(instanceUuid, 'user-refresh')),
+    accessTokenEnc: ring.seal(tokens.accessToken, contexts.oauth(instanceUuid, 'user-access')),
+    refreshTokenEnc: ring.seal(tokens.refreshToken, contexts.oauth(instanceUuid, 'user-refresh')),
     expiresAt: tokens.expiresAt
   }
   await db.prisma.userOAuthToken.upsert({ where: { instanceUuid }, create: { instanceUuid, ...data }, update: data })
-  await audit(db.prisma, instanceUuid, 'heroku_account_connected', 'ok', { by, scope: OAUTH_SCOPE })
+  await audit(db.pool, instanceUuid, 'heroku_account_connected', 'ok', { by, scope: OAUTH_SCOPE })
 }
 
 /**
@@ -63,6 +63,6 @@ export async function connectAccount (db: Db, ring: KeyRing, s: OAuthClientSetti
  */
 export async function disconnectAccount (db: Db, instanceUuid: string, by: string | null): Promise<boolean> {
   const r = await db.prisma.userOAuthToken.deleteMany({ where: { instanceUuid } })
-  if (r.count > 0) await audit(db.prisma, instanceUuid, 'heroku_account_disconnected', 'ok', { by })
+  if (r.count > 0) await audit(db.pool, instanceUuid, 'heroku_account_disconnected', 'ok', { by })
   return r.count > 0
 }

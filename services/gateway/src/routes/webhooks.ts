@@ -9,8 +9,8 @@ import { createHmac } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { KeyRing } from '@addonkit/secrets'
-import { safeEqual } from '@addonkit/secrets'
-import { loadApp, loadStates, noteChange, noteFormation, oauthAad, saveApp } from '@addonkit/lifecycle'
+import { contexts, safeEqual } from '@addonkit/secrets'
+import { loadApp, loadStates, noteChange, noteFormation, saveApp } from '@addonkit/lifecycle'
 import { ErrorReply } from './schemas.js'
 
 const Params = Type.Object({ uuid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }) })
@@ -31,7 +31,7 @@ export default async function webhookRoutes (app: FastifyInstance, opts: { keyRi
     const record = await loadApp(app.db, uuid)
     if (!record?.webhookSecretEnc) return reply.code(404).send({ code: 'GW_NOT_FOUND', message: 'No webhook subscription for this add-on.' })
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-    const secret = opts.keyRing.open(record.webhookSecretEnc, oauthAad(uuid, 'webhook'))
+    const secret = opts.keyRing.open(record.webhookSecretEnc, contexts.oauth(uuid, 'webhook'))
     const sent = String(req.headers['heroku-webhook-hmac-sha256'] ?? '')
     const expected = createHmac('sha256', secret).update(raw).digest('base64')
     if (!safeEqual(sent, expected)) {
