@@ -49,9 +49,8 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     dbPoolSize: 20
   })
   const keyRing = new KeyRing(config.encryptionKeys)
-  const userAgent = `${config.addon.name} (addonkit; ${config.addon.id})`
   // The postgres driver exists only where a resource cluster is configured.
-  const notify = appLogNotifier(app.db, keyRing, userAgent)
+  const notify = appLogNotifier(app.db, keyRing, config.addon)
   const postgres = !opts.drivers && config.resourcePgAdminUrl ? createPostgresDriver({ adminUrl: config.resourcePgAdminUrl, notify }) : null
   const drivers = opts.drivers ?? defaultDrivers(postgres ? [postgres] : [])
   const observe = platformApiMetrics(app)

@@ -6,6 +6,7 @@ import { appClient, databaseUrlOf, pgErrorCode, pgFixture } from './postgres-hel
 import { tenantNames } from '../src/drivers/postgres-names.js'
 import { startHerokuSim } from '@addonkit/heroku-sim'
 import { appLogNotifier } from '../src/app-log-notifier.js'
+import { contexts } from '@addonkit/secrets'
 
 // ~1 KB rows of random hex, stored uncompressed (below the TOAST threshold).
 const FILL = `INSERT INTO blob (body) SELECT (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i) FROM generate_series(1, $1::int) g`
@@ -20,8 +21,8 @@ t.test('storage quota', async (t) => {
   t.teardown(() => sim.close())
   sim.registerAddon(uuid)
   const ctx0 = f.ctx(uuid, 'db-small')
-  await f.db.pool.query('UPDATE instances SET log_input_url_enc = $2 WHERE uuid = $1', [uuid, ctx0.keyRing.seal(sim.logInputUrl(uuid), `log_input_url:${uuid}`)])
-  const enforcer = f.driver.startQuotaEnforcer({ db: f.db, intervalMs: 60_000, notify: appLogNotifier(f.db, ctx0.keyRing, 'Addonkit test (addonkit)') })
+  await f.db.pool.query('UPDATE instances SET log_input_url_enc = $2 WHERE uuid = $1', [uuid, ctx0.keyRing.seal(sim.logInputUrl(uuid), contexts.logInputUrl(uuid))])
+  const enforcer = f.driver.startQuotaEnforcer({ db: f.db, intervalMs: 60_000, notify: appLogNotifier(f.db, ctx0.keyRing, { id: 'addonkit', name: 'Addonkit test' }) })
   t.teardown(() => enforcer.stop())
   const auditOf = (event: string) => f.db.prisma.auditEvent.findMany({ where: { instanceUuid: uuid, event }, orderBy: { id: 'asc' } })
 

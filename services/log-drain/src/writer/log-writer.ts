@@ -166,7 +166,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
   async function notifyQuota (tenantId: string, instanceUuid: string, limit: number | null) {
     const message = `Addonkit: this app reached its plan's daily limit of ${limit ?? '?'} log lines; further lines are dropped until 00:00 UTC. Upgrade the plan to keep more.`
     try {
-      await postAddonLogEvent({ db: app.db, keyRing: opts.keyRing, addonName: opts.addon.name }, instanceUuid, message)
+      await postAddonLogEvent({ db: app.db, keyRing: opts.keyRing, addon: opts.addon }, instanceUuid, message, { procId: 'addonkit' })
     } catch (err) {
       app.log.warn({ err, tenantId }, 'could not write the quota notice into the app log; will retry on the next dropped batch')
       // Let the next over-quota batch try again (the notice is at most once per day when it works).
