@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AddonDefinition } from '@addonkit/config'
 import type { Instance } from '@addonkit/db'
 import type { KeyRing } from '@addonkit/secrets'
-import { audit, auditTrail, enqueueOperation, openResourceOutput, wakeAllocator } from '@addonkit/lifecycle'
+import { audit, auditTrail, enqueueUnlessUnfinished, openResourceOutput, wakeAllocator } from '@addonkit/lifecycle'
 import { Gone, LoginRequired, NotFound } from '../errors.js'
 import { assertCsrf } from '../sessions/csrf.js'
 import { clearSessionCookie, readSessionCookie } from '../sessions/session-cookie.js'
@@ -107,7 +107,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
     const s = ctx(req)
     assertCsrf(s.session, req.body._csrf)
     const values = config(s.instance)
-    await audit(app.db.prisma, s.instance.uuid, 'credentials_revealed', 'ok', { by: s.session.email })
+    await audit(app.db.pool, s.instance.uuid, 'credentials_revealed', 'ok', { by: s.session.email })
     return sendPage(reply, 200, credentialsPage({
       addonName: addon.name, instance: view(s.instance), configVarNames: Object.keys(values), values,
       rotation: await latestRotation(s.instance.uuid), signedIn: who(s, 'credentials')
@@ -122,14 +122,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
     if (s.instance.state !== 'provisioned') return back('rotation-unavailable')
     // One transaction: the outbox row and its audit entry exist together or not at all. The
     // instance row lock makes a double submit start one rotation, not two.
-    const op = await app.db.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT uuid FROM instances WHERE uuid = ${uuid}::uuid FOR UPDATE`
-      const running = await tx.operation.findFirst({ where: { instanceUuid: uuid, kind: 'rotate_credentials', status: { in: ['pending', 'running'] } } })
-      if (running) return null
-      const created = await enqueueOperation(tx, uuid, 'rotate_credentials', { source: 'dashboard' })
-      await audit(tx, uuid, 'rotation_requested', 'ok', { by: s.session.email })
-      return created
-    })
+    const op = await enqueueUnlessUnfinished(app.db, uuid, 'rotate_credentials', { source: 'dashboard' }, { event: 'rotation_requested', outcome: 'ok', detail: { by: s.session.email } })
     if (!op) return back('rotation-already-running')
     wakeAllocator(app.nats, op)
     req.log.info({ operationId: op.id, instanceUuid: uuid }, 'credential rotation requested')
