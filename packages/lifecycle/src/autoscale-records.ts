@@ -70,13 +70,13 @@ export async function savePolicy (db: Db, instanceUuid: string, processType: str
     create: { instanceUuid, processType, policy: json },
     update: { policy: json }
   })
-  await audit(db.prisma, instanceUuid, 'autoscale_policy_changed', 'ok', { process_type: processType, by, enabled: policy.enabled, min: policy.min, max: policy.max, metric: policy.metric })
+  await audit(db.pool, instanceUuid, 'autoscale_policy_changed', 'ok', { process_type: processType, by, enabled: policy.enabled, min: policy.min, max: policy.max, metric: policy.metric })
   return { processType, policy, updatedAt: row.updatedAt }
 }
 
 export async function deletePolicy (db: Db, instanceUuid: string, processType: string, by: string): Promise<boolean> {
   const r = await db.prisma.autoscalePolicy.deleteMany({ where: { instanceUuid, processType } })
-  if (r.count > 0) await audit(db.prisma, instanceUuid, 'autoscale_policy_removed', 'ok', { process_type: processType, by })
+  if (r.count > 0) await audit(db.pool, instanceUuid, 'autoscale_policy_removed', 'ok', { process_type: processType, by })
   return r.count > 0
 }
 
@@ -167,7 +167,7 @@ export async function noteChange (db: Db, instanceUuid: string, processType: str
     create: { instanceUuid, processType, ...data },
     update: data
   })
-  if (change.by === 'person') await audit(db.prisma, instanceUuid, 'formation_changed_by_person', 'ok', { process_type: processType, from: change.from, to: change.to })
+  if (change.by === 'person') await audit(db.pool, instanceUuid, 'formation_changed_by_person', 'ok', { process_type: processType, from: change.from, to: change.to })
 }
 
 export async function loadApp (db: Db, instanceUuid: string): Promise<AppRecord | null> {

@@ -3,6 +3,7 @@
 // sealed because a synchronous answer carries config vars with credentials.
 import type { Db } from '@addonkit/db'
 import type { KeyRing } from '@addonkit/secrets'
+import { setDecisionOnce } from './instances.js'
 
 export interface Decision { status: number, body: Record<string, unknown> }
 
@@ -11,23 +12,12 @@ const aad = (uuid: string) => `response:${uuid}`
 /**
  * Stores the decision unless one exists; returns the decision that stands. A 200 is
  * Heroku's "provisioned": with `markProvisioned` the same statement moves the instance
- * from provisioning to provisioned and records it.
+ * from provisioning to provisioned and records it (instances.ts setDecisionOnce).
  */
 export async function decideOnce (db: Db, ring: KeyRing, uuid: string, decision: Decision, opts: { markProvisioned?: boolean } = {}): Promise<Decision> {
   const sealed = ring.sealJson(decision.body, aad(uuid))
   const mark = Boolean(opts.markProvisioned && decision.status === 200)
-  const r = await db.pool.query<{ n: number }>(
-    `WITH d AS (
-       UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now(),
-              state = CASE WHEN $4 AND state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE state END,
-              provisioned_at = CASE WHEN $4 AND state = 'provisioning' THEN now() ELSE provisioned_at END
-        WHERE uuid = $3 AND response_status IS NULL
-       RETURNING uuid, state),
-     a AS (INSERT INTO audit_events (instance_uuid, event, outcome, detail)
-           SELECT uuid, 'provisioned', 'ok', '{"path":"sync"}'::jsonb FROM d WHERE $4 AND state = 'provisioned' RETURNING 1)
-     SELECT count(*)::int AS n FROM d`,
-    [decision.status, sealed, uuid, mark])
-  if (r.rows[0]?.n === 1) return decision
+  if (await setDecisionOnce(db, uuid, decision.status, sealed, mark)) return decision
   const existing = await readDecision(db, ring, uuid)
   if (!existing) throw new Error(`instance ${uuid} has no decision after a lost compare-and-set`)
   return existing
@@ -53,20 +43,6 @@ export function syncProvisionBody (uuid: string, addonName: string, out: { confi
     message: `${addonName} is ready. Open its dashboard with \`heroku addons:open\`.`,
     ...(out.logDrainUrl ? { log_drain_url: out.logDrainUrl } : {})
   }
-}
-
-/**
- * Moves an instance from provisioning to provisioned and records it, once: whichever of
- * the gateway (sync answer) and the allocator (async completion) gets there first.
- * Never resurrects an instance deprovisioned meanwhile.
- */
-export async function markProvisioned (db: Db, uuid: string, path: 'sync' | 'async'): Promise<boolean> {
-  const r = await db.pool.query(
-    `WITH moved AS (UPDATE instances SET state = 'provisioned', provisioned_at = now(), updated_at = now()
-                     WHERE uuid = $1 AND state = 'provisioning' RETURNING uuid)
-     INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provisioned', 'ok', $2::jsonb FROM moved`,
-    [uuid, JSON.stringify({ path })])
-  return r.rowCount === 1
 }
 
 export interface ProvisionState {

@@ -1,5 +1,10 @@
-// Reading an instance row with plain SQL, for the hot paths of provisioning.
+// The instance repository: every write to the instances table (and the rows created with
+// an instance), and the plain-SQL reads of the provisioning hot paths. This file is the
+// only one that writes instances (packages/db/README.md); each change of state records
+// its audit event and enqueues its work in the same statement, so one round trip.
 import type { Db } from '@addonkit/db'
+import { auditInsertSql, sqlLiteral } from './audit.js'
+import { operationInsertSql, queued, type OperationRowOut, type QueuedOperation } from './operations.js'
 
 export interface InstanceRow {
   uuid: string
@@ -15,8 +20,155 @@ export interface InstanceRow {
   created_at: Date
 }
 
-export async function loadInstance (db: Db, uuid: string): Promise<InstanceRow | null> {
+type Pool = Pick<Db, 'pool'>
+
+export async function loadInstance (db: Pool, uuid: string): Promise<InstanceRow | null> {
   const r = await db.pool.query<InstanceRow>(
     'SELECT uuid, name, plan, region, driver, state, options, log_drain_token, config_enc, failure_reason, created_at FROM instances WHERE uuid = $1', [uuid])
   return r.rows[0] ?? null
+}
+
+/** A provision request as stored; secrets arrive sealed. */
+export interface ProvisionRequest {
+  uuid: string
+  name: string | null
+  plan: string
+  region: string
+  driver: string
+  options: Record<string, unknown>
+  callbackUrl: string | null
+  logInputUrlEnc: string | null
+  logDrainToken: string | null
+  /** The sealed OAuth grant code (sealGrantCode), and when it expires. */
+  grantCodeEnc: string | null
+  grantExpiresAt: Date | null
+  auditDetail: Record<string, unknown>
+  operationParams: Record<string, unknown>
+  traceparent: string | null
+}
+
+const INSERT_PROVISION =
+  `WITH ins AS (
+     INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
+   tok AS (
+     INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
+   aud AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provision_requested'), outcome: sqlLiteral('ok'), detail: '$12::jsonb', from: 'ins' })})
+   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('provision'), params: '$13::jsonb', traceparent: '$14::text', from: 'ins' })}`
+
+/**
+ * One statement, so one round trip: the instance, its pending grant, the audit entry and
+ * the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key (and the
+ * unique drain token): of any number of concurrent identical requests exactly one inserts
+ * and gets the provision operation; the others wait for it and get null.
+ */
+export async function insertProvisionRequest (db: Pool, p: ProvisionRequest): Promise<QueuedOperation | null> {
+  const r = await db.pool.query<OperationRowOut>(INSERT_PROVISION, [
+    p.uuid, p.name, p.plan, p.region, p.driver, JSON.stringify(p.options), p.callbackUrl, p.logInputUrlEnc, p.logDrainToken,
+    p.grantCodeEnc, p.grantExpiresAt, JSON.stringify(p.auditDetail), JSON.stringify(p.operationParams), p.traceparent
+  ])
+  return r.rows[0] ? queued(r.rows[0]) : null
+}
+
+/** The plan Heroku asked for in the provision request (the instance's plan may have changed since). */
+export async function requestedPlan (db: Pool, uuid: string): Promise<string | null> {
+  const r = await db.pool.query<{ plan: string | null }>(`SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1`, [uuid])
+  return r.rows[0]?.plan ?? null
+}
+
+const LIVE = `state NOT IN ('deprovisioned', 'deprovisioning')`
+
+const CHANGE_PLAN =
+  `WITH moved AS (UPDATE instances SET plan = $3, failure_reason = NULL, updated_at = now() WHERE uuid = $1 AND plan = $2 AND ${LIVE} RETURNING uuid),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('plan_change_requested'), outcome: sqlLiteral('ok'), detail: '$4::jsonb', from: 'moved' })})
+   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('change_plan'), params: '$4::jsonb', from: 'moved' })}`
+
+/**
+ * Moves a live instance from plan `from` to `to`, records it and enqueues the change, in
+ * one statement. null: the instance is no longer live on `from` (changed meanwhile).
+ */
+export async function requestPlanChange (db: Pool, uuid: string, from: string, to: string): Promise<QueuedOperation | null> {
+  const r = await db.pool.query<OperationRowOut>(CHANGE_PLAN, [uuid, from, to, JSON.stringify({ from, to })])
+  return r.rows[0] ? queued(r.rows[0]) : null
+}
+
+/** Puts the plan back after the change to `failed` failed (unless it changed again meanwhile). */
+export async function revertPlan (db: Pool, uuid: string, failed: string, back: string): Promise<void> {
+  await db.pool.query('UPDATE instances SET plan = $3, updated_at = now() WHERE uuid = $1 AND plan = $2', [uuid, failed, back])
+}
+
+const DEPROVISION =
+  `WITH gone AS (UPDATE instances SET state = 'deprovisioned', deprovisioned_at = now(), purge_after = $2, updated_at = now() WHERE uuid = $1 AND ${LIVE} RETURNING uuid),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('deprovision_requested'), outcome: sqlLiteral('ok'), detail: '$3::jsonb', from: 'gone' })}),
+   purge AS (${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('purge'), notBefore: '$2::timestamptz', createdAt: `now() + interval '1 millisecond'`, from: 'gone' })})
+   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('deprovision'), from: 'gone' })}`
+
+/**
+ * Deprovisions a live instance: from this commit on every service refuses its credentials
+ * and drains. Records it and enqueues the revocation and, after `purgeAfter`, the purge (in
+ * that order), in one statement. null: already deprovisioned.
+ */
+export async function requestDeprovision (db: Pool, uuid: string, purgeAfter: Date): Promise<QueuedOperation | null> {
+  const r = await db.pool.query<OperationRowOut>(DEPROVISION, [uuid, purgeAfter, JSON.stringify({ purge_after: purgeAfter.toISOString() })])
+  return r.rows[0] ? queued(r.rows[0]) : null
+}
+
+const DECIDE =
+  `WITH d AS (
+     UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now(),
+            state = CASE WHEN $4 AND state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE state END,
+            provisioned_at = CASE WHEN $4 AND state = 'provisioning' THEN now() ELSE provisioned_at END
+      WHERE uuid = $3 AND response_status IS NULL
+     RETURNING uuid, state),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: `'{"path":"sync"}'::jsonb`, from: 'd', where: `$4 AND state = 'provisioned'` })} RETURNING 1)
+   SELECT count(*)::int AS n FROM d`
+
+/**
+ * Stores the (sealed) provision answer unless one exists: compare-and-set on the row.
+ * With `markProvisioned` the same statement moves the instance from provisioning to
+ * provisioned and records it. Returns whether this call set it.
+ */
+export async function setDecisionOnce (db: Pool, uuid: string, status: number, bodyEnc: string, markProvisioned: boolean): Promise<boolean> {
+  const r = await db.pool.query<{ n: number }>(DECIDE, [status, bodyEnc, uuid, markProvisioned])
+  return r.rows[0]?.n === 1
+}
+
+const MARK_PROVISIONED =
+  `WITH moved AS (UPDATE instances SET state = 'provisioned', provisioned_at = now(), updated_at = now()
+                   WHERE uuid = $1 AND state = 'provisioning' RETURNING uuid)
+   ${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: '$2::jsonb', from: 'moved' })}`
+
+/**
+ * Moves an instance from provisioning to provisioned and records it, once: whichever of
+ * the gateway (sync answer) and the allocator (async completion) gets there first.
+ * Never resurrects an instance deprovisioned meanwhile.
+ */
+export async function markProvisioned (db: Pool, uuid: string, path: 'sync' | 'async'): Promise<boolean> {
+  const r = await db.pool.query(MARK_PROVISIONED, [uuid, JSON.stringify({ path })])
+  return r.rowCount === 1
+}
+
+const SET_CONFIG_AUDITED =
+  `WITH s AS (UPDATE instances SET config_enc = $2, updated_at = now() WHERE uuid = $1 RETURNING uuid)
+   ${auditInsertSql({ instance: 'uuid', event: '$3::text', outcome: sqlLiteral('ok'), detail: '$4::jsonb', from: 's' })}`
+
+/** Stores the sealed resource output; with `audit`, records the event in the same statement. */
+export async function setConfigEnc (db: Pool, uuid: string, sealed: string, audit?: { event: string, detail: Record<string, unknown> }): Promise<void> {
+  if (!audit) await db.pool.query('UPDATE instances SET config_enc = $2, updated_at = now() WHERE uuid = $1', [uuid, sealed])
+  else await db.pool.query(SET_CONFIG_AUDITED, [uuid, sealed, audit.event, JSON.stringify(audit.detail)])
+}
+
+/** A provision that failed for good: the instance is failed with the reason (unless it moved on meanwhile). */
+export async function failProvisioning (db: Pool, uuid: string, reason: string): Promise<void> {
+  await db.pool.query(`UPDATE instances SET state = 'failed', failure_reason = $2, updated_at = now() WHERE uuid = $1 AND state = 'provisioning'`, [uuid, reason])
+}
+
+/** Another operation that failed for good: the reason is shown with the instance. */
+export async function noteFailure (db: Pool, uuid: string, reason: string): Promise<void> {
+  await db.pool.query('UPDATE instances SET failure_reason = $2, updated_at = now() WHERE uuid = $1', [uuid, reason])
+}
+
+/** After the grace period: the instance keeps its row (and audit trail) but no secrets. */
+export async function markPurged (db: Pool, uuid: string): Promise<void> {
+  await db.pool.query('UPDATE instances SET purged_at = now(), config_enc = NULL, response_body_enc = NULL, log_input_url_enc = NULL, updated_at = now() WHERE uuid = $1', [uuid])
 }

@@ -7,6 +7,7 @@ import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequ
 import { findPlan } from '@addonkit/config'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { KeyRing } from '@addonkit/secrets'
+import { failProvisioning, noteFailure } from '@addonkit/lifecycle'
 import { createAppClient, createPlatformClient, type CallObserver, type PlatformClient } from '@addonkit/platform-api'
 import type { AllocatorConfig } from './config.js'
 import { defaultDrivers, driverFor, type DriverRegistry } from './drivers/registry.js'
@@ -74,12 +75,12 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
     observe: operationMetrics(app),
     handlers: createHandlers({ db, nc: nats, keyRing, addon: config.addon, drivers, platform, drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: config.credentialGraceSeconds, syncBudgetMs: config.syncBudgetMs, notify, tokens, access, users, apps, gatewayPublicUrl: config.gatewayPublicUrl }),
     async onFailed (op, reason) {
-      if (op.kind === 'provision') await db.prisma.instance.updateMany({ where: { uuid: op.instance_uuid, state: 'provisioning' }, data: { state: 'failed', failureReason: reason } })
+      if (op.kind === 'provision') await failProvisioning(db, op.instance_uuid, reason)
       // A scale that failed is the decision's outcome (autoscale_decisions), not the add-on's.
       else if (op.kind === 'scale') {
         const id = (op.params as { decision_id?: string }).decision_id
         if (id) await db.prisma.autoscaleDecision.updateMany({ where: { id: BigInt(id), outcome: 'pending' }, data: { outcome: 'failed', error: reason.slice(0, 1000) } })
-      } else await db.prisma.instance.update({ where: { uuid: op.instance_uuid }, data: { failureReason: `${op.kind}: ${reason}` } })
+      } else await noteFailure(db, op.instance_uuid, `${op.kind}: ${reason}`)
     }
   })
   app.decorate('runner', runner)

@@ -3,9 +3,14 @@
 // (or when Heroku says it already has).
 import type { Db } from '@addonkit/db'
 import type { KeyRing } from '@addonkit/secrets'
-import { oauthAad as aad } from '@addonkit/lifecycle'
+import { auditInsertSql, oauthAad as aad, sqlLiteral } from '@addonkit/lifecycle'
 import { needsRefresh, PlatformApiError, type PlatformClient, type TokenSet } from '@addonkit/platform-api'
 import { PermanentOperationError } from './operations/runner.js'
+
+const STORE =
+  `WITH s AS (UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now()
+               WHERE instance_uuid = $1 RETURNING instance_uuid)
+   ${auditInsertSql({ instance: 'instance_uuid', event: '$5::text', outcome: sqlLiteral('ok'), from: 's', where: '$5::text IS NOT NULL' })}`
 
 interface TokenRow { grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null }
 
@@ -14,10 +19,7 @@ export class PlatformTokens {
 
   /** Stores the tokens; with `auditEvent`, records it in the same statement. */
   async #store (uuid: string, t: TokenSet, auditEvent?: string): Promise<void> {
-    await this.db.pool.query(
-      `WITH s AS (UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now()
-                   WHERE instance_uuid = $1 RETURNING instance_uuid)
-       INSERT INTO audit_events (instance_uuid, event, outcome) SELECT instance_uuid, $5, 'ok' FROM s WHERE $5::text IS NOT NULL`,
+    await this.db.pool.query(STORE,
       [uuid, this.ring.seal(t.accessToken, aad(uuid, 'access')), this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), t.expiresAt, auditEvent ?? null])
   }
 

@@ -3,6 +3,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createDb } from '@addonkit/db'
+import { enqueueOperation } from '@addonkit/lifecycle'
 import { createTestDatabase } from '@addonkit/testkit'
 import { claimOperation, finishOperation, retryOperation, runnableOperations } from '../src/operations/claim.js'
 
@@ -11,9 +12,9 @@ t.test('operations of one instance run one at a time, in order; leases expire', 
   t.teardown(() => db.close())
   const uuid = randomUUID()
   await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs' } })
-  const first = await db.prisma.operation.create({ data: { instanceUuid: uuid, kind: 'provision' } })
+  const first = await enqueueOperation(db.pool, uuid, 'provision')
   await new Promise((resolve) => setTimeout(resolve, 5))
-  const second = await db.prisma.operation.create({ data: { instanceUuid: uuid, kind: 'change_plan' } })
+  const second = await enqueueOperation(db.pool, uuid, 'change_plan')
 
   t.equal(await claimOperation(db, second.id, 10_000), null, 'a later operation waits for the earlier one')
   const claims = await Promise.all(Array.from({ length: 8 }, () => claimOperation(db, first.id, 2000)))

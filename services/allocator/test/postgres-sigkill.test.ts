@@ -55,7 +55,7 @@ t.test('SIGKILL between CREATE ROLE and CREATE DATABASE', async (t) => {
   await locker.query('BEGIN')
   await locker.query('LOCK TABLE pg_catalog.pg_database IN SHARE MODE')
   const first = spawnAllocator()
-  await enqueueOperation(db.prisma, uuid, 'provision')
+  await enqueueOperation(db.pool, uuid, 'provision')
   const waiting = await eventually(async () => {
     const r = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%' AND query LIKE $1 AND wait_event_type = 'Lock'", ['%' + n.database + '%'])
     return r.rows[0]
@@ -85,10 +85,10 @@ t.test('SIGKILL between CREATE ROLE and CREATE DATABASE', async (t) => {
   t.equal(await connectCode(out.config.ADDONKIT_DATABASE_URL!), '', 'the stored config var connects')
 
   // Deprovision and purge through the same outbox.
-  await enqueueOperation(db.prisma, uuid, 'deprovision')
+  await enqueueOperation(db.pool, uuid, 'deprovision')
   await eventually(async () => (await db.prisma.operation.count({ where: { instanceUuid: uuid, kind: 'deprovision', status: 'succeeded' } })) === 1, 20_000)
   t.not(await connectCode(out.config.ADDONKIT_DATABASE_URL!), '', 'credentials revoked')
-  await enqueueOperation(db.prisma, uuid, 'purge')
+  await enqueueOperation(db.pool, uuid, 'purge')
   await eventually(async () => (await db.prisma.operation.count({ where: { instanceUuid: uuid, kind: 'purge', status: 'succeeded' } })) === 1, 20_000)
   t.same(await objects(), { databases: [], roles: [] }, 'purged: no orphan roles or databases')
 })

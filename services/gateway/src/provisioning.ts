@@ -9,8 +9,9 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import type { KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, auditRaw, loadInstance, decideOnce, enqueueOperation, openResourceOutput, publishInstanceEvent,
-  readProvisionState, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance, type Decision, type EventWaiter
+  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, loadInstance, openResourceOutput, publishInstanceEvent, readProvisionState,
+  requestDeprovision, requestedPlan, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
+  type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
 import { currentTraceparent, natsTraceHeaders, withSpan } from '@addonkit/service-kit'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
@@ -99,37 +100,28 @@ export function createProvisioning (deps: ProvisioningDeps) {
     const watch = watchInstance(nats, uuid)
     try {
       const grant = body.oauth_grant
-      // One statement, so one round trip: the instance, its pending grant, the audit entry
-      // and the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key
-      // (and the unique drain token): of any number of concurrent identical requests
-      // exactly one inserts; the others wait for it and then see the row.
+      // One statement, so one round trip (insertProvisionRequest): the instance, its pending
+      // grant, the audit entry and the outbox row commit together. ON CONFLICT DO NOTHING on
+      // the uuid primary key (and the unique drain token): of any number of concurrent
+      // identical requests exactly one inserts; the others wait for it and then see the row.
       // The outbox write and the wake-up are the operation's "send" (OTel messaging
       // conventions): the row and the NATS message both carry this span's trace context, so
       // the allocator's work joins this request's trace however it finds the operation.
       const op = await withSpan('addonkit-gateway', `send ${subjects.operationEnqueued}`, { kind: 'producer', attributes: sendAttributes(uuid, 'provision') }, async (span) => {
-        const inserted = await db.pool.query<{ id: string, instance_uuid: string, kind: string }>(
-          `WITH ins AS (
-             INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
-           tok AS (
-             INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
-           aud AS (
-             INSERT INTO audit_events (instance_uuid, event, outcome, detail) SELECT uuid, 'provision_requested', 'ok', $12::jsonb FROM ins)
-           INSERT INTO operations (id, instance_uuid, kind, params, traceparent) SELECT gen_random_uuid(), uuid, 'provision', $13::jsonb, $14 FROM ins
-           RETURNING id, instance_uuid, kind`,
-          [
-            uuid, body.name ?? null, plan.slug, body.region, plan.driver, JSON.stringify(options.value), body.callback_url ?? null,
+        const [logInputUrlEnc, logDrainToken] = [
             body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null, body.log_drain_token ?? null,
-            grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
-            grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
-            JSON.stringify({ plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) }),
-            JSON.stringify({ plan: plan.slug }),
-            currentTraceparent()
-          ])
-        const row = inserted.rows[0]
-        if (!row) return null
-        span.setAttribute('messaging.message.id', row.id)
-        const op = { id: row.id, instanceUuid: row.instance_uuid, kind: row.kind }
+        ]
+        const op = await insertProvisionRequest(db, {
+          uuid, name: body.name ?? null, plan: plan.slug, region: body.region, driver: plan.driver, options: options.value, callbackUrl: body.callback_url ?? null,
+          logInputUrlEnc, logDrainToken,
+          grantCodeEnc: grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
+          grantExpiresAt: grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
+          auditDetail: { plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) },
+          operationParams: { plan: plan.slug },
+          traceparent: currentTraceparent() ?? null
+        })
+        if (!op) return null
+        span.setAttribute('messaging.message.id', op.id)
         wakeAllocator(nats, op, natsTraceHeaders())
         return op
       })
@@ -140,10 +132,9 @@ export function createProvisioning (deps: ProvisioningDeps) {
       const existing = await loadInstance(db, uuid)
       if (!existing) throw new Invalid('The log_drain_token of this request already belongs to another add-on.')
       if (existing.state === 'deprovisioned' || existing.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
-      const first = await db.pool.query<{ plan: string | null }>(`SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1`, [uuid])
-      const requestedPlan = first.rows[0]?.plan ?? existing.plan
-      if (requestedPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${requestedPlan} plan; change plans with \`heroku addons:upgrade\`.`)
-      await auditRaw(db.pool, uuid, 'provision_replayed', 'noop', {})
+      const firstPlan = await requestedPlan(db, uuid) ?? existing.plan
+      if (firstPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${firstPlan} plan; change plans with \`heroku addons:upgrade\`.`)
+      await audit(db.pool, uuid, 'provision_replayed', 'noop', {})
       return { ...await settleProvision(uuid, watch), replayed: true }
     } finally {
       watch.close()
@@ -180,23 +171,19 @@ export function createProvisioning (deps: ProvisioningDeps) {
       // Spec §8: a change to the current plan is a no-op (and a hint that Heroku thought
       // an earlier change failed).
       deps.log.info({ instanceUuid: inst.uuid, plan: to.slug }, 'plan change to the current plan: no-op')
-      await audit(db.prisma, inst.uuid, 'plan_change_requested', 'noop', { plan: to.slug })
+      await audit(db.pool, inst.uuid, 'plan_change_requested', 'noop', { plan: to.slug })
       return { status: 200, body: { message: `Already on the ${to.name} plan.` } }
     }
     const from = findPlan(addon, inst.plan)
     const check = await checkPlanChange(inst.uuid, to.slug)
     if (!check.allowed) {
-      await audit(db.prisma, inst.uuid, 'plan_change_requested', 'refused', { from: inst.plan, to: to.slug, reason: check.reason })
+      await audit(db.pool, inst.uuid, 'plan_change_requested', 'refused', { from: inst.plan, to: to.slug, reason: check.reason })
       throw new Invalid(check.reason ?? `The change to ${to.name} is not allowed.`)
     }
     const watch = watchInstance(nats, inst.uuid)
     try {
-      const op = await db.prisma.$transaction(async (tx) => {
-        const moved = await tx.instance.updateMany({ where: { uuid: inst.uuid, plan: inst.plan, state: { notIn: ['deprovisioned', 'deprovisioning'] } }, data: { plan: to.slug, failureReason: null } })
-        if (moved.count === 0) return null
-        await audit(tx, inst.uuid, 'plan_change_requested', 'ok', { from: inst.plan, to: to.slug })
-        return enqueueOperation(tx, inst.uuid, 'change_plan', { from: inst.plan, to: to.slug })
-      })
+      // One statement: the new plan, its audit entry and the change_plan operation.
+      const op = await requestPlanChange(db, inst.uuid, inst.plan, to.slug)
       if (!op) throw new Conflict('The add-on changed while this request was processed; please retry.')
       wakeAllocator(nats, op, natsTraceHeaders())
       const deadline = Date.now() + deps.syncBudgetMs
@@ -209,7 +196,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
           return { status: 200, body: { message: movedMessage, ...(out ? { config: out.config } : {}) } }
         }
         if (row?.status === 'failed') {
-          await db.prisma.instance.updateMany({ where: { uuid: inst.uuid, plan: to.slug }, data: { plan: inst.plan } })
+          await revertPlan(db, inst.uuid, to.slug, inst.plan)
           throw new Invalid(`The change to ${to.name} failed: ${row.lastError ?? 'unknown error'}`)
         }
         if (Date.now() >= deadline) return { status: 202, body: { message: `Moving from ${from?.name ?? inst.plan} to ${to.name}; the new limits apply in a moment.` } }
@@ -223,15 +210,9 @@ export function createProvisioning (deps: ProvisioningDeps) {
     const purgeAfter = new Date(Date.now() + deps.purgeGraceSeconds * 1000)
     const watch = watchInstance(nats, inst.uuid)
     try {
-      const op = await db.prisma.$transaction(async (tx) => {
-        // From this commit on, every service refuses the instance's credentials and drains.
-        const r = await tx.instance.updateMany({ where: { uuid: inst.uuid, state: { notIn: ['deprovisioned', 'deprovisioning'] } }, data: { state: 'deprovisioned', deprovisionedAt: new Date(), purgeAfter } })
-        if (r.count === 0) return null
-        await audit(tx, inst.uuid, 'deprovision_requested', 'ok', { purge_after: purgeAfter.toISOString() })
-        const revoke = await enqueueOperation(tx, inst.uuid, 'deprovision')
-        await enqueueOperation(tx, inst.uuid, 'purge', {}, purgeAfter)
-        return revoke
-      })
+      // One statement: from its commit on, every service refuses the instance's credentials
+      // and drains; it records the request and enqueues the revocation and the purge.
+      const op = await requestDeprovision(db, inst.uuid, purgeAfter)
       if (!op) throw new Gone(DEPROVISIONED_MESSAGE)
       wakeAllocator(nats, op, natsTraceHeaders())
       // Give the driver the budget to revoke access; the answer is 204 either way, since

@@ -1,6 +1,7 @@
 // Spec §18 item 8 and the OAuth failure outcomes: the async path completes through the
 // Platform API for Partners with the grant exchanged at once and tokens refreshed.
 import t from 'tap'
+import { enqueueOperation } from '@addonkit/lifecycle'
 import { eventually } from '@addonkit/testkit'
 import { startStack } from './helper.js'
 
@@ -56,7 +57,7 @@ t.test('async provisioning through the Platform API', async (t) => {
     await s.heroku.waitForState(r.uuid, 'provisioned')
     s.sim.expireAccessTokens()
     // Rotation pushes config again with the now-expired token.
-    const op = await s.db.prisma.operation.create({ data: { instanceUuid: r.uuid, kind: 'rotate_credentials' } })
+    const op = await enqueueOperation(s.db.pool, r.uuid, 'rotate_credentials')
     s.allocator!.runner.kick(op.id)
     const done = await eventually(async () => {
       const o = await s.db.prisma.operation.findUniqueOrThrow({ where: { id: op.id } })

@@ -581,7 +581,7 @@ t.test('the provisioning state machine against a model', async (t) => {
         } else assert.fail(`${what}: unexpected plan change answer ${show(a)}`)
       }
       assert.ok(ops.every((o) => o.status === 'succeeded'), `${what}: every operation succeeded (${opSummary})`)
-      assert.equal(ops.filter((o) => o.kind === 'change_plan').length, finalPlan === winner ? 0 : 1, `${what}: change_plan operations (${opSummary})`)
+      assert.equal(ops.filter((o) => o.kind === 'change_plan').length, finalPlan === winner ? 0 : 1, `${what}: number of change_plan operations, of ${opSummary}`)
       assert.equal(inst.plan, finalPlan, `${what}: the instance's plan`)
       const tenants = await s.db.prisma.logTenant.findMany({ where: { instanceUuid: uuid } })
       if (deprovisioned) {

@@ -12,7 +12,7 @@ import { WINDOW_MS, decide, type Decision } from '@addonkit/autoscale'
 import { decode, RouterWindowsMessage, queueGroups, subjects } from '@addonkit/contracts'
 import {
   decisionState, enqueueOperation, instancesWithPolicies, loadApp, loadPolicies, loadStates, metricsSince, noteChange, noteFormation, noteLastDecision,
-  recentWindows, recordDecision, type DecisionOutcome, type DecisionRecord, type ProcessTypeState
+  recentWindows, recordDecision, setOperationParams, type DecisionOutcome, type DecisionRecord, type ProcessTypeState
 } from '@addonkit/lifecycle'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
 
@@ -198,12 +198,9 @@ export class Autoscaler {
 
   async #apply (uuid: string, d: Decision, now: number): Promise<void> {
     const { db } = this.#o
-    const op = await db.prisma.$transaction(async (tx) => {
-      const o = await enqueueOperation(tx, uuid, 'scale', { process_type: d.processType, from: d.from, to: d.to })
-      return o
-    })
+    const op = await enqueueOperation(db.pool, uuid, 'scale', { process_type: d.processType, from: d.from, to: d.to })
     const rec = await recordDecision(db, uuid, d, 'pending', { operationId: op.id, at: new Date(now) })
-    await db.prisma.operation.update({ where: { id: op.id }, data: { params: { process_type: d.processType, from: d.from, to: d.to, decision_id: rec.id } } })
+    await setOperationParams(db.pool, op.id, { process_type: d.processType, from: d.from, to: d.to, decision_id: rec.id })
     this.#o.log.info({ instanceUuid: uuid, processType: d.processType, from: d.from, to: d.to, reason: d.reason }, 'autoscaler: scaling')
     this.#observe(d.to > d.from ? 'scale_up' : 'scale_down')
     this.#o.kick(op.id)

@@ -5,7 +5,7 @@
 // (422 with Heroku's message, 403: connect an account, 429: wait for the limit); the
 // Platform API being down is retried by the outbox with backoff.
 import type { Db } from '@addonkit/db'
-import { auditRaw, noteChange, settleDecision } from '@addonkit/lifecycle'
+import { audit, noteChange, settleDecision } from '@addonkit/lifecycle'
 import { PermanentOperationError, type OperationHandler } from '../operations/runner.js'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
 
@@ -44,14 +44,14 @@ export function scaleHandler (deps: ScaleDeps): OperationHandler {
       const done = await access.scale(uuid, p.process_type, p.to)
       await noteChange(db, uuid, p.process_type, { at: new Date(), from: p.from, to: done.quantity, by: 'autoscaler' })
       await settle('done')
-      await auditRaw(db.pool, uuid, 'autoscaled', 'ok', { process_type: p.process_type, from: p.from, to: done.quantity })
+      await audit(db.pool, uuid, 'autoscaled', 'ok', { process_type: p.process_type, from: p.from, to: done.quantity })
       deps.tell(uuid, `autoscaling: ${p.process_type} ${p.from} → ${done.quantity}`)
       return { quantity: done.quantity }
     } catch (err) {
       if (!(err instanceof AppAccessBlocked) || err.kind === 'unavailable') throw err
       const outcome = err.kind === 'rate_limited' ? 'rate_limited' : err.kind === 'needs_authorization' ? 'needs_authorization' : 'failed'
       await settle(outcome, err.message)
-      await auditRaw(db.pool, uuid, 'autoscaled', 'refused', { process_type: p.process_type, from: p.from, to: p.to, reason: err.message })
+      await audit(db.pool, uuid, 'autoscaled', 'refused', { process_type: p.process_type, from: p.from, to: p.to, reason: err.message })
       throw new PermanentOperationError(err.message, { cause: err })
     }
   }

@@ -10,7 +10,7 @@
 // Every action is derived from the state of the cluster, so a tick interrupted by a crash
 // is simply done again by the next one; an advisory lock keeps allocators from doubling up.
 import { withClient, type Db } from '@addonkit/db'
-import { auditRaw } from '@addonkit/lifecycle'
+import { audit } from '@addonkit/lifecycle'
 import { megabytes, type ResourceCluster, type TenantDatabaseRow } from './postgres-cluster.js'
 import { likePrefix, quoteIdent, tenantNames, TENANT_PREFIX, uuidOfName } from './postgres-names.js'
 
@@ -117,7 +117,7 @@ export async function applyQuota (cluster: ResourceCluster, db: Db, row: TenantD
     await cluster.query(`ALTER DATABASE ${quoteIdent(row.database)} SET default_transaction_read_only = on`)
     await cluster.terminate({ database: row.database })
     const message = `The database uses ${usedMb} MB, more than the plan's ${meta.storage_mb} MB: it is read-only until data is deleted (in a transaction started with SET TRANSACTION READ WRITE) or the plan is upgraded.`
-    await auditRaw(db.pool, meta.instance, 'storage_quota_exceeded', 'refused', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
+    await audit(db.pool, meta.instance, 'storage_quota_exceeded', 'refused', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
     await notify?.(meta.instance, message).catch(() => {})
     return 'read-only'
   }
@@ -125,7 +125,7 @@ export async function applyQuota (cluster: ResourceCluster, db: Db, row: TenantD
     await cluster.query(`ALTER DATABASE ${quoteIdent(row.database)} RESET default_transaction_read_only`)
     await cluster.terminate({ database: row.database })
     const message = `The database uses ${usedMb} MB of the plan's ${meta.storage_mb} MB: writes are allowed again.`
-    await auditRaw(db.pool, meta.instance, 'storage_quota_restored', 'ok', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
+    await audit(db.pool, meta.instance, 'storage_quota_restored', 'ok', { used_mb: usedMb, limit_mb: meta.storage_mb, message })
     await notify?.(meta.instance, message).catch(() => {})
     return 'writable'
   }

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, auditRaw, loadApp, loadInstance, oauthAad, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, loadApp, loadInstance, oauthAad, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
 import type { AppClient, PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -98,10 +98,10 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     try {
       const w = await tokens.call(uuid, (t) => deps.apps.createAddonWebhook(uuid, t, { include: ['api:formation', 'api:release'], level: 'sync', url: `${deps.gatewayPublicUrl}/heroku/webhooks/${uuid}`, secret }))
       await saveApp(db, uuid, { webhookId: w.id, webhookSecretEnc: keyRing.seal(secret, oauthAad(uuid, 'webhook')), webhookProblem: null })
-      await auditRaw(db.pool, uuid, 'webhook_subscribed', 'ok', { include: w.include })
+      await audit(db.pool, uuid, 'webhook_subscribed', 'ok', { include: w.include })
     } catch (err) {
       await saveApp(db, uuid, { webhookProblem: (err as Error).message.slice(0, 500) })
-      await auditRaw(db.pool, uuid, 'webhook_subscribed', 'failed', { reason: (err as Error).message.slice(0, 500) })
+      await audit(db.pool, uuid, 'webhook_subscribed', 'failed', { reason: (err as Error).message.slice(0, 500) })
     }
   }
 
@@ -110,7 +110,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     // Both steps check their own state (token present, config stored), so a resumed run
     // skips them without a recorded step.
     const grant = await tokens.exchangeGrant(uuid)
-    if (grant === 'no-grant') await auditRaw(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant })
+    if (grant === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant })
     let instance = await load(uuid)
     let out = openResourceOutput(keyRing, uuid, instance.config_enc)
     if (!out) {
@@ -131,13 +131,13 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     // Heroku may deprovision while a provision is still completing: do not push config.
     instance = await load(uuid)
     if (instance.state === 'deprovisioned' || instance.state === 'deprovisioning') {
-      await auditRaw(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
+      await audit(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
       return { abandoned: true }
     }
     if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
     if (!ctx.done('config_pushed')) {
       await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, out.config))
-      await auditRaw(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
+      await audit(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
       await ctx.step('config_pushed')
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
@@ -161,7 +161,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
         await ctx.step('config_pushed')
       }
     }
-    await auditRaw(db.pool, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
+    await audit(db.pool, uuid, 'plan_changed', 'ok', { from, to, config_changed: Boolean(result.config) })
     tell(uuid, `${deps.addon.name} moved from the ${from} plan to the ${to} plan.`)
     return { from, to, configChanged: Boolean(result.config) }
   }
@@ -181,7 +181,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     }
     const current = openResourceOutput(keyRing, uuid, (await load(uuid)).config_enc)!
     await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, current.config))
-    await auditRaw(db.pool, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
+    await audit(db.pool, uuid, 'credentials_rotated', 'ok', { config_vars: Object.keys(current.config) })
     tell(uuid, `${deps.addon.name} credentials were rotated; the app restarts with the new config vars.`)
     return {}
   }
@@ -190,10 +190,10 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const uuid = ctx.op.instance_uuid
     const instance = await load(uuid)
     await driverFor(deps.drivers, instance.driver).deallocate(context(instance, planOf(instance.plan)))
-    await auditRaw(db.pool, uuid, 'credentials_revoked', 'ok', {})
+    await audit(db.pool, uuid, 'credentials_revoked', 'ok', {})
     // A Heroku user's authorization connected for autoscaling goes with the add-on.
     const revoked = await deps.users.revoke(uuid, deps.apps)
-    if (revoked !== 'none') await auditRaw(db.pool, uuid, 'user_authorization_revoked', revoked === 'revoked' ? 'ok' : 'noop', { at_heroku: revoked === 'revoked' })
+    if (revoked !== 'none') await audit(db.pool, uuid, 'user_authorization_revoked', revoked === 'revoked' ? 'ok' : 'noop', { at_heroku: revoked === 'revoked' })
     return {}
   }
 
@@ -201,10 +201,10 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const uuid = ctx.op.instance_uuid
     const instance = await load(uuid)
     await driverFor(deps.drivers, instance.driver).purge(context(instance, planOf(instance.plan)))
-    await db.pool.query('UPDATE instances SET purged_at = now(), config_enc = NULL, response_body_enc = NULL, log_input_url_enc = NULL, updated_at = now() WHERE uuid = $1', [uuid])
+    await markPurged(db, uuid)
     await db.pool.query('DELETE FROM oauth_tokens WHERE instance_uuid = $1', [uuid])
     await purgeAutoscaling(db, uuid)
-    await auditRaw(db.pool, uuid, 'purged', 'ok', {})
+    await audit(db.pool, uuid, 'purged', 'ok', {})
     return {}
   }
 

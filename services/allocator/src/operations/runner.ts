@@ -156,12 +156,12 @@ export class OperationRunner {
         olog.warn({ err: reason, retryInMs: delay }, 'operation attempt failed; will retry')
         await retryOperation(db, op.id, delay, reason)
         this.#observe(op, 'retried')
-        await audit(db.prisma, op.instance_uuid, op.kind, 'retry', { attempt: op.attempts, error: reason, retryInMs: delay }).catch(() => {})
+        await audit(db.pool, op.instance_uuid, op.kind, 'retry', { attempt: op.attempts, error: reason, retryInMs: delay }).catch(() => {})
       } else {
         olog.error({ err: reason }, 'operation failed')
         await failOperation(db, op.id, reason)
         this.#observe(op, 'failed')
-        await audit(db.prisma, op.instance_uuid, op.kind, 'failed', { attempt: op.attempts, error: reason }).catch(() => {})
+        await audit(db.pool, op.instance_uuid, op.kind, 'failed', { attempt: op.attempts, error: reason }).catch(() => {})
         await this.#o.onFailed(op, reason).catch((e) => olog.error({ err: e }, 'onFailed hook failed'))
         publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'failed', message: reason })
       }

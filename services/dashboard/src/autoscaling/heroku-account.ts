@@ -53,7 +53,7 @@ export async function connectAccount (db: Db, ring: KeyRing, s: OAuthClientSetti
     expiresAt: tokens.expiresAt
   }
   await db.prisma.userOAuthToken.upsert({ where: { instanceUuid }, create: { instanceUuid, ...data }, update: data })
-  await audit(db.prisma, instanceUuid, 'heroku_account_connected', 'ok', { by, scope: OAUTH_SCOPE })
+  await audit(db.pool, instanceUuid, 'heroku_account_connected', 'ok', { by, scope: OAUTH_SCOPE })
 }
 
 /**
@@ -63,6 +63,6 @@ export async function connectAccount (db: Db, ring: KeyRing, s: OAuthClientSetti
  */
 export async function disconnectAccount (db: Db, instanceUuid: string, by: string | null): Promise<boolean> {
   const r = await db.prisma.userOAuthToken.deleteMany({ where: { instanceUuid } })
-  if (r.count > 0) await audit(db.prisma, instanceUuid, 'heroku_account_disconnected', 'ok', { by })
+  if (r.count > 0) await audit(db.pool, instanceUuid, 'heroku_account_disconnected', 'ok', { by })
   return r.count > 0
 }

@@ -58,7 +58,7 @@ export default async function oauthCallbackRoutes (fastify: FastifyInstance, opt
       await connectAccount(app.db, opts.keyRing, { ...opts.oauth, client }, uuid, req.query.code, session.email)
     } catch (err) {
       req.log.warn({ err, instanceUuid: uuid }, 'could not exchange the OAuth code of a Heroku account')
-      await audit(app.db.prisma, uuid, 'heroku_account_connected', 'failed', { by: session.email, reason: (err as { code?: string }).code ?? 'error' })
+      await audit(app.db.pool, uuid, 'heroku_account_connected', 'failed', { by: session.email, reason: (err as { code?: string }).code ?? 'error' })
       return back('oauth-failed')
     }
     req.log.info({ instanceUuid: uuid }, 'Heroku account connected')
