@@ -1,5 +1,6 @@
 import t from 'tap'
 import { resourceToken, userScopedResourceToken, legacyToken, verifySso } from '../src/sso/tokens.js'
+import { replayKeys } from '../src/sso/sso-params.js'
 
 t.test('spec §10.4 test vectors', async (t) => {
   t.equal(legacyToken('123', '2f97bfa52ca102f8874716e2eb1d3b4920ad0be4', '1267597772'), 'bb466eb1d6bc345d11072c3cd25c311f21be130d')
@@ -30,4 +31,22 @@ t.test('verification: token kinds, freshness window, forgeries', async (t) => {
   t.match(verifySso({ resource_id: rid, timestamp: String(now + 59), resource_token: resourceToken(rid, salt, String(now + 59)) }, salt, now), { ok: true })
   t.match(verifySso({ resource_id: rid, timestamp: '1e9', resource_token: 'x' }, salt, now), { ok: false, reason: 'bad-timestamp' })
   t.match(verifySso({ resource_id: rid, timestamp: ts }, salt, now), { ok: false, reason: 'missing' })
+})
+
+t.test('replay keys come from the verdict: a user-scoped sign-in also claims the resource key', async (t) => {
+  const salt = '7CwqmJLEjv8YZTXK'
+  const rid = '01234567-89ab-cdef-0123-456789abcdef'
+  const now = 1_800_000_000
+  const ts = String(now - 10)
+  const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
+  const keysOf = (p: Parameters<typeof verifySso>[0]) => {
+    const v = verifySso(p, salt, now)
+    if (!v.ok) throw new Error(`not verified: ${v.reason}`)
+    return replayKeys(v)
+  }
+  t.same(keysOf({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: userScopedResourceToken(rid, salt, ts, user.user_id, user.email).toUpperCase(), resource_token: resourceToken(rid, salt, ts) }),
+    { required: [`user:${rid}:${ts}:${user.user_id}:${user.email}`], shadow: [`resource:${rid}:${ts}`] })
+  t.same(keysOf({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: 'f'.repeat(64), resource_token: resourceToken(rid, salt, ts) }),
+    { required: [`resource:${rid}:${ts}`], shadow: [] }, 'a forged user-scoped token falls back to the resource key')
+  t.same(keysOf({ id: rid, timestamp: ts, token: legacyToken(rid, salt, ts) }), { required: [`resource:${rid}:${ts}`], shadow: [] })
 })

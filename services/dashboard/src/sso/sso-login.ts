@@ -77,7 +77,7 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
   if (!instance) return fail('unknown', uuid)
   if (instance.state !== 'provisioned' && instance.state !== 'provisioning') return fail('unavailable', uuid)
   const ts = Number(a.params.timestamp) * 1000
-  if (!await deps.nonces.claim(replayKeys(a.params, deps.salt), new Date(Math.max(ts, Date.now()) + NONCE_TTL_MS))) return fail('replay', uuid)
+  if (!await deps.nonces.claim(replayKeys(verdict), new Date(Math.max(ts, Date.now()) + NONCE_TTL_MS))) return fail('replay', uuid)
 
   const { id } = await deps.sessions.create({ instanceUuid: instance.uuid, userId: verdict.userId, email: verdict.email, app: a.params.app ?? null })
   setSessionCookie(reply, instance.uuid, id, deps.cookie)

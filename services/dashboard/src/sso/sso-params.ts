@@ -1,8 +1,7 @@
 // What an SSO request carries besides its token (spec §10.2): the fields Heroku defines,
 // the extra fields and query parameters it may pass through to the landing page (kept,
 // bounded, never trusted), and the keys that make one signed request usable only once.
-import { legacyToken, resourceToken, userScopedResourceToken, type SsoParams } from './tokens.js'
-import { safeEqual } from '@addonkit/secrets'
+import type { SsoParams, SsoVerified } from './tokens.js'
 
 /** Fields with a meaning in SSO; anything else is an extra passed to the landing page. */
 export const SSO_FIELDS = new Set(['resource_id', 'id', 'timestamp', 'resource_token', 'user_scoped_resource_token', 'token', 'user_id', 'email', 'app', 'context_app', 'nav-data'])
@@ -49,22 +48,17 @@ export interface ReplayKeys {
 }
 
 /**
- * The once-only keys of a verified request. A request with a valid user-scoped token is
- * identified by it (two users opening the same add-on in the same second are different
- * requests), and it also claims the resource-level key, so that a replay that strips the
- * user-scoped token to present the resource token alone meets that claim. A request with
- * only a resource (or legacy) token is identified by the resource-level key.
+ * The once-only keys of a verified request, from what verifySso established (no token is
+ * computed again). A request with a valid user-scoped token is identified by it (two users
+ * opening the same add-on in the same second are different requests), and it also claims
+ * the resource-level key, so that a replay that strips the user-scoped token to present the
+ * resource token alone meets that claim. A request with only a resource (or legacy) token
+ * is identified by the resource-level key.
  */
-export function replayKeys (p: SsoParams, salt: string): ReplayKeys {
-  const rid = p.resource_id ?? p.id
-  const ts = p.timestamp
-  if (!rid || !ts) return { required: [], shadow: [] }
-  const resourceKey = `resource:${rid}:${ts}`
-  if (p.user_scoped_resource_token && p.user_id !== undefined && p.email !== undefined &&
-      safeEqual(userScopedResourceToken(rid, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) {
-    return { required: [`user:${rid}:${ts}:${p.user_id}:${p.email}`], shadow: [resourceKey] }
+export function replayKeys (v: SsoVerified): ReplayKeys {
+  const resourceKey = `resource:${v.resourceId}:${v.timestamp}`
+  if (v.method === 'user_scoped_resource_token') {
+    return { required: [`user:${v.resourceId}:${v.timestamp}:${v.userId}:${v.email}`], shadow: [resourceKey] }
   }
-  const resourceValid = (p.resource_token && p.resource_id && safeEqual(resourceToken(rid, salt, ts), p.resource_token.toLowerCase())) ||
-    (p.token && safeEqual(legacyToken(rid, salt, ts), p.token.toLowerCase()))
-  return resourceValid ? { required: [resourceKey], shadow: [] } : { required: [], shadow: [] }
+  return { required: [resourceKey], shadow: [] }
 }

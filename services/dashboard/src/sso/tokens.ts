@@ -29,8 +29,17 @@ export interface SsoParams {
   email?: string
 }
 
+/**
+ * A request whose token checked out, with what the check established: which token matched
+ * and, for the user-scoped one, the user it names. `timestamp` is the raw posted string.
+ */
+export type SsoVerified = { ok: true, resourceId: string, timestamp: string } & (
+  | { method: 'user_scoped_resource_token', userId: string, email: string }
+  | { method: 'resource_token' | 'token', userId: string | null, email: string | null }
+)
+
 export type SsoVerdict =
-  | { ok: true, resourceId: string, userId: string | null, email: string | null, method: 'user_scoped_resource_token' | 'resource_token' | 'token' }
+  | SsoVerified
   | { ok: false, reason: 'missing' | 'bad-token' | 'stale' | 'future' | 'bad-timestamp' }
 
 /**
@@ -42,14 +51,18 @@ export function verifySso (p: SsoParams, salt: string, nowSeconds = Math.floor(D
   const ts = p.timestamp
   if (!resourceId || !ts) return { ok: false, reason: 'missing' }
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'bad-timestamp' }
-  let method: 'user_scoped_resource_token' | 'resource_token' | 'token' | null = null
+  let verified: SsoVerified | null = null
   if (p.user_scoped_resource_token && p.user_id !== undefined && p.email !== undefined &&
-      safeEqual(userScopedResourceToken(resourceId, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) method = 'user_scoped_resource_token'
-  else if (p.resource_token && p.resource_id && safeEqual(resourceToken(resourceId, salt, ts), p.resource_token.toLowerCase())) method = 'resource_token'
-  else if (p.token && safeEqual(legacyToken(resourceId, salt, ts), p.token.toLowerCase())) method = 'token'
-  if (!method) return { ok: false, reason: p.user_scoped_resource_token || p.resource_token || p.token ? 'bad-token' : 'missing' }
+      safeEqual(userScopedResourceToken(resourceId, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) {
+    verified = { ok: true, resourceId, timestamp: ts, method: 'user_scoped_resource_token', userId: p.user_id, email: p.email }
+  } else if (p.resource_token && p.resource_id && safeEqual(resourceToken(resourceId, salt, ts), p.resource_token.toLowerCase())) {
+    verified = { ok: true, resourceId, timestamp: ts, method: 'resource_token', userId: p.user_id ?? null, email: p.email ?? null }
+  } else if (p.token && safeEqual(legacyToken(resourceId, salt, ts), p.token.toLowerCase())) {
+    verified = { ok: true, resourceId, timestamp: ts, method: 'token', userId: p.user_id ?? null, email: p.email ?? null }
+  }
+  if (!verified) return { ok: false, reason: p.user_scoped_resource_token || p.resource_token || p.token ? 'bad-token' : 'missing' }
   const t = Number(ts)
   if (t < nowSeconds - 300) return { ok: false, reason: 'stale' }
   if (t > nowSeconds + 60) return { ok: false, reason: 'future' }
-  return { ok: true, resourceId, userId: p.user_id ?? null, email: p.email ?? null, method }
+  return verified
 }
