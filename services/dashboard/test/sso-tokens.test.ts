@@ -2,6 +2,13 @@ import t from 'tap'
 import { resourceToken, userScopedResourceToken, legacyToken, verifySso } from '../src/sso/tokens.js'
 import { replayKeys } from '../src/sso/sso-params.js'
 
+// A fresh request 10 s old, as Heroku would sign it.
+const salt = '7CwqmJLEjv8YZTXK'
+const rid = '01234567-89ab-cdef-0123-456789abcdef'
+const now = 1_800_000_000
+const ts = String(now - 10)
+const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
+
 t.test('spec §10.4 test vectors', async (t) => {
   t.equal(legacyToken('123', '2f97bfa52ca102f8874716e2eb1d3b4920ad0be4', '1267597772'), 'bb466eb1d6bc345d11072c3cd25c311f21be130d')
   t.equal(legacyToken('1', 'SSO_SALT', '1262304000'), 'b6010f6fbb850887a396c2bc0ab23974003008f6')
@@ -10,11 +17,6 @@ t.test('spec §10.4 test vectors', async (t) => {
 })
 
 t.test('verification: token kinds, freshness window, forgeries', async (t) => {
-  const salt = '7CwqmJLEjv8YZTXK'
-  const rid = '01234567-89ab-cdef-0123-456789abcdef'
-  const now = 1_800_000_000
-  const ts = String(now - 10)
-  const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
   t.match(verifySso({ resource_id: rid, timestamp: ts, ...user, user_scoped_resource_token: userScopedResourceToken(rid, salt, ts, user.user_id, user.email) }, salt, now), { ok: true, method: 'user_scoped_resource_token', userId: user.user_id })
   t.match(verifySso({ resource_id: rid, timestamp: ts, resource_token: resourceToken(rid, salt, ts) }, salt, now), { ok: true, method: 'resource_token' })
   t.match(verifySso({ id: rid, timestamp: ts, token: legacyToken(rid, salt, ts) }, salt, now), { ok: true, method: 'token' })
@@ -34,11 +36,6 @@ t.test('verification: token kinds, freshness window, forgeries', async (t) => {
 })
 
 t.test('replay keys come from the verdict: a user-scoped sign-in also claims the resource key', async (t) => {
-  const salt = '7CwqmJLEjv8YZTXK'
-  const rid = '01234567-89ab-cdef-0123-456789abcdef'
-  const now = 1_800_000_000
-  const ts = String(now - 10)
-  const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
   const keysOf = (p: Parameters<typeof verifySso>[0]) => {
     const v = verifySso(p, salt, now)
     if (!v.ok) throw new Error(`not verified: ${v.reason}`)
