@@ -2,8 +2,8 @@
 // away, both tokens are stored sealed, and the access token is refreshed before it expires
 // (or when Heroku says it already has).
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
-import { auditInsertSql, oauthAad as aad, sqlLiteral } from '@addonkit/lifecycle'
+import { contexts, type KeyRing } from '@addonkit/secrets'
+import { auditInsertSql, sqlLiteral } from '@addonkit/lifecycle'
 import { needsRefresh, PlatformApiError, type PlatformClient, type TokenSet } from '@addonkit/platform-api'
 import { PermanentOperationError } from './operations/runner.js'
 
@@ -20,7 +20,7 @@ export class PlatformTokens {
   /** Stores the tokens; with `auditEvent`, records it in the same statement. */
   async #store (uuid: string, t: TokenSet, auditEvent?: string): Promise<void> {
     await this.db.pool.query(STORE,
-      [uuid, this.ring.seal(t.accessToken, aad(uuid, 'access')), this.ring.seal(t.refreshToken, aad(uuid, 'refresh')), t.expiresAt, auditEvent ?? null])
+      [uuid, this.ring.seal(t.accessToken, contexts.oauth(uuid, 'access')), this.ring.seal(t.refreshToken, contexts.oauth(uuid, 'refresh')), t.expiresAt, auditEvent ?? null])
   }
 
   async #row (uuid: string): Promise<TokenRow | undefined> {
@@ -33,7 +33,7 @@ export class PlatformTokens {
     const row = await this.#row(uuid)
     if (row?.access_token_enc) return 'already'
     if (!row?.grant_code_enc) return 'no-grant'
-    const code = this.ring.open(row.grant_code_enc, aad(uuid, 'grant'))
+    const code = this.ring.open(row.grant_code_enc, contexts.oauth(uuid, 'grant'))
     try {
       await this.#store(uuid, await this.client.exchangeGrant(code), 'grant_exchanged')
     } catch (err) {
@@ -47,10 +47,10 @@ export class PlatformTokens {
   async accessToken (uuid: string, force = false): Promise<string> {
     const row = await this.#row(uuid)
     if (!row?.access_token_enc || !row.refresh_token_enc || !row.expires_at) throw new PermanentOperationError('no Platform API token for this add-on: its provision carried no usable OAuth grant')
-    if (!force && !needsRefresh(row.expires_at)) return this.ring.open(row.access_token_enc, aad(uuid, 'access'))
+    if (!force && !needsRefresh(row.expires_at)) return this.ring.open(row.access_token_enc, contexts.oauth(uuid, 'access'))
     let fresh: TokenSet
     try {
-      fresh = await this.client.refresh(this.ring.open(row.refresh_token_enc, aad(uuid, 'refresh')))
+      fresh = await this.client.refresh(this.ring.open(row.refresh_token_enc, contexts.oauth(uuid, 'refresh')))
     } catch (err) {
       if (err instanceof PlatformApiError && !err.retryable) throw new PermanentOperationError(`Heroku refused to refresh the access token: ${err.message}`, { cause: err })
       throw err

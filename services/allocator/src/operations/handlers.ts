@@ -3,8 +3,8 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
-import { randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, loadApp, loadInstance, oauthAad, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
+import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
 import type { AppClient, PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -97,7 +97,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     const secret = randomSecret(32)
     try {
       const w = await tokens.call(uuid, (t) => deps.apps.createAddonWebhook(uuid, t, { include: ['api:formation', 'api:release'], level: 'sync', url: `${deps.gatewayPublicUrl}/heroku/webhooks/${uuid}`, secret }))
-      await saveApp(db, uuid, { webhookId: w.id, webhookSecretEnc: keyRing.seal(secret, oauthAad(uuid, 'webhook')), webhookProblem: null })
+      await saveApp(db, uuid, { webhookId: w.id, webhookSecretEnc: keyRing.seal(secret, contexts.oauth(uuid, 'webhook')), webhookProblem: null })
       await audit(db.pool, uuid, 'webhook_subscribed', 'ok', { include: w.include })
     } catch (err) {
       await saveApp(db, uuid, { webhookProblem: (err as Error).message.slice(0, 500) })
