@@ -3,7 +3,8 @@
 // decides, acts, and records what it knows of the app (formation, the last change and
 // who made it, releases, authorization, the rate limit) and every decision with its reason.
 import type { Db, Prisma } from '@addonkit/db'
-import { fromStored, validatePolicy, type AutoscaleState, type Decision, type Policy, type RouterWindow } from '@addonkit/autoscale'
+import { validatePolicy, type AutoscaleState, type Decision, type Policy, type RouterWindow } from '@addonkit/autoscale'
+import { recentWindows as routerWindowsSince, tenantCreatedAt } from '@addonkit/log-store'
 import { audit } from './audit.js'
 
 export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
@@ -197,14 +198,9 @@ export async function purgeAutoscaling (db: Db, instanceUuid: string): Promise<v
   }
 }
 
-/** The router-metric windows of an add-on's app since `since` (ms), from the log-drain writer. */
+/** The router-metric windows of an add-on's app since `since` (ms), from the log-drain writer (the log store keeps them). */
 export async function recentWindows (db: Db, instanceUuid: string, since: number): Promise<RouterWindow[]> {
-  const r = await db.pool.query<{ process_type: string, start: string, requests: number, statuses: number[], errors: Record<string, number>, service: number[], connect: number[], queue: number[], load_sum: number, load_samples: number, load_max: number }>(
-    `SELECT w.process_type, (extract(epoch from w.window_start) * 1000)::bigint AS start, w.requests, w.statuses, w.errors, w.service, w.connect, w.queue, w.load_sum, w.load_samples, w.load_max
-       FROM router_windows w JOIN log_tenants t ON t.id = w.tenant_id
-      WHERE t.instance_uuid = $1 AND w.window_start >= $2
-      ORDER BY w.window_start`, [instanceUuid, new Date(since)])
-  return r.rows.map((x) => fromStored(instanceUuid, { processType: x.process_type, start: Number(x.start), requests: x.requests, statuses: x.statuses, errors: x.errors, service: x.service, connect: x.connect, queue: x.queue, loadSum: x.load_sum, loadSamples: x.load_samples, loadMax: x.load_max }))
+  return routerWindowsSince(db.pool, instanceUuid, since)
 }
 
 /** The process type's last decision, without adding to the history (an evaluation that changed nothing). */
@@ -222,7 +218,6 @@ export async function noteLastDecision (db: Db, instanceUuid: string, d: Decisio
  * drain starts then), or a day ago (windows are kept a day). null: the add-on has no drain.
  */
 export async function metricsSince (db: Db, instanceUuid: string, now = Date.now()): Promise<number | null> {
-  const r = await db.pool.query<{ created_at: Date }>('SELECT created_at FROM log_tenants WHERE instance_uuid = $1', [instanceUuid])
-  const created = r.rows[0]?.created_at
+  const created = await tenantCreatedAt(db.pool, instanceUuid)
   return created ? Math.max(created.getTime(), now - 24 * 3600_000) : null
 }

@@ -9,6 +9,7 @@ import { subjects, type LogTailMessage } from '@addonkit/contracts'
 import { openResourceOutput } from '@addonkit/lifecycle'
 import { connectNats } from '@addonkit/service-kit'
 import { buildApp as buildDrain, loadDrainConfig } from '@addonkit/log-drain'
+import { searchLines, tenantIdOf } from '@addonkit/log-store'
 import { LogCapture, eventually } from '@addonkit/testkit'
 import { ssoForm } from './helper.js'
 import { launchChromium, screenshot, startHerokuSsoPage } from './browser-helper.js'
@@ -29,9 +30,9 @@ t.teardown(() => nc.close())
 t.beforeEach(async () => { await browser.clearCookies() })
 
 async function tenantOf (uuid: string): Promise<string> {
-  const r = await stack.db.pool.query<{ id: string }>('SELECT id FROM log_tenants WHERE instance_uuid = $1', [uuid])
-  if (!r.rows[0]) throw new Error('the allocator created no log tenant')
-  return r.rows[0].id
+  const id = await tenantIdOf(stack.db.pool, uuid)
+  if (!id) throw new Error('the allocator created no log tenant')
+  return id
 }
 
 /** Signs in through Heroku's SSO page and follows the nav link to a section. */
@@ -180,7 +181,8 @@ t.test('a line sent through the real log-drain: the tail shows it and the search
   const delivered = Date.now()
   await page.waitForFunction(() => /drained line ABC-123/.test(document.getElementById('tail-lines')!.textContent ?? ''), undefined, { timeout: 5000, polling: 20 })
   t.ok(Date.now() - delivered < 1000, `tail shows it ${Date.now() - delivered} ms after the drain's 204 (${Date.now() - sentAt} ms after sending)`)
-  await eventually(async () => (await stack.db.pool.query("SELECT 1 FROM log_lines WHERE strpos(msg, 'ABC-123') > 0")).rowCount === 1, 10_000)
+  const tenantId = await tenantOf(uuid)
+  await eventually(async () => (await searchLines(stack.db.pool, { tenantId, retentionDays: 2, text: 'ABC-123', limit: 2 })).lines.length === 1, 10_000)
   await page.getByLabel('Message contains').fill('abc-123')
   await Promise.all([page.waitForURL(/q=abc-123/), page.getByRole('button', { name: 'Search' }).click()])
   t.match(await page.locator('ol[data-logs="results"] li').allTextContents(), [/app\[web\.1\]: drained line ABC-123 via Logplex/])

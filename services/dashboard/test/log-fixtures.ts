@@ -1,16 +1,15 @@
-// Log data for the logs and metrics tests: a log tenant for an instance (as the allocator's
-// logs driver leaves it) and lines written straight into log_lines, in daily partitions
-// named and bounded the way the log-drain's maintenance makes them (so a drain running on
-// the same database finds them and does not collide).
+// Log data for the logs and metrics tests, written the way production writes it: a tenant
+// for an instance as the allocator's logs driver creates it, and lines as Logplex frames
+// stored by the log store (parsed, router fields extracted, partitioned by expiry day).
 import { randomUUID } from 'node:crypto'
 import type { Db } from '@addonkit/db'
+import { encodeFrames } from '@addonkit/logplex'
+import { createPgLogStore, tenantIdOf, upsertTenant, utcDay } from '@addonkit/log-store'
 
-export async function createLogTenant (db: Db, instanceUuid: string): Promise<string> {
+export async function createLogTenant (db: Db, instanceUuid: string, plan = 'hobby'): Promise<string> {
   const tag = randomUUID().slice(0, 8)
-  const t = await db.prisma.logTenant.create({
-    data: { instanceUuid, apiUser: `api-${tag}`, apiSecretHash: 'unused', drainUser: `drain-${tag}`, drainSecretHash: 'unused', plan: 'hobby' }
-  })
-  return t.id
+  await upsertTenant(db.pool, { instanceUuid, drainToken: null, apiUser: `api-${tag}`, apiSecretHash: 'unused', drainUser: `drain-${tag}`, drainSecretHash: 'unused', plan })
+  return (await tenantIdOf(db.pool, instanceUuid))!
 }
 
 export interface LineInit {
@@ -18,37 +17,33 @@ export interface LineInit {
   msg: string
   source?: 'app' | 'heroku'
   proc?: string
+  /** The router fields are parsed from msg (routerLine writes them there). */
   status?: number
   method?: string
   path?: string
   serviceMs?: number
 }
 
-const DAY = 86_400_000
-const utcDay = (ms: number) => new Date(Math.floor(ms / DAY) * DAY).toISOString().slice(0, 10)
-
-async function ensurePartition (db: Db, day: string): Promise<void> {
-  const next = utcDay(Date.parse(`${day}T00:00:00Z`) + DAY)
-  await db.pool.query(`CREATE TABLE IF NOT EXISTS "log_lines_e${day.replaceAll('-', '')}" PARTITION OF log_lines FOR VALUES FROM ('${day}') TO ('${next}')`)
-}
-
-/** Inserts lines for a tenant (kept 2 days after their timestamp's day); returns their seqs. */
-export async function insertLines (db: Db, tenantId: string, lines: LineInit[]): Promise<string[]> {
-  const seqs: string[] = []
+/**
+ * Stores lines for a tenant as one Logplex batch per line timestamp's day, received at that
+ * time (so no timestamp is clamped), kept for `retentionDays` (default 30).
+ */
+export async function insertLines (db: Db, tenantId: string, lines: LineInit[], retentionDays = 30): Promise<void> {
+  const store = createPgLogStore(db.pool)
+  const byDay = new Map<string, LineInit[]>()
   for (const l of lines) {
-    const expires = utcDay(l.ts.getTime() + 2 * DAY)
-    await ensurePartition(db, expires)
-    const r = await db.pool.query<{ seq: string }>(
-      `INSERT INTO log_lines (tenant_id, expires_on, ts, source, proc_id, pri, msg, status, method, path, service_ms, connect_ms, host)
-       VALUES ($1, $2, $3, $4, $5, 190, $6, $7, $8, $9, $10, $11, $12) RETURNING seq::text`,
-      [tenantId, expires, l.ts, l.source ?? 'app', l.proc ?? 'web.1', l.msg, l.status ?? null, l.method ?? null, l.path ?? null,
-        l.serviceMs ?? null, l.status ? 1 : null, l.status ? 'my-app.herokuapp.com' : null])
-    seqs.push(r.rows[0]!.seq)
+    const day = utcDay(l.ts.getTime())
+    byDay.set(day, [...(byDay.get(day) ?? []), l])
   }
-  return seqs
+  for (const [day, group] of byDay) {
+    const body = encodeFrames(group.map((l) => ({ timestamp: l.ts.toISOString(), appName: l.source ?? 'app', procId: l.proc ?? 'web.1', message: l.msg })))
+    const receivedAt = Math.max(...group.map((l) => l.ts.getTime()))
+    const prepared = await store.prepare({ tenantId, batchId: randomUUID(), day, retentionDays, linesPerDay: null, body, receivedAt })
+    await store.append([prepared])
+  }
 }
 
-/** A `heroku[router]` line as Heroku writes it (spec §11.1), with its parsed fields. */
+/** A `heroku[router]` line as Heroku writes it (spec §11.1). */
 export function routerLine (ts: Date, status: number, path: string, serviceMs: number): LineInit {
   return {
     ts, source: 'heroku', proc: 'router', status, method: 'GET', path, serviceMs,

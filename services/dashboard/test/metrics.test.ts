@@ -1,9 +1,9 @@
-// Router metrics (src/logs/router-metrics.ts) from lines written into log_lines: per-minute
+// Router metrics (@addonkit/log-store's router-metrics.ts, as the dashboard shows them) from stored router lines: per-minute
 // and per-15-minute buckets with request counts, status classes and p50/p95 service time;
 // only this tenant's router lines with a status count. Then the page: charts' data, the
 // table fallback, and uPlot served from our own assets with long cache headers.
 import t from 'tap'
-import { routerMetrics, WINDOWS } from '../src/logs/router-metrics.js'
+import { routerMetrics, WINDOWS } from '@addonkit/log-store'
 import { buildDashboard, createInstance, signIn, startBase } from './helper.js'
 import { createLogTenant, insertLines, routerLine } from './log-fixtures.js'
 

@@ -5,29 +5,28 @@
 // account, which then scales; an allocator SIGKILLed while its PATCH is in flight doubles
 // no step.
 import t from 'tap'
-import { WINDOW_MS, emptyWindow, record, toStored } from '@addonkit/autoscale'
+import { WINDOW_MS, emptyWindow, record } from '@addonkit/autoscale'
 import { createPlatformClient } from '@addonkit/platform-api'
 import { KeyRing, contexts } from '@addonkit/secrets'
 import { eventually } from '@addonkit/testkit'
+import { addRouterWindows, tenantIdOf } from '@addonkit/log-store'
 import { startStack, type Stack } from './helper.js'
 
 const POLICY = { enabled: true, min: 1, max: 4, upscale_above: 400, downscale_below: 50, breach_s: 10, upscale_cooldown_s: 1, downscale_delay_s: 3600, manual_pause_s: 0 }
 
 /** Slow requests in the windows of the last `seconds`, up to now (the one still filling included). */
 async function breach (s: Stack, uuid: string, seconds = 30): Promise<void> {
-  const tenant = (await s.db.pool.query<{ id: string }>('SELECT id FROM log_tenants WHERE instance_uuid = $1', [uuid])).rows[0]!.id
+  const tenant = (await tenantIdOf(s.db.pool, uuid))!
   const end = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS
+  const windows = []
   for (let start = end - seconds * 1000; start <= end; start += WINDOW_MS) {
     const w = emptyWindow(tenant, 'web', start)
     w.requests = 50
     w.statuses['2xx'] = 50
     record(w.service, 900, 50)
-    const r = toStored(w)
-    await s.db.pool.query(
-      `INSERT INTO router_windows (tenant_id, process_type, window_start, requests, statuses, errors, service, connect, queue) VALUES ($1, 'web', $2, $3, $4, '{}', $5, $6, $7)
-       ON CONFLICT (tenant_id, process_type, window_start) DO UPDATE SET requests = EXCLUDED.requests, service = EXCLUDED.service`,
-      [tenant, new Date(start), r.requests, r.statuses, r.service, r.connect, r.queue])
+    windows.push(w)
   }
+  await addRouterWindows(s.db.pool, windows)
 }
 
 async function setPolicy (s: Stack, uuid: string, o: Record<string, unknown> = {}): Promise<void> {

@@ -3,6 +3,7 @@
 // counted where they are events (drain answers and lines acknowledged, in routes/drain.ts).
 // No tenant label, except in the opt-in top-N gauge (METRICS_TOP_TENANTS).
 import type { FastifyInstance } from 'fastify'
+import { overQuotaToday } from '@addonkit/log-store'
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import { streams } from '@addonkit/contracts'
 
@@ -55,12 +56,11 @@ export function registerDrainMetrics (app: FastifyInstance, opts: { topTenants: 
     help: 'Add-ons whose log lines were dropped today (UTC) because their plan\'s daily quota was used up.',
     async collect () {
       try {
-        const r = await app.db.pool.query<{ tenant_id: string, dropped: string }>(
-          `SELECT tenant_id, dropped FROM log_usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND dropped > 0 ORDER BY dropped DESC`)
-        this.set(r.rowCount ?? 0)
+        const over = await overQuotaToday(app.db.pool)
+        this.set(over.length)
         if (top) {
           top.reset()
-          for (const row of r.rows.slice(0, opts.topTenants)) top.set({ tenant_id: row.tenant_id }, Number(row.dropped))
+          for (const row of over.slice(0, opts.topTenants)) top.set({ tenant_id: row.tenantId }, row.dropped)
         }
       } catch (err) { app.log.warn({ err: (err as Error).message }, 'quota metrics unavailable') }
     }

@@ -3,7 +3,7 @@
 // and old de-duplication rows pruned. Runs at start (so the first batch never waits on
 // DDL) and then hourly; several processes may run it, the store serializes the DDL.
 import type { FastifyInstance } from 'fastify'
-import type { LogStore } from './store/log-store.js'
+import type { LogStore } from '@addonkit/log-store'
 
 const EVERY_MS = 60 * 60_000
 

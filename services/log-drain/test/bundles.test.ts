@@ -1,9 +1,10 @@
 // Group publish (ingest-publisher.ts): batches that are ready in the same turn of the event
 // loop go to JetStream as one bundle message. Every line is still stored exactly once, also
 // when the same Frame-Id arrives twice at once (a bundle has no msgID, so JetStream cannot
-// drop the second: the writer's log_batches does), and a batch alone in its turn is still
+// drop the second: the log store's batch-id de-duplication does), and a batch alone in its turn is still
 // published on its own with its msgID (JetStream drops a retry of it).
 import t from 'tap'
+import { storedMessages } from '@addonkit/log-store'
 import { encodeFrames } from '@addonkit/logplex'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { streams } from '@addonkit/contracts'
@@ -41,9 +42,8 @@ t.test('concurrent drains are bundled; each line is stored once, duplicates incl
   const count = async () => (await stack.storedCount(tenant)) + (await stack.storedCount(other))
   await eventually(async () => (await count()) >= sent, 20_000, 100)
   t.equal(await count(), sent, 'every line stored once, none of the duplicates')
-  const rows = (await stack.db.pool.query<{ tenant_id: string, msg: string }>('SELECT tenant_id, msg FROM log_lines WHERE tenant_id = ANY($1::uuid[])', [[tenant.id, other.id]])).rows
   const seen = new Map<string, number>()
-  for (const r of rows) seen.set(`${r.tenant_id} ${r.msg}`, (seen.get(`${r.tenant_id} ${r.msg}`) ?? 0) + 1)
+  for (const id of [tenant.id, other.id]) for (const msg of await storedMessages(stack.db.pool, id)) seen.set(`${id} ${msg}`, (seen.get(`${id} ${msg}`) ?? 0) + 1)
   t.same(seen, expected, 'each tenant has exactly its own lines, each once')
 
   // Alone in its turn, a batch is its own message, and JetStream drops its retry.

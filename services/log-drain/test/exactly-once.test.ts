@@ -2,6 +2,7 @@
 // Frame-Id after a 503), duplicate deliveries and a nats-server outage never lose or
 // double a line (issue 4 acceptance).
 import t from 'tap'
+import { storedMessages as storedMessagesOf } from '@addonkit/log-store'
 import type { DrainSender } from '@addonkit/heroku-sim'
 import { startDrainStack, eventually, type DrainStack, type TestTenant } from './helper.js'
 
@@ -12,9 +13,9 @@ function pushLines (sender: DrainSender, from: number, to: number) {
 }
 
 async function storedMessages (stack: DrainStack, tenant: TestTenant): Promise<{ total: number, distinct: number, messages: Set<string> }> {
-  const r = await stack.db.pool.query<{ msg: string }>('SELECT msg FROM log_lines WHERE tenant_id = $1', [tenant.id])
-  const messages = new Set(r.rows.map((x) => x.msg))
-  return { total: r.rows.length, distinct: messages.size, messages }
+  const all = await storedMessagesOf(stack.db.pool, tenant.id)
+  const messages = new Set(all)
+  return { total: all.length, distinct: messages.size, messages }
 }
 
 t.test('N lines with duplicate deliveries and 503s from a nats-server outage: exactly N stored, each once', async (t) => {

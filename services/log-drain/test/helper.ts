@@ -10,7 +10,8 @@ import { createTestDatabase, startTestNats, startTestNatsCluster, testEnv, LogCa
 import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
 import { buildManifest, loadConfig, type AddonDefinition } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
-import { KeyRing } from '@addonkit/secrets'
+import { KeyRing, contexts } from '@addonkit/secrets'
+import { storedLineCounts, tenantIdOf } from '@addonkit/log-store'
 import { defaultDrivers, type DriverContext } from '@addonkit/allocator'
 import { publishInstanceEvent } from '@addonkit/lifecycle'
 import { buildApp } from '../src/app.js'
@@ -107,11 +108,11 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
       await db.pool.query(
         `INSERT INTO instances (uuid, plan, region, driver, state, log_drain_token, log_input_url_enc, updated_at, provisioned_at)
          VALUES ($1, $2, 'us', 'logs', 'provisioned', $3, $4, now(), now())`,
-        [uuid, plan, drainToken, keyRing.seal(sim.logInputUrl(uuid), `log_input_url:${uuid}`)])
+        [uuid, plan, drainToken, keyRing.seal(sim.logInputUrl(uuid), contexts.logInputUrl(uuid))])
       const out = await driver.allocate(await driverContext(uuid))
       const apiUrl = Object.values(out.config)[0]!
       const drainUrl = out.logDrainUrl!
-      const id = (await db.pool.query<{ id: string }>('SELECT id FROM log_tenants WHERE instance_uuid = $1', [uuid])).rows[0]!.id
+      const id = (await tenantIdOf(db.pool, uuid))!
       const a = new URL(apiUrl)
       return {
         id, instanceUuid: uuid, drainToken, drainUrl, apiUrl,
@@ -134,8 +135,7 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
       }
     },
     async storedCount (tt) {
-      const r = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM log_lines WHERE tenant_id = $1', [tt.id])
-      return Number(r.rows[0]!.n)
+      return (await storedLineCounts(db.pool, tt.id)).total
     }
   }
   return stack

@@ -38,7 +38,7 @@ t.test('writer-server: ready, stores what an ingest-only log-drain accepted, exi
 
   const lines = Array.from({ length: 25 }, (_, i) => ({ timestamp: new Date().toISOString(), appName: 'app', procId: 'web.1', message: `writer-process ${i}` }))
   t.equal((await postDrain(stack, tenant, encodeFrames(lines))).status, 204)
-  const stored = async () => (await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM log_lines WHERE tenant_id = $1', [tenant.id])).rows[0]!.n
+  const stored = () => stack.storedCount(tenant)
   await eventually(async () => (await stored()) >= 25, 30_000, 100).catch(() => {})
   t.equal(await stored(), 25, 'every acknowledged line stored by the writer process, once')
 

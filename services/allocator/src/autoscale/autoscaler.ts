@@ -8,6 +8,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { FastifyBaseLogger } from 'fastify'
 import { withClient, type Db } from '@addonkit/db'
+import { instanceOfTenant } from '@addonkit/log-store'
 import { WINDOW_MS, decide, type Decision } from '@addonkit/autoscale'
 import { decode, RouterWindowsMessage, queueGroups, subjects } from '@addonkit/contracts'
 import {
@@ -80,8 +81,7 @@ export class Autoscaler {
   }
 
   async #byTenant (tenantId: string): Promise<string | null> {
-    const r = await this.#o.db.pool.query<{ instance_uuid: string }>('SELECT instance_uuid FROM log_tenants WHERE id = $1', [tenantId])
-    return r.rows[0]?.instance_uuid ?? null
+    return instanceOfTenant(this.#o.db.pool, tenantId)
   }
 
   /** One pass over every add-on with a policy. */

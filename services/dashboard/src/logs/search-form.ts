@@ -1,7 +1,13 @@
 // The logs search form: its query-string fields as the page echoes them back, and the
 // LogSearch they mean. Odd values never fail the request; they fall back to the default and
-// the page says so, since a bookmarked or hand-edited URL should still show logs.
-import { decodeCursor, type LogSearch, type LogSource } from './log-query.js'
+// the page says so, since a bookmarked or hand-edited URL should still show logs. The
+// search itself is the log store's, the data API's: same matching, cursor and retention.
+import { decodeCursor, type SearchQuery } from '@addonkit/log-store'
+
+export type LogSource = 'app' | 'heroku'
+
+/** A search of the signed-in add-on's lines; the route adds its tenant and retention. */
+export type LogSearch = Omit<SearchQuery, 'tenantId' | 'retentionDays'>
 
 export const RANGES = [
   { id: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -69,14 +75,22 @@ export function parseSearch (raw: RawSearchQuery, now: Date, limit = PAGE_SIZE):
     fields.from = toDatetimeLocal(from)
     fields.to = toDatetimeLocal(to)
   }
+  let cursor: string | undefined
+  if (raw.before) {
+    try { decodeCursor(raw.before); cursor = raw.before } catch { problems.push('The link to older lines is not valid; the newest lines are shown.') }
+  }
+  const statusClass = fields.status ? Number(fields.status[0]) * 100 : 0
   const search: LogSearch = {
-    from, to, limit,
-    text: fields.q || undefined,
-    source: fields.source || undefined,
-    proc: fields.proc || undefined,
-    statusClass: fields.status ? Number(fields.status[0]) : undefined,
-    path: fields.path || undefined,
-    cursor: decodeCursor(raw.before)
+    since: from.getTime(),
+    until: to.getTime(),
+    limit,
+    ...(fields.q ? { text: fields.q } : {}),
+    ...(fields.source ? { source: fields.source } : {}),
+    ...(fields.proc ? { proc: fields.proc } : {}),
+    ...(statusClass ? { status: { min: statusClass, max: statusClass + 99 } } : {}),
+    // "starts with", which the store spells with a trailing *
+    ...(fields.path ? { path: `${fields.path}*` } : {}),
+    ...(cursor ? { cursor } : {})
   }
   return { fields, search, problems }
 }

@@ -143,7 +143,7 @@ export default async function dashboardRoutes (fastify: FastifyInstance, opts: D
     return sendPage(reply, 200, signedOutPage(labels))
   })
 
-  await app.register(logRoutes, { addonName: addon.name, heartbeatMs: opts.tailHeartbeatMs })
+  await app.register(logRoutes, { addon, heartbeatMs: opts.tailHeartbeatMs })
   await app.register(metricsRoutes, { addonName: addon.name })
   await app.register(autoscalingRoutes, { addonName: addon.name, oauth: opts.oauth })
 }

@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { decode, LOG_TAIL_INTEREST_MS, LogTailMessage, subjects } from '@addonkit/contracts'
 import { NotFound } from '../errors.js'
-import { encodeCursor, searchLogs, tenantOf } from '../logs/log-query.js'
+import { findTenant, limitsFor, searchLines, tenantIdOf } from '@addonkit/log-store'
+import type { AddonDefinition } from '@addonkit/config'
 import { parseSearch, searchQueryString } from '../logs/search-form.js'
 import { logsPage, type LogsState } from '../views/logs-page.js'
 import { signedInAs } from './signed-in.js'
@@ -18,7 +19,7 @@ import { sendPage } from './html-errors.js'
 import { EventStream, HtmlPage, InstanceParams, LogsQuery } from './schemas.js'
 
 export interface LogRoutesOptions {
-  addonName: string
+  addon: AddonDefinition
   heartbeatMs: number
 }
 
@@ -36,22 +37,24 @@ export default async function logRoutes (fastify: FastifyInstance, opts: LogRout
     const uuid = s.instance.uuid
     const signedIn = signedInAs(s, 'logs')
     const { fields, search, problems } = parseSearch(req.query, new Date())
-    const tenantId = await tenantOf(app.db.pool, uuid)
+    const tenant = await findTenant(app.db.pool, 'instanceUuid', uuid)
     let state: LogsState = { kind: 'no-tenant' }
-    if (tenantId) {
-      const found = await searchLogs(app.db.pool, tenantId, search)
+    if (tenant) {
+      // The data API's search, with the tenant's retention as the data API applies it: a
+      // line past the retention (e.g. after a downgrade) is shown by neither.
+      const { retentionDays } = limitsFor(opts.addon, tenant.plan, tenant.options)
+      const found = await searchLines(app.db.pool, { ...search, tenantId: tenant.id, retentionDays })
       const base = `/dashboard/${uuid}/logs`
       const href = (before?: string) => { const qs = searchQueryString(fields, before); return qs ? `${base}?${qs}` : base }
-      state = found.store === 'missing'
-        ? { kind: 'no-store' }
-        : { kind: 'results', lines: found.lines, olderHref: found.next ? href(encodeCursor(found.next)) : null, newestHref: search.cursor ? href() : null }
+      state = { kind: 'results', lines: found.lines, olderHref: found.nextCursor ? href(found.nextCursor) : null, newestHref: search.cursor ? href() : null }
     }
-    return sendPage(reply, 200, logsPage({ addonName: opts.addonName, fields, problems, state, tailUrl: tenantId ? `/dashboard/${uuid}/logs/tail` : null, signedIn }))
+    const tenantId = tenant?.id ?? null
+    return sendPage(reply, 200, logsPage({ addonName: opts.addon.name, fields, problems, state, tailUrl: tenantId ? `/dashboard/${uuid}/logs/tail` : null, signedIn }))
   })
 
   app.get('/:uuid/logs/tail', { schema: { params: InstanceParams, response: { 200: EventStream, 404: HtmlPage } } }, async (req, reply) => {
     const { instance, sessionId } = req.signedIn!
-    const tenantId = await tenantOf(app.db.pool, instance.uuid)
+    const tenantId = await tenantIdOf(app.db.pool, instance.uuid)
     if (!tenantId) throw new NotFound('This add-on has no log store yet, so there is nothing to tail.')
     const sub = app.nats.subscribe(subjects.logTail(tenantId))
     // The log-drain builds tail messages only for tenants someone is watching: announce

@@ -2,8 +2,7 @@
 // the last day. Registered inside dashboard.ts, whose preHandler has checked the session.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { tenantOf } from '../logs/log-query.js'
-import { routerMetrics, WINDOWS } from '../logs/router-metrics.js'
+import { routerMetrics, tenantIdOf, WINDOWS } from '@addonkit/log-store'
 import { metricsPage } from '../views/metrics-page.js'
 import { sendPage } from './html-errors.js'
 import { signedInAs } from './signed-in.js'
@@ -15,7 +14,7 @@ export default async function metricsRoutes (fastify: FastifyInstance, opts: { a
   app.get('/:uuid/metrics', { schema: { params: InstanceParams, response: { 200: HtmlPage } } }, async (req, reply) => {
     const s = req.signedIn!
     const uuid = s.instance.uuid
-    const tenantId = await tenantOf(app.db.pool, uuid)
+    const tenantId = await tenantIdOf(app.db.pool, uuid)
     const now = new Date()
     const series = tenantId ? await Promise.all(WINDOWS.map((w) => routerMetrics(app.db.pool, tenantId, w, now))) : null
     return sendPage(reply, 200, metricsPage({

@@ -2,13 +2,12 @@
 // link, and the live tail, which needs JavaScript (/assets/log-tail.js) and says so.
 import { html, type SafeHtml } from './html.js'
 import { layout, type SignedIn } from './layout.js'
-import type { LogLine } from '../logs/log-query.js'
+import type { SearchLine } from '@addonkit/log-store'
 import { RANGES, STATUS_CLASSES, type SearchFields } from '../logs/search-form.js'
 
 export type LogsState =
   | { kind: 'no-tenant' }
-  | { kind: 'no-store' }
-  | { kind: 'results', lines: LogLine[], olderHref: string | null, newestHref: string | null }
+  | { kind: 'results', lines: SearchLine[], olderHref: string | null, newestHref: string | null }
 
 export interface LogsPageInput {
   addonName: string
@@ -25,8 +24,8 @@ function option (value: string, label: string, selected: string): SafeHtml {
   return html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`
 }
 
-function lineItem (l: LogLine): SafeHtml {
-  return html`<li data-seq="${l.seq}"><time datetime="${l.ts.toISOString()}">${l.ts.toISOString().replace('T', ' ').replace('Z', '')}</time> <span class="log-proc">${l.source}[${l.proc}]</span>: <span class="log-msg">${l.message}</span></li>`
+function lineItem (l: SearchLine): SafeHtml {
+  return html`<li data-seq="${l.id}"><time datetime="${l.ts}">${l.ts.replace('T', ' ').replace('Z', '')}</time> <span class="log-proc">${l.source}[${l.proc}]</span>: <span class="log-msg">${l.message}</span></li>`
 }
 
 function searchForm (uuid: string, f: SearchFields): SafeHtml {
@@ -46,7 +45,6 @@ function searchForm (uuid: string, f: SearchFields): SafeHtml {
 function results (state: LogsState): SafeHtml {
   switch (state.kind) {
     case 'no-tenant': return html`<p class="panel notice" data-logs="no-tenant">This add-on has no log store yet. Once it is provisioned and its drain receives lines, they appear here.</p>`
-    case 'no-store': return html`<p class="panel notice" data-logs="no-store">The log store is not available at the moment, so there is nothing to search. Please try again later.</p>`
     case 'results': return html`
 <h2 id="results-h">Results</h2>
 ${state.lines.length === 0

@@ -5,7 +5,7 @@
 import { html, SafeHtml } from './html.js'
 import { formatNumber } from './format.js'
 import { layout, type SignedIn } from './layout.js'
-import type { MetricsSeries } from '../logs/router-metrics.js'
+import type { MetricsSeries } from '@addonkit/log-store'
 
 export interface MetricsPageInput {
   addonName: string

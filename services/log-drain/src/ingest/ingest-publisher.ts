@@ -1,7 +1,7 @@
 // Makes an accepted batch durable: publishes it to the JetStream work queue
 // `streams.logIngest` and resolves only on the PubAck, so a 2xx to Logplex means the batch
 // is on disk (issue 4). msgID = <tenant>:<batch id> lets JetStream drop a Logplex retry
-// inside its duplicate window; the writer's log_batches table catches later ones.
+// inside its duplicate window; the log store's de-duplication of batch ids catches later ones.
 // Failures and saturation throw 503 errors (Logplex retries them, spec §11.1). A confirmed
 // batch goes to the live tail from here (live-tail.ts), not from the writer.
 //
@@ -10,7 +10,7 @@
 // go to JetStream as one bundle message (contracts: encodeIngestBundle) with one PubAck,
 // instead of one message and one PubAck each; a batch that is alone in its turn, as at a
 // light load, is published on its own, exactly as before. A bundle carries no msgID (it holds several batches), so a Logplex
-// retry that lands in one is not dropped by JetStream but by the writer's log_batches
+// retry that lands in one is not dropped by JetStream but by the log store's batch-id de-duplication
 // (exactly once either way), and its lines may be tailed twice (the tail's contract: a
 // line may appear twice, never zero times).
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'

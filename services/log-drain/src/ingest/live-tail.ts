@@ -17,8 +17,7 @@
 //   not tailed.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import { subjects, type LogTailMessage } from '@addonkit/contracts'
-import { batchLines } from '../store/batch-lines.js'
-import { utcDay } from '../store/pg-partitions.js'
+import { batchLines, utcDay } from '@addonkit/log-store'
 
 /** Tail messages carry at most this many lines (NATS payloads stay small). */
 const TAIL_CHUNK = 500

@@ -2,7 +2,7 @@
 // credentials): search, live tail, posting lines and the autoscaling settings, behind Basic
 // auth and the plan's rate limit.
 import type { FastifyInstance } from 'fastify'
-import type { LogStore } from '../store/log-store.js'
+import type { LogStore } from '@addonkit/log-store'
 import { createRateLimiter } from '../rate-limit.js'
 import { apiAuth } from './api-auth.js'
 import searchRoutes from './logs-search.js'

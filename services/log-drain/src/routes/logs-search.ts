@@ -4,8 +4,7 @@
 // (exact, or a prefix ending in `*`).
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import type { LogStore } from '../store/log-store.js'
-import { BadCursorError } from '../store/log-store.js'
+import { BadCursorError, type LogStore } from '@addonkit/log-store'
 import { BadRequest } from '../errors.js'
 import { ErrorBody, SearchLineSchema } from './schemas.js'
 

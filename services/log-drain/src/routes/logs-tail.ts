@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { LOG_TAIL_INTEREST_MS, subjects, type LogTailMessage } from '@addonkit/contracts'
-import type { LogStore } from '../store/log-store.js'
+import type { LogStore } from '@addonkit/log-store'
 import { ErrorBody } from './schemas.js'
 
 const Query = Type.Object({ backlog: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 0 })) })

@@ -10,22 +10,11 @@ import type { FastifyInstance } from 'fastify'
 import type { Subscription } from '@nats-io/transport-node'
 import { decode, InstanceEvent, subjects } from '@addonkit/contracts'
 import type { AddonDefinition } from '@addonkit/config'
-import { limitsFor, type TenantLimits } from '../plans.js'
+import { findTenant, limitsFor, type TenantLimits, type TenantRecord } from '@addonkit/log-store'
 import { Unavailable } from '../errors.js'
 
-export interface Tenant {
-  id: string
-  instanceUuid: string
-  plan: string
-  drainUser: string
-  drainSecretHash: string
-  apiUser: string
-  apiSecretHash: string
-  prevApiSecretHash: string | null
-  /** Epoch ms until which the previous API secret still works. */
-  prevValidUntil: number | null
-  /** Not revoked and the instance is provisioning or provisioned. */
-  live: boolean
+/** A tenant with its plan's limits (the retention as the customer may have shortened it). */
+export interface Tenant extends Omit<TenantRecord, 'options'> {
   limits: TenantLimits
 }
 
@@ -46,43 +35,13 @@ declare module 'fastify' {
 /** Longest a stale entry is used while PostgreSQL does not answer. */
 const STALE_MS = 5 * 60_000
 
-interface Row {
-  id: string
-  instance_uuid: string
-  plan: string
-  drain_user: string
-  drain_secret_hash: string
-  api_user: string
-  api_secret_hash: string
-  prev_api_secret_hash: string | null
-  prev_valid_until: Date | null
-  live: boolean
-  options: Record<string, unknown> | null
-}
-
-const SELECT = `SELECT t.id, t.instance_uuid, t.plan, t.drain_user, t.drain_secret_hash, t.api_user, t.api_secret_hash,
-    t.prev_api_secret_hash, t.prev_valid_until, i.options,
-    (t.revoked_at IS NULL AND i.state IN ('provisioning', 'provisioned')) AS live
-  FROM log_tenants t JOIN instances i ON i.uuid = t.instance_uuid`
-
 export interface TenantDirectoryOptions { addon: AddonDefinition, cacheMs: number }
 
 async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptions) {
   const cache = new Map<string, { tenant: Tenant | null, at: number }>()
 
-  const toTenant = (r: Row): Tenant => ({
-    id: r.id,
-    instanceUuid: r.instance_uuid,
-    plan: r.plan,
-    drainUser: r.drain_user,
-    drainSecretHash: r.drain_secret_hash,
-    apiUser: r.api_user,
-    apiSecretHash: r.api_secret_hash,
-    prevApiSecretHash: r.prev_api_secret_hash,
-    prevValidUntil: r.prev_valid_until ? r.prev_valid_until.getTime() : null,
-    live: r.live,
-    limits: limitsFor(opts.addon, r.plan, r.options)
-  })
+  const toTenant = ({ options, ...r }: TenantRecord): Tenant => ({ ...r, limits: limitsFor(opts.addon, r.plan, options) })
+
 
   // One read per key at a time: the requests that find no fresh entry share it. Measured
   // (a temporary log, paced 120k lines/s with the writer storing): without it, one expiry
@@ -94,13 +53,13 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
   // invalidation removed.
   let generation = 0
 
-  function load (key: string, where: string, value: string): Promise<Tenant | null> {
+  function load (key: string, by: Parameters<typeof findTenant>[1], value: string): Promise<Tenant | null> {
     const pending = loading.get(key)
     if (pending) return pending
     const startedAt = Date.now()
     const startedIn = generation
-    const p = app.db.pool.query<Row>(`${SELECT} WHERE ${where} = $1`, [value]).then((r) => {
-      const tenant = r.rows[0] ? toTenant(r.rows[0]) : null
+    const p = findTenant(app.db.pool, by, value).then((found) => {
+      const tenant = found ? toTenant(found) : null
       if (startedIn === generation) {
         if (cache.size > 100_000) cache.clear()
         // Its age counts from when the read started.
@@ -119,17 +78,17 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
    * ahead: with it on for data-API users too, the benchmark's first text searches were slow,
    * for a reason not found (README, "Tried and dropped").
    */
-  async function lookup (key: string, where: string, value: string, readAhead = false): Promise<Tenant | null> {
+  async function lookup (key: string, by: Parameters<typeof findTenant>[1], value: string, readAhead = false): Promise<Tenant | null> {
     const now = Date.now()
     const hit = cache.get(key)
     if (hit && now - hit.at < opts.cacheMs) {
       // A failed read leaves the entry as it is. The has() check keeps the requests that
       // arrive while the read runs from each chaining a handler onto it (drain hot path).
-      if (readAhead && now - hit.at >= opts.cacheMs / 2 && !loading.has(key)) load(key, where, value).catch(() => {})
+      if (readAhead && now - hit.at >= opts.cacheMs / 2 && !loading.has(key)) load(key, by, value).catch(() => {})
       return hit.tenant
     }
     try {
-      return await load(key, where, value)
+      return await load(key, by, value)
     } catch (err) {
       if (hit?.tenant && now - hit.at < STALE_MS) return hit.tenant
       throw new Unavailable(`Tenant lookup failed (database unavailable); retry: ${(err as Error).message}`)
@@ -137,10 +96,9 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
   }
 
   const directory: TenantDirectory = {
-    byDrainToken: (token) => lookup(`d:${token}`, 't.drain_token', token, true),
-    byApiUser: (user) => lookup(`a:${user}`, 't.api_user', user),
-    // The id column is a uuid: anything else can never match (and would be a SQL error).
-    byId: async (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? lookup(`i:${id}`, 't.id', id) : null,
+    byDrainToken: (token) => lookup(`d:${token}`, 'drainToken', token, true),
+    byApiUser: (user) => lookup(`a:${user}`, 'apiUser', user),
+    byId: (id) => lookup(`i:${id}`, 'id', id),
     invalidateInstance (uuid) {
       generation++
       loading.clear()

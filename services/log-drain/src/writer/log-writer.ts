@@ -17,8 +17,7 @@ import type { AddonDefinition } from '@addonkit/config'
 import type { KeyRing } from '@addonkit/secrets'
 import { FramingError } from '@addonkit/logplex'
 import { toWire, type RouterWindow } from '@addonkit/autoscale'
-import type { LogStore, PreparedBatch } from '../store/log-store.js'
-import { utcDay } from '../store/pg-partitions.js'
+import { clearQuotaNotice, utcDay, type LogStore, type PreparedBatch } from '@addonkit/log-store'
 import { postAddonLogEvent } from '../app-logs/addon-log-events.js'
 import type { IngestLoad } from '../ingest/ingest-load.js'
 
@@ -170,7 +169,7 @@ async function logWriter (app: FastifyInstance, opts: LogWriterOptions) {
     } catch (err) {
       app.log.warn({ err, tenantId }, 'could not write the quota notice into the app log; will retry on the next dropped batch')
       // Let the next over-quota batch try again (the notice is at most once per day when it works).
-      await app.db.pool.query("UPDATE log_usage_daily SET quota_notified_at = NULL WHERE tenant_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date", [tenantId]).catch(() => {})
+      await clearQuotaNotice(app.db.pool, tenantId).catch(() => {})
     }
   }
 

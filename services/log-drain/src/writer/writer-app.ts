@@ -8,7 +8,7 @@ import { createBaseApp } from '@addonkit/service-kit'
 import { KeyRing } from '@addonkit/secrets'
 import type { DrainConfig } from '../config.js'
 import tenantDirectory from '../tenants/tenant-directory.js'
-import { createPgLogStore } from '../store/pg-log-store.js'
+import { createPgLogStore } from '@addonkit/log-store'
 import logWriter, { type LogWriterStats } from './log-writer.js'
 import type { IngestLoad } from '../ingest/ingest-load.js'
 

@@ -7,9 +7,9 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
-import { createPgLogStore, orderedScan, textPredicates } from '../src/store/pg-log-store.js'
-import { PARTITION_OPTIONS, partitionName, utcDay } from '../src/store/pg-partitions.js'
-import type { IncomingBatch } from '../src/store/log-store.js'
+import { createPgLogStore, orderedScan, textPredicates } from '../src/pg-log-store.js'
+import { PARTITION_OPTIONS, partitionName, utcDay } from '../src/pg-partitions.js'
+import type { IncomingBatch } from '../src/log-store.js'
 import { FramingError, encodeFrames } from '@addonkit/logplex'
 
 /** A Logplex body from raw frames (octet counting around each, no trailing LF added). */

@@ -2,10 +2,12 @@
 // requests, responses by status class and p50/p95 service time, per time bucket, computed
 // by PostgreSQL (date_bin, count FILTER, percentile_cont) over one range of the index. Empty
 // buckets are filled with zeros here so charts and tables have a point for every bucket.
-import type { Db } from '@addonkit/db'
-import { logStorePresent } from './log-query.js'
+// Also the router-metric windows the writer stores with each batch (router_windows), which
+// autoscaling reads.
+import type pg from 'pg'
+import { fromStored, type RouterWindow } from '@addonkit/autoscale'
 
-type Pool = Db['pool']
+type Pool = Pick<pg.Pool, 'query'>
 
 export interface MetricsWindow {
   id: 'hour' | 'day'
@@ -45,9 +47,7 @@ export async function routerMetrics (pool: Pool, tenantId: string, w: MetricsWin
   const last = Math.floor(now.getTime() / w.bucketMs) * w.bucketMs
   const from = new Date(last - (w.buckets - 1) * w.bucketMs)
   const to = new Date(last + w.bucketMs)
-  const rows: Row[] = !await logStorePresent(pool)
-    ? []
-    : (await pool.query<Row>(
+  const rows: Row[] = (await pool.query<Row>(
         `SELECT date_bin(make_interval(secs => $4::int / 1000), ts, $5::timestamptz) AS bucket,
                 count(*)::int AS requests,
                 count(*) FILTER (WHERE status BETWEEN 200 AND 299)::int AS s2xx,
@@ -76,4 +76,14 @@ export async function routerMetrics (pool: Pool, tenantId: string, w: MetricsWin
     })
   }
   return { window: w, from, to, buckets }
+}
+
+/** The router-metric windows of an add-on's app since `since` (epoch ms), oldest first. */
+export async function recentWindows (pool: Pool, instanceUuid: string, since: number): Promise<RouterWindow[]> {
+  const r = await pool.query<{ process_type: string, start: string, requests: number, statuses: number[], errors: Record<string, number>, service: number[], connect: number[], queue: number[], load_sum: number, load_samples: number, load_max: number }>(
+    `SELECT w.process_type, (extract(epoch from w.window_start) * 1000)::bigint AS start, w.requests, w.statuses, w.errors, w.service, w.connect, w.queue, w.load_sum, w.load_samples, w.load_max
+       FROM router_windows w JOIN log_tenants t ON t.id = w.tenant_id
+      WHERE t.instance_uuid = $1 AND w.window_start >= $2
+      ORDER BY w.window_start`, [instanceUuid, new Date(since)])
+  return r.rows.map((x) => fromStored(instanceUuid, { processType: x.process_type, start: Number(x.start), requests: x.requests, statuses: x.statuses, errors: x.errors, service: x.service, connect: x.connect, queue: x.queue, loadSum: x.load_sum, loadSamples: x.load_samples, loadMax: x.load_max }))
 }

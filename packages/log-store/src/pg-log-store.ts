@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor } from './cursor.js'
 import { inTransaction } from './pg-transaction.js'
 import { WindowAggregator, emptyWindow, mergeWindow, toStored, type RouterWindow } from '@addonkit/autoscale'
 import { dropExpiredPartitions, ensurePartitions, partitionName, utcDay } from './pg-partitions.js'
-import type { AppendOutcome, IncomingBatch, LogStore, PreparedBatch, SearchLine, SearchResult, TenantUsage } from './log-store.js'
+import type { AppendOutcome, IncomingBatch, LogStore, PreparedBatch, SearchLine, SearchQuery, SearchResult, TenantUsage } from './log-store.js'
 
 const { from: copyFrom } = copyStreams
 
@@ -245,7 +245,8 @@ async function appendIn (client: pg.PoolClient, batches: PgPrepared[], lockFirst
  * so windows that two writers, or two batches, saw parts of end up whole. Keys are merged
  * here first and written in a fixed order, like every other lock this transaction takes.
  */
-async function addWindows (client: pg.PoolClient, windows: RouterWindow[]): Promise<void> {
+/** Adds router-metric windows to the stored ones (merged per tenant, process type and window start). */
+export async function addWindows (client: Pick<pg.Pool, 'query'>, windows: RouterWindow[]): Promise<void> {
   if (windows.length === 0) return
   const merged = new Map<string, RouterWindow>()
   for (const w of windows) {
@@ -270,6 +271,67 @@ async function addWindows (client: pg.PoolClient, windows: RouterWindow[]): Prom
        load_samples = w.load_samples + EXCLUDED.load_samples,
        load_max = greatest(w.load_max, EXCLUDED.load_max)`,
     [JSON.stringify(rows)])
+}
+
+/**
+ * The one search of stored lines, for the data API and the dashboard alike: one tenant's
+ * lines within its current retention (older ones are invisible at once, even before their
+ * partition is dropped, e.g. after a downgrade), newest first, a page at a time.
+ */
+export async function searchLines (pool: pg.Pool, q: SearchQuery): Promise<SearchResult> {
+  const params: unknown[] = [q.tenantId]
+  const where = ['tenant_id = $1']
+  const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replaceAll('$?', `$${params.length}`)) }
+  // Retention: lines older than the tenant's current retention are invisible at once,
+  // even before their partition is dropped (e.g. after a downgrade).
+  const floor = Date.now() - q.retentionDays * 86_400_000
+  add('ts >= $?', new Date(Math.max(floor, q.since ?? floor)))
+  if (q.until !== undefined) add('ts < $?', new Date(q.until))
+  if (q.cursor !== undefined) {
+    const c = decodeCursor(q.cursor)
+    add('ts <= $?', new Date(c.ts))
+    params.push(new Date(c.ts), c.seq)
+    where.push(`(ts, seq) < ($${params.length - 1}, $${params.length}::bigint)`)
+  }
+  if (q.text) for (const [sql, value] of textPredicates(q.text)) add(sql, value)
+  if (q.source) add('source = $?', q.source)
+  if (q.proc) {
+    // `web` matches every web dyno (web.1, web.2, …); `web.1` only that one.
+    if (q.proc.includes('.')) add('proc_id = $?', q.proc)
+    else add("(proc_id = $? OR proc_id LIKE $?::text || '.%')", q.proc)
+  }
+  if (q.status) { add('status >= $?', q.status.min); add('status <= $?', q.status.max) }
+  if (q.path) {
+    if (q.path.endsWith('*')) add("path LIKE $? ESCAPE '\\'", `${q.path.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`)
+    else add('path = $?', q.path)
+  }
+  params.push(q.limit + 1)
+  const r = await orderedScan<LineRow>(pool,
+    `SELECT ${LINE_COLUMNS} FROM log_lines WHERE ${where.join(' AND ')} ORDER BY ts DESC, seq DESC LIMIT $${params.length}`, params)
+  const more = r.rows.length > q.limit
+  const rows = more ? r.rows.slice(0, q.limit) : r.rows
+  const last = rows[rows.length - 1]
+  return { lines: rows.map(toSearchLine), nextCursor: more && last ? encodeCursor({ ts: last.ts.getTime(), seq: last.seq }) : null }
+}
+
+/** The newest `limit` lines within retention (oldest first), to prime a live tail. */
+export async function tailLines (pool: pg.Pool, tenantId: string, retentionDays: number, limit: number): Promise<SearchLine[]> {
+  const r = await pool.query<LineRow>(
+    `SELECT ${LINE_COLUMNS} FROM log_lines WHERE tenant_id = $1 AND ts >= $2 ORDER BY ts DESC, seq DESC LIMIT $3`,
+    [tenantId, new Date(Date.now() - retentionDays * 86_400_000), limit])
+  return r.rows.reverse().map(toSearchLine)
+}
+
+/**
+ * Deletes everything stored for a tenant: its lines (each partition searched through its
+ * (tenant_id, ts, seq) index), usage counters, de-duplication rows and router windows, so
+ * its usage reads zero afterwards.
+ */
+export async function purgeTenantData (pool: Pick<pg.Pool, 'query'>, tenantId: string): Promise<void> {
+  await pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
+  await pool.query('DELETE FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
+  await pool.query('DELETE FROM log_batches WHERE tenant_id = $1', [tenantId])
+  await pool.query('DELETE FROM router_windows WHERE tenant_id = $1', [tenantId])
 }
 
 export function createPgLogStore (pool: pg.Pool): LogStore {
@@ -330,48 +392,8 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       }
     },
 
-    async search (q): Promise<SearchResult> {
-      const params: unknown[] = [q.tenantId]
-      const where = ['tenant_id = $1']
-      const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replaceAll('$?', `$${params.length}`)) }
-      // Retention: lines older than the tenant's current retention are invisible at once,
-      // even before their partition is dropped (e.g. after a downgrade).
-      const floor = Date.now() - q.retentionDays * 86_400_000
-      add('ts >= $?', new Date(Math.max(floor, q.since ?? floor)))
-      if (q.until !== undefined) add('ts < $?', new Date(q.until))
-      if (q.cursor !== undefined) {
-        const c = decodeCursor(q.cursor)
-        add('ts <= $?', new Date(c.ts))
-        params.push(new Date(c.ts), c.seq)
-        where.push(`(ts, seq) < ($${params.length - 1}, $${params.length}::bigint)`)
-      }
-      if (q.text) for (const [sql, value] of textPredicates(q.text)) add(sql, value)
-      if (q.source) add('source = $?', q.source)
-      if (q.proc) {
-        // `web` matches every web dyno (web.1, web.2, …); `web.1` only that one.
-        if (q.proc.includes('.')) add('proc_id = $?', q.proc)
-        else add("(proc_id = $? OR proc_id LIKE $?::text || '.%')", q.proc)
-      }
-      if (q.status) { add('status >= $?', q.status.min); add('status <= $?', q.status.max) }
-      if (q.path) {
-        if (q.path.endsWith('*')) add("path LIKE $? ESCAPE '\\'", `${q.path.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`)
-        else add('path = $?', q.path)
-      }
-      params.push(q.limit + 1)
-      const r = await orderedScan<LineRow>(pool,
-        `SELECT ${LINE_COLUMNS} FROM log_lines WHERE ${where.join(' AND ')} ORDER BY ts DESC, seq DESC LIMIT $${params.length}`, params)
-      const more = r.rows.length > q.limit
-      const rows = more ? r.rows.slice(0, q.limit) : r.rows
-      const last = rows[rows.length - 1]
-      return { lines: rows.map(toSearchLine), nextCursor: more && last ? encodeCursor({ ts: last.ts.getTime(), seq: last.seq }) : null }
-    },
-
-    async tail (tenantId, retentionDays, limit) {
-      const r = await pool.query<LineRow>(
-        `SELECT ${LINE_COLUMNS} FROM log_lines WHERE tenant_id = $1 AND ts >= $2 ORDER BY ts DESC, seq DESC LIMIT $3`,
-        [tenantId, new Date(Date.now() - retentionDays * 86_400_000), limit])
-      return r.rows.reverse().map(toSearchLine)
-    },
+    search: (q) => searchLines(pool, q),
+    tail: (tenantId, retentionDays, limit) => tailLines(pool, tenantId, retentionDays, limit),
 
     async usage (tenantId, retentionDays): Promise<TenantUsage> {
       const r = await pool.query<{ lines: string | null, dropped: string | null, loss: string | null, bytes: string | null }>(
@@ -385,12 +407,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
       return { linesToday: Number(row?.lines ?? 0), droppedToday: Number(row?.dropped ?? 0), reportedLossToday: Number(row?.loss ?? 0), storedBytes: Number(row?.bytes ?? 0) }
     },
 
-    async purgeTenant (tenantId) {
-      await pool.query('DELETE FROM log_lines WHERE tenant_id = $1', [tenantId])
-      await pool.query('DELETE FROM log_usage_daily WHERE tenant_id = $1', [tenantId])
-      await pool.query('DELETE FROM log_batches WHERE tenant_id = $1', [tenantId])
-      await pool.query('DELETE FROM router_windows WHERE tenant_id = $1', [tenantId])
-    },
+    purgeTenant: (tenantId) => purgeTenantData(pool, tenantId),
 
     async maintain (horizonDays) {
       const now = Date.now()

@@ -6,7 +6,7 @@ import t from 'tap'
 import pg from 'pg'
 import { withClient } from '@addonkit/db'
 import { createTestDatabase, type Teardown } from '@addonkit/testkit'
-import { inTransaction } from '../src/store/pg-transaction.js'
+import { inTransaction } from '../src/pg-transaction.js'
 
 async function terminate (pid: number): Promise<void> {
   const c = new pg.Client({ connectionString: process.env.ADDONKIT_TEST_PG_ADMIN_URL })
