@@ -2,12 +2,12 @@
 // on the instance row) and replayed byte-for-byte on every retry (spec §4.4). The body is
 // sealed because a synchronous answer carries config vars with credentials.
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import { setDecisionOnce } from './instances.js'
 
 export interface Decision { status: number, body: Record<string, unknown> }
 
-const aad = (uuid: string) => `response:${uuid}`
+const aad = contexts.provisionResponse
 
 /**
  * Stores the decision unless one exists; returns the decision that stands. A 200 is

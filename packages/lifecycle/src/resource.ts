@@ -1,12 +1,12 @@
 // What a driver handed out for an instance: its config vars and, for add-ons that require
 // `syslog_drain`, the drain URL. Both carry credentials, so they are stored sealed.
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import { setConfigEnc } from './instances.js'
 
 export interface ResourceOutput { config: Record<string, string>, logDrainUrl?: string }
 
-const aad = (uuid: string) => `config:${uuid}`
+const aad = contexts.resourceConfig
 
 /** Stores the output sealed; with `audit`, records the event in the same statement. */
 export async function storeResourceOutput (db: Db, ring: KeyRing, uuid: string, out: ResourceOutput, audit?: { event: string, detail: Record<string, unknown> }): Promise<void> {

@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db, Instance } from '@addonkit/db'
 import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@addonkit/config'
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
-import type { KeyRing } from '@addonkit/secrets'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import {
   asyncProvisionBody, audit, decideOnce, insertProvisionRequest, loadInstance, openResourceOutput, publishInstanceEvent, readProvisionState,
   requestDeprovision, requestedPlan, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
@@ -109,7 +109,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
       // the allocator's work joins this request's trace however it finds the operation.
       const op = await withSpan('addonkit-gateway', `send ${subjects.operationEnqueued}`, { kind: 'producer', attributes: sendAttributes(uuid, 'provision') }, async (span) => {
         const [logInputUrlEnc, logDrainToken] = [
-            body.log_input_url ? keyRing.seal(body.log_input_url, `log_input_url:${uuid}`) : null, body.log_drain_token ?? null,
+            body.log_input_url ? keyRing.seal(body.log_input_url, contexts.logInputUrl(uuid)) : null, body.log_drain_token ?? null,
         ]
         const op = await insertProvisionRequest(db, {
           uuid, name: body.name ?? null, plan: plan.slug, region: body.region, driver: plan.driver, options: options.value, callbackUrl: body.callback_url ?? null,
