@@ -21,6 +21,7 @@ import { startPostgresServer, type PostgresServerHandle } from '../postgres-serv
 import { startThrowawayPlatform, type ThrowawayPlatform } from '../throwaway-platform.js'
 import type { NatsClusterHandle } from '../nats-server.js'
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js'
+import { countMessages } from '../data-api-client.js'
 
 export interface ChaosOptions {
   /** How long the load and the faults run (CHAOS_SECONDS). */
@@ -363,9 +364,9 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     // --- Recovery ----------------------------------------------------------------------
     for (const p of [pgProxy, ...natsProxies]) p.latency(0)
     for (const c of platform.children.values()) c.kill('SIGCONT')
-    const waitUntil = async (what: string, fn: () => Promise<boolean>, ms: number) => {
+    const waitUntil = async (what: string, fn: () => Promise<boolean>, ms: number, intervalMs = 500) => {
       const end = Date.now() + ms
-      while (Date.now() < end) { if (await fn().catch(() => false)) return true; await sleep(500) }
+      while (Date.now() < end) { if (await fn().catch(() => false)) return true; await sleep(intervalMs) }
       log(`not within ${ms / 1000} s: ${what}`)
       return false
     }
@@ -384,13 +385,13 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       const c = s.sender.counters
       acknowledged += c.acknowledgedLines
       givenUp += c.droppedLines
-      const tenant = (await db.query<{ id: string }>('SELECT id FROM log_tenants WHERE instance_uuid = $1', [s.uuid])).rows[0]!.id
+      // Counted as the app sees them: through the data API, every page.
+      const addonUrl = sim.addons.get(s.uuid)!.config.ADDONKIT_URL!
       let stored = { total: 0, distinct: 0 }
       await waitUntil('every acknowledged line stored', async () => {
-        const r = (await db.query<{ total: string, distinct: string }>('SELECT count(*) AS total, count(DISTINCT msg) AS distinct FROM log_lines WHERE tenant_id = $1', [tenant])).rows[0]!
-        stored = { total: Number(r.total), distinct: Number(r.distinct) }
+        stored = await countMessages(addonUrl, drainCa ? { ca: drainCa } : {})
         return stored.distinct >= c.acknowledgedLines
-      }, 120_000)
+      }, 120_000, 5000) // a full read is one page per 1000 lines: every 5 s stays well under pro's rate limit
       lost += Math.max(0, c.acknowledgedLines - stored.distinct)
       doubled += stored.total - stored.distinct
     }
@@ -402,8 +403,10 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       const short = a.uuid.slice(0, 8)
       const s = await heroku.waitForState(a.uuid, 'provisioned', 60_000).catch(() => null)
       if (!s) { problems.push(`${short}: not provisioned`); continue }
-      const tenants = (await db.query('SELECT 1 FROM log_tenants WHERE instance_uuid = $1', [a.uuid])).rowCount
-      if (tenants !== 1) problems.push(`${short}: ${tenants} resources`)
+      // Its resource answers the config's credentials (one resource per instance is a unique key of the log store).
+      const url = sim.addons.get(a.uuid)?.config.ADDONKIT_URL
+      const opened = url ? await get(`${url.replace(/\/$/, '')}/logs?limit=1`, { ...(drainCa ? { ca: drainCa } : {}) }) : 0
+      if (opened !== 200 && opened !== 429) problems.push(`${short}: its resource answered ${opened} to the config's credentials`)
       const again = await heroku.replay(a.request)
       const expected = a.firstConfig ?? null
       // The answer is decided once (200 if ready within the budget, else 202) and replayed.
