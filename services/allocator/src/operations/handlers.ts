@@ -105,11 +105,30 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     }
   }
 
+  /**
+   * The grant exchange, first step of a provision. A grant code works once (RFC 6749
+   * §4.1.2): an attempt that exchanged it and died before storing the tokens leaves a code
+   * Heroku now refuses. That loss cannot be undone, but it need not fail the add-on: on a
+   * retry, a refused grant is recorded as lost and the provision goes on without Platform
+   * API tokens (a synchronous provision is complete without them; an asynchronous one fails
+   * when it must push its config, saying why). Found by the model-based test (an allocator
+   * SIGKILLed mid-provision).
+   */
+  async function exchangeGrant (ctx: OperationContext, uuid: string): Promise<'exchanged' | 'already' | 'no-grant' | 'lost'> {
+    try {
+      return await tokens.exchangeGrant(uuid)
+    } catch (err) {
+      if (!(err instanceof PermanentOperationError) || ctx.op.attempts <= 1) throw err
+      await audit(db.pool, uuid, 'grant_exchanged', 'failed', { result: 'lost', reason: `refused on attempt ${ctx.op.attempts}, after an attempt that may have used it: ${err.message}`.slice(0, 500) })
+      return 'lost'
+    }
+  }
+
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
     // Both steps check their own state (token present, config stored), so a resumed run
     // skips them without a recorded step.
-    const grant = await tokens.exchangeGrant(uuid)
+    const grant = await exchangeGrant(ctx, uuid)
     if (grant === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant })
     let instance = await load(uuid)
     let out = openResourceOutput(keyRing, uuid, instance.config_enc)
