@@ -60,6 +60,12 @@ export async function tenantIdOf (db: Queryable, instanceUuid: string): Promise<
   return rows[0]?.id ?? null
 }
 
+/** How many tenants an instance has (one at most: a unique key; tests count them). */
+export async function countTenants (db: Queryable, instanceUuid: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM log_tenants WHERE instance_uuid = $1', [instanceUuid])
+  return rows[0]!.n
+}
+
 /** The add-on instance of a tenant, if the tenant exists. */
 export async function instanceOfTenant (db: Queryable, tenantId: string): Promise<string | null> {
   const { rows } = await db.query<{ instance_uuid: string }>('SELECT instance_uuid FROM log_tenants WHERE id = $1', [tenantId])
@@ -77,6 +83,8 @@ export interface TenantRecord {
   id: string
   instanceUuid: string
   plan: string
+  /** The Logplex drain token Heroku sent with the provision. */
+  drainToken: string | null
   drainUser: string
   drainSecretHash: string
   apiUser: string
@@ -86,6 +94,8 @@ export interface TenantRecord {
   prevValidUntil: number | null
   /** Not revoked and the instance is provisioning or provisioned. */
   live: boolean
+  /** Its credentials were revoked (the add-on was deprovisioned). */
+  revoked: boolean
   /** The instance's provisioning options (a customer may shorten the retention). */
   options: Record<string, unknown> | null
 }
@@ -98,11 +108,11 @@ export async function findTenant (db: Queryable, by: keyof typeof KEYS, value: s
   // The id column is a uuid: anything else can never match (and would be a SQL error).
   if ((by === 'id' || by === 'instanceUuid') && !UUID.test(value)) return null
   const r = await db.query<{
-    id: string, instance_uuid: string, plan: string, drain_user: string, drain_secret_hash: string, api_user: string, api_secret_hash: string,
-    prev_api_secret_hash: string | null, prev_valid_until: Date | null, live: boolean, options: Record<string, unknown> | null
+    id: string, instance_uuid: string, plan: string, drain_token: string | null, drain_user: string, drain_secret_hash: string, api_user: string, api_secret_hash: string,
+    prev_api_secret_hash: string | null, prev_valid_until: Date | null, live: boolean, revoked: boolean, options: Record<string, unknown> | null
   }>(
-    `SELECT t.id, t.instance_uuid, t.plan, t.drain_user, t.drain_secret_hash, t.api_user, t.api_secret_hash,
-        t.prev_api_secret_hash, t.prev_valid_until, i.options,
+    `SELECT t.id, t.instance_uuid, t.plan, t.drain_token, t.drain_user, t.drain_secret_hash, t.api_user, t.api_secret_hash,
+        t.prev_api_secret_hash, t.prev_valid_until, i.options, t.revoked_at IS NOT NULL AS revoked,
         (t.revoked_at IS NULL AND i.state IN ('provisioning', 'provisioned')) AS live
        FROM log_tenants t JOIN instances i ON i.uuid = t.instance_uuid WHERE ${KEYS[by]} = $1`, [value])
   const row = r.rows[0]
@@ -111,6 +121,7 @@ export async function findTenant (db: Queryable, by: keyof typeof KEYS, value: s
     id: row.id,
     instanceUuid: row.instance_uuid,
     plan: row.plan,
+    drainToken: row.drain_token,
     drainUser: row.drain_user,
     drainSecretHash: row.drain_secret_hash,
     apiUser: row.api_user,
@@ -118,6 +129,7 @@ export async function findTenant (db: Queryable, by: keyof typeof KEYS, value: s
     prevApiSecretHash: row.prev_api_secret_hash,
     prevValidUntil: row.prev_valid_until ? row.prev_valid_until.getTime() : null,
     live: row.live,
+    revoked: row.revoked,
     options: row.options
   }
 }

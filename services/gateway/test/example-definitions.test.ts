@@ -7,6 +7,7 @@
 // names derive from random uuids, so parallel test files never collide. The gateway has
 // no direct `pg` dependency: connections go through @addonkit/db's raw pool, which is pg.
 import t, { type Test } from 'tap'
+import { findTenant } from '@addonkit/log-store'
 import { driverConfigVars, EXAMPLE_ADDON_DEFINITIONS, loadConfig, type AddonDefinition, type DriverName, type PlanDefinition } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
 import { sha256Hex } from '@addonkit/secrets'
@@ -100,9 +101,9 @@ t.test('each example definition provisions, serves and deprovisions on every pla
             t.equal(Number(limits.rows[0]!.timeout), plan.limits.statement_timeout_ms, 'statement_timeout_ms applied')
             await app.close()
           } else {
-            const tenant = await s.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: uuid } })
+            const tenant = (await findTenant(s.db.pool, 'instanceUuid', uuid))!
             t.equal(tenant.plan, plan.slug)
-            t.equal(tenant.revokedAt, null)
+            t.equal(tenant.revoked, false)
             // No log-drain runs in this stack: the data API's credentials are those of the tenant row.
             const u = new URL(url)
             t.equal(decodeURIComponent(u.username), tenant.apiUser, 'the URL names the tenant')
@@ -118,7 +119,7 @@ t.test('each example definition provisions, serves and deprovisions on every pla
             // 28000: the login still exists but may no longer log in; then it is gone (purged).
             t.match(await eventually(async () => { const code = await connectError(url); return code !== '' && code }), /^(28000|28P01|3D000)$/, 'credentials revoked')
           } else {
-            await eventually(async () => (await s.db.prisma.logTenant.findUniqueOrThrow({ where: { instanceUuid: uuid } })).revokedAt)
+            await eventually(async () => (await findTenant(s.db.pool, 'instanceUuid', uuid))?.revoked)
             t.pass('tenant revoked')
           }
           const purged = await eventually(async () => (await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid } })).purgedAt, 20_000)

@@ -23,6 +23,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { DriverRequest, DriverResult } from '@addonkit/heroku-sim'
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import { sha256Hex } from '@addonkit/secrets'
+import { findTenant } from '@addonkit/log-store'
 import { startStack, type Stack } from './helper.js'
 
 const PLANS = ['hobby', 'standard', 'pro'] as const
@@ -380,6 +381,12 @@ async function settle (s: Stack, timeoutMs = 45_000): Promise<void> {
   }
 }
 
+/** The instance's resources (log tenants): none or one (a unique key of the log store). */
+async function tenantsOf (s: Stack, uuid: string) {
+  const tenant = await findTenant(s.db.pool, 'instanceUuid', uuid)
+  return tenant ? [tenant] : []
+}
+
 function credentialsOf (url: string) {
   const u = new URL(url)
   return { user: decodeURIComponent(u.username), secret: decodeURIComponent(u.password) }
@@ -395,7 +402,7 @@ async function checkInvariants (m: Readonly<Model>, r: Real, when: string): Prom
     const what = `${when}: ${e.state} ${e.uuid}`
     const instances = await s.db.prisma.instance.findMany({ where: { uuid: e.uuid } })
     const ops = await s.db.prisma.operation.findMany({ where: { instanceUuid: e.uuid }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })
-    const tenants = await s.db.prisma.logTenant.findMany({ where: { instanceUuid: e.uuid } })
+    const tenants = await tenantsOf(s, e.uuid)
     const addon = s.sim.addons.get(e.uuid)
     if (e.state === 'refused') {
       assert.equal(instances.length + ops.length + tenants.length, 0, `${what}: nothing stored`)
@@ -414,7 +421,7 @@ async function checkInvariants (m: Readonly<Model>, r: Real, when: string): Prom
       assert.equal(inst.state, 'provisioned', `${what}: instance state`)
       assert.equal(tenants.length, 1, `${what}: exactly one resource (log tenant)`)
       const tenant = tenants[0]!
-      assert.equal(tenant.revokedAt, null, `${what}: the resource is not revoked`)
+      assert.equal(tenant.revoked, false, `${what}: the resource is not revoked`)
       assert.equal(tenant.plan, e.plan, `${what}: the resource's plan`)
       assert.equal(tenant.drainToken, (e.request.body as Record<string, unknown>).log_drain_token, `${what}: the resource has the add-on's drain token`)
       assert.ok(!ops.some((o) => o.kind === 'deprovision' || o.kind === 'purge'), `${what}: nothing deprovisioned (${opSummary})`)
@@ -430,7 +437,7 @@ async function checkInvariants (m: Readonly<Model>, r: Real, when: string): Prom
     } else {
       assert.equal(inst.state, 'deprovisioned', `${what}: instance state`)
       assert.ok(tenants.length <= 1, `${what}: at most one resource`)
-      assert.ok(tenants.every((x) => x.revokedAt !== null), `${what}: the resource is revoked`)
+      assert.ok(tenants.every((x) => x.revoked), `${what}: the resource is revoked`)
       assert.equal(ops.filter((o) => o.kind === 'deprovision').length, 1, `${what}: one deprovision operation (${opSummary})`)
       assert.equal(ops.filter((o) => o.kind === 'purge').length, 1, `${what}: one purge operation (${opSummary})`)
       assert.ok(inst.purgedAt, `${what}: purged`)
@@ -583,16 +590,16 @@ t.test('the provisioning state machine against a model', async (t) => {
       assert.ok(ops.every((o) => o.status === 'succeeded'), `${what}: every operation succeeded (${opSummary})`)
       assert.equal(ops.filter((o) => o.kind === 'change_plan').length, finalPlan === winner ? 0 : 1, `${what}: number of change_plan operations, of ${opSummary}`)
       assert.equal(inst.plan, finalPlan, `${what}: the instance's plan`)
-      const tenants = await s.db.prisma.logTenant.findMany({ where: { instanceUuid: uuid } })
+      const tenants = await tenantsOf(s, uuid)
       if (deprovisioned) {
         assert.equal(inst.state, 'deprovisioned', `${what}: instance state`)
         assert.ok(tenants.length <= 1, `${what}: at most one resource`)
-        assert.ok(tenants.every((x) => x.revokedAt !== null), `${what}: the resource is revoked`)
+        assert.ok(tenants.every((x) => x.revoked), `${what}: the resource is revoked`)
         assert.equal(ops.filter((o) => o.kind === 'deprovision').length, 1, `${what}: one deprovision operation (${opSummary})`)
       } else {
         assert.equal(inst.state, 'provisioned', `${what}: instance state`)
         assert.equal(tenants.length, 1, `${what}: exactly one resource`)
-        assert.equal(tenants[0]!.revokedAt, null, `${what}: the resource is live`)
+        assert.equal(tenants[0]!.revoked, false, `${what}: the resource is live`)
         assert.equal(tenants[0]!.plan, finalPlan, `${what}: the resource's plan`)
         assert.ok(!ops.some((o) => o.kind === 'deprovision'), `${what}: no deprovision operation (${opSummary})`)
         if (accepted[0]!.a.status === 200) {
