@@ -21,9 +21,9 @@ const CONTRACT = new Set([
   'addonkit_operations_total', 'addonkit_operation_duration_seconds', 'addonkit_platform_api_requests_total',
   'addonkit_platform_api_ratelimit_remaining', 'addonkit_autoscaler_decisions_total',
   'addonkit_drain_requests_total', 'addonkit_drain_lines_acknowledged_total', 'addonkit_jetstream_backlog_messages',
-  'addonkit_jetstream_backlog_bytes', 'addonkit_log_writer_lag_seconds', 'addonkit_log_lines_stored_total',
-  'addonkit_log_lines_dropped_total', 'addonkit_tenants_over_quota', 'addonkit_log_writer_failures_total',
-  'addonkit_tenant_log_lines_dropped_today',
+  'addonkit_jetstream_backlog_bytes', 'addonkit_log_writer_lag_seconds', 'addonkit_drain_lines_stored_total',
+  'addonkit_drain_lines_dropped_total', 'addonkit_tenants_over_quota', 'addonkit_log_writer_failures_total',
+  'addonkit_tenant_drain_lines_dropped_today',
   'addonkit_sso_logins_total',
   // Prometheus's own, per target.
   'up'
@@ -181,7 +181,7 @@ t.test('the Grafana dashboard: valid JSON, a Prometheus datasource variable, con
   // The questions it answers, by the series they need.
   const all = exprs.join('\n')
   for (const needed of ['addonkit_operation_duration_seconds_bucket', 'addonkit_outbox_depth', 'addonkit_outbox_oldest_age_seconds', 'addonkit_log_writer_lag_seconds',
-    'addonkit_jetstream_backlog_messages', 'addonkit_drain_requests_total{status="503"}', 'addonkit_log_lines_stored_total', 'addonkit_log_lines_dropped_total',
+    'addonkit_jetstream_backlog_messages', 'addonkit_drain_requests_total{status="503"}', 'addonkit_drain_lines_stored_total', 'addonkit_drain_lines_dropped_total',
     'addonkit_tenants_over_quota', 'addonkit_platform_api_requests_total', 'addonkit_platform_api_ratelimit_remaining', 'addonkit_sso_logins_total',
     'addonkit_autoscaler_decisions_total', 'addonkit_ready', 'process_cpu_seconds_total', 'process_resident_memory_bytes']) {
     t.ok(all.includes(needed), `a panel shows ${needed}`)

@@ -97,7 +97,7 @@ t.test('Prometheus scrapes all four services; a provision, a drain POST and an S
     ['a provision operation succeeded', 'sum(addonkit_operations_total{job="allocator",kind="provision",outcome="succeeded"})', 1],
     ['a drain POST answered 2xx', 'sum(addonkit_drain_requests_total{job="log-drain",status=~"2.."})', 1],
     ['the drain\'s lines acknowledged', 'sum(addonkit_drain_lines_acknowledged_total{job="log-drain"})', lines.length],
-    ['the log writer stored them', 'sum(addonkit_log_lines_stored_total{job="log-drain"})', lines.length],
+    ['the log writer stored them', 'sum(addonkit_drain_lines_stored_total{job="log-drain"})', lines.length],
     ['an SSO sign-in succeeded', 'sum(addonkit_sso_logins_total{job="dashboard",result="success"})', 1]
   ]
   for (const [what, expr, atLeast] of moved) {

@@ -4,11 +4,11 @@
 //    log-drain and, in the same run, for a bare node:http server that only reads the body
 //    and walks the frames (walkFrames): the ratio says what the real pipeline costs;
 // 2. stored-and-searchable lines/s sustained for 60 s (committed lines, counted from
-//    log_usage_daily, sampled every 5 s) under a paced offered load of 120k lines/s;
+//    usage counters, sampled every 5 s) under a paced offered load of 120k lines/s;
 // 3. live-tail latency, from the drain's 204 to the line's event on an open SSE tail, at
 //    idle (beside a core NATS publish straight to the tail's subject, the transport's
 //    floor) and while the sustained load of 2. runs for another tenant;
-// 4. search p95 over one tenant's last hour in a log_lines table of 10 million lines
+// 4. search p95 over one tenant's last hour in a log store of 10 million lines
 //    (generated with INSERT … SELECT generate_series), one search at a time, then a text
 //    search from 4 and from 8 clients at once.
 // PostgreSQL: ADDONKIT_TEST_PG_ADMIN_URL and ADDONKIT_TEST_TEMPLATE_DB as for the tests, or
@@ -28,6 +28,7 @@ import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
 import { benchAddonDefinition, ownPostgres } from './bench-setup.js'
+import { analyzeLines, countLinesSince, fillSyntheticLines, linesCounted } from '@addonkit/log-store'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 60)
@@ -214,8 +215,7 @@ async function startFloor (natsUrl: string): Promise<Baseline> {
 
 // ---------- stored ----------
 async function storedLines (stack: DrainStack, tenant: TestTenant): Promise<number> {
-  const r = await stack.db.pool.query<{ n: string | null }>('SELECT sum(lines) AS n FROM log_usage_daily WHERE tenant_id = $1', [tenant.id])
-  return Number(r.rows[0]?.n ?? 0)
+  return linesCounted(stack.db.pool, tenant.id)
 }
 
 async function waitStored (stack: DrainStack, tenant: TestTenant, target: number, maxMs: number): Promise<number> {
@@ -363,7 +363,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
 }
 
 async function search (stack: DrainStack) {
-  console.log(`\nsearch: one tenant's last hour in a log_lines table of ${fmt(SEARCH_LINES)} lines`)
+  console.log(`\nsearch: one tenant's last hour in a log store of ${fmt(SEARCH_LINES)} lines`)
   const searchTenant = await stack.tenant('pro')
   const others = Array.from({ length: 99 }, () => randomUUID())
   const genStart = Date.now()
@@ -373,34 +373,14 @@ async function search (stack: DrainStack) {
     const n = Math.min(CHUNK, SEARCH_LINES - from)
     // 10 % of the lines belong to the searched tenant (≈ 42,000 in its last hour), the rest
     // to 99 others; timestamps spread evenly over the last 24 h; half are router lines.
-    await stack.db.pool.query(
-      `INSERT INTO log_lines (tenant_id, expires_on, ts, source, proc_id, pri, msg, status, method, path, host, connect_ms, service_ms, bytes, request_id, dyno)
-       SELECT CASE WHEN g % 10 = 0 THEN $1::uuid ELSE ($2::uuid[])[1 + (g % 99)] END,
-              ((now() - (g * $5::float8) * interval '1 millisecond') AT TIME ZONE 'UTC')::date + 2,
-              now() - (g * $5::float8) * interval '1 millisecond',
-              CASE WHEN g % 2 = 0 THEN 'heroku' ELSE 'app' END,
-              CASE WHEN g % 2 = 0 THEN 'router' ELSE 'web.' || (g % 4 + 1) END,
-              CASE WHEN g % 2 = 0 THEN 158 ELSE 190 END,
-              CASE WHEN g % 2 = 0 THEN 'at=info method=GET path="/api/orders/' || (g % 5000) || '" host=shop-prod.herokuapp.com request_id=' || md5(g::text) || ' fwd="203.0.113.7" dyno=web.1 connect=1ms service=' || (g % 900) || 'ms status=' || CASE WHEN g % 40 = 0 THEN 503 ELSE 200 END || ' bytes=1234 protocol=https'
-                   ELSE 'Completed 200 OK in ' || (g % 300) || 'ms (Views: 3.1ms | ActiveRecord: 1.2ms) order=' || g END,
-              CASE WHEN g % 2 = 0 THEN CASE WHEN g % 40 = 0 THEN 503 ELSE 200 END END,
-              CASE WHEN g % 2 = 0 THEN 'GET' END,
-              CASE WHEN g % 2 = 0 THEN '/api/orders/' || (g % 5000) END,
-              CASE WHEN g % 2 = 0 THEN 'shop-prod.herokuapp.com' END,
-              CASE WHEN g % 2 = 0 THEN 1 END,
-              CASE WHEN g % 2 = 0 THEN g % 900 END,
-              CASE WHEN g % 2 = 0 THEN 1234 END,
-              CASE WHEN g % 2 = 0 THEN md5(g::text) END,
-              CASE WHEN g % 2 = 0 THEN 'web.1' END
-         FROM generate_series($3::bigint, $4::bigint) g`,
-      [searchTenant.id, others, from, from + n - 1, 86_400_000 / SEARCH_LINES])
+    await fillSyntheticLines(stack.db.pool, { tenantId: searchTenant.id, others, from, to: from + n - 1, stepMs: 86_400_000 / SEARCH_LINES })
     generated += n
     process.stdout.write(`  generated ${fmt(generated)} lines (${((Date.now() - genStart) / 1000).toFixed(0)} s)\r`)
   }
-  await stack.db.pool.query('ANALYZE log_lines')
+  await analyzeLines(stack.db.pool)
   console.log(`  generated ${fmt(generated)} lines in ${((Date.now() - genStart) / 1000).toFixed(0)} s (INSERT … SELECT generate_series, then ANALYZE)`)
-  const inHour = await stack.db.pool.query<{ n: string }>("SELECT count(*) AS n FROM log_lines WHERE tenant_id = $1 AND ts >= now() - interval '1 hour'", [searchTenant.id])
-  console.log(`  the tenant has ${fmt(Number(inHour.rows[0]!.n))} lines in its last hour`)
+  const inHour = await countLinesSince(stack.db.pool, searchTenant.id, new Date(Date.now() - 3_600_000))
+  console.log(`  the tenant has ${fmt(inHour)} lines in its last hour`)
   const since = () => new Date(Date.now() - 3_600_000).toISOString()
   const queries: Array<[string, () => string]> = [
     ['newest 100 of the hour', () => `/logs?since=${since()}`],

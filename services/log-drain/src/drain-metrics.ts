@@ -47,8 +47,8 @@ export function registerDrainMetrics (app: FastifyInstance, opts: { topTenants: 
     })
   }
   const stats = () => app.hasDecorator('logWriter') ? app.logWriter.stats : null
-  fromStats('addonkit_log_lines_stored_total', 'Log lines the writer stored.', () => stats()?.lines ?? 0)
-  fromStats('addonkit_log_lines_dropped_total', 'Log lines not stored, by reason (quota: the plan\'s lines per day were used up).', () => stats()?.dropped ?? 0, { reason: 'quota' })
+  fromStats('addonkit_drain_lines_stored_total', 'Log lines the writer stored.', () => stats()?.lines ?? 0)
+  fromStats('addonkit_drain_lines_dropped_total', 'Log lines not stored, by reason (quota: the plan\'s lines per day were used up).', () => stats()?.dropped ?? 0, { reason: 'quota' })
   fromStats('addonkit_log_writer_failures_total', 'Writer transactions that failed and were retried.', () => stats()?.failures ?? 0)
 
   m.gauge({
@@ -66,6 +66,6 @@ export function registerDrainMetrics (app: FastifyInstance, opts: { topTenants: 
     }
   })
   const top = opts.topTenants > 0
-    ? m.gauge({ name: 'addonkit_tenant_log_lines_dropped_today', help: `Lines dropped over quota today (UTC) by the ${opts.topTenants} add-ons that dropped most (opt-in: METRICS_TOP_TENANTS).`, labelNames: ['tenant_id'] })
+    ? m.gauge({ name: 'addonkit_tenant_drain_lines_dropped_today', help: `Lines dropped over quota today (UTC) by the ${opts.topTenants} add-ons that dropped most (opt-in: METRICS_TOP_TENANTS).`, labelNames: ['tenant_id'] })
     : null
 }
