@@ -55,6 +55,28 @@ export async function withClient<T> (pool: pg.Pool, fn: (client: pg.PoolClient, 
   }
 }
 
+/**
+ * One transaction on a pooled connection: opened by `begin` (BEGIN and whatever must come
+ * with it — SET LOCAL, a lock — in one round trip, since a simple query may hold several
+ * statements), committed after `fn`, rolled back on any error. A connection whose ROLLBACK
+ * failed too, or that died meanwhile, is discarded rather than returned to the pool in an
+ * unknown state (withClient also keeps a dying connection from crashing the process); one
+ * whose ROLLBACK succeeds (an expected failure, a statement timeout) goes back to the pool.
+ */
+export function inTransaction<T> (pool: pg.Pool, begin: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (c, markBroken) => {
+    try {
+      await c.query(begin)
+      const out = await fn(c)
+      await c.query('COMMIT')
+      return out
+    } catch (err) {
+      await c.query('ROLLBACK').catch(markBroken)
+      throw err
+    }
+  })
+}
+
 export function createDb (url: string, opts: DbOptions = {}): Db {
   const poolSize = opts.poolSize ?? 10
   const poolConfig: pg.PoolConfig = { connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 }

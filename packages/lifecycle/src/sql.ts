@@ -2,7 +2,7 @@
 // database: plain SQL, one statement per round trip, on the raw pool, on a client inside a
 // transaction, or (for callers already inside a Prisma transaction) on that transaction.
 // The SQL text is the same in every case, so a row is always written the same way.
-import { withClient, type Db, type Prisma } from '@addonkit/db'
+import { inTransaction as dbInTransaction, type Db, type Prisma } from '@addonkit/db'
 
 /** db.pool, or a client checked out of it (inside inTransaction). */
 export type Queryable = Pick<Db['pool'], 'query'>
@@ -19,20 +19,8 @@ export async function rows<T> (x: SqlExecutor, text: string, params: unknown[]):
 }
 
 /**
- * One transaction on a pooled connection: committed after fn, rolled back on any error. A
- * connection whose ROLLBACK failed too is discarded (withClient also keeps a connection
- * that dies meanwhile from crashing the process).
+ * One transaction (packages/db inTransaction) on the db's pool, opened by a plain BEGIN.
  */
 export function inTransaction<T> (db: Pick<Db, 'pool'>, fn: (c: Queryable) => Promise<T>): Promise<T> {
-  return withClient(db.pool, async (c, markBroken) => {
-    try {
-      await c.query('BEGIN')
-      const out = await fn(c)
-      await c.query('COMMIT')
-      return out
-    } catch (err) {
-      await c.query('ROLLBACK').catch(markBroken)
-      throw err
-    }
-  })
+  return dbInTransaction(db.pool, 'BEGIN', fn)
 }

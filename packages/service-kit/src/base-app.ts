@@ -30,6 +30,20 @@ export interface BaseAppOptions {
   fastify?: Partial<FastifyServerOptions>
 }
 
+/** The settings every service's config carries (packages/config), as createBaseApp takes them. */
+export interface ServiceConnections {
+  databaseUrl: string
+  natsUrl: string
+  natsDurability?: NatsDurabilityConfig
+  metrics?: MetricsConfig
+  logLevel: string
+}
+
+/** createBaseApp's connection options from a service's config: one spelling for every service. */
+export function connectionsFrom (c: ServiceConnections): ServiceConnections {
+  return { databaseUrl: c.databaseUrl, natsUrl: c.natsUrl, natsDurability: c.natsDurability, metrics: c.metrics, logLevel: c.logLevel }
+}
+
 export async function createBaseApp (opts: BaseAppOptions): Promise<FastifyInstance> {
   const logger = opts.logStream ? { ...loggerOptions(opts.name, opts.logLevel), stream: opts.logStream } : loggerOptions(opts.name, opts.logLevel)
   const app = Fastify({

@@ -1,5 +1,5 @@
 // What every Addonkit service is built from.
-export { createBaseApp, type BaseAppOptions } from './base-app.js'
+export { createBaseApp, connectionsFrom, type BaseAppOptions, type ServiceConnections } from './base-app.js'
 export { startService, SHUTDOWN_DEADLINE_MS, type StartOptions } from './server.js'
 export { connectNats, natsPing } from './nats.js'
 export { durabilityRisks, enforceDurability, serverFacts, versionBefore, NatsDurabilityRefused, JETSTREAM_FIXED_VERSION, type NatsServerFacts, type DurabilityRisk } from './nats-durability.js'

@@ -1,5 +1,7 @@
 // The start-up of a service: validate config once (one line and exit 1 on error), build the
-// app, listen, and shut down gracefully on SIGTERM/SIGINT within 10 s.
+// app, listen, and shut down gracefully on SIGTERM/SIGINT within 10 s. A service's
+// server.ts imports its app lazily in buildApp, so the app (and everything it imports)
+// loads only after the config is valid and a configuration error is reported at once.
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, type TracingConfig } from '@addonkit/config'
 import { startTracingFromConfig, stopTracing } from './tracing.js'
@@ -9,12 +11,13 @@ export interface StartOptions<C> {
   loadConfig: (env: NodeJS.ProcessEnv) => C
   buildApp: (config: C) => Promise<FastifyInstance>
   port: (config: C) => number
-  host: (config: C) => string
+  /** Default: the config's `host` (HOST). */
+  host?: (config: C) => string
 }
 
 export const SHUTDOWN_DEADLINE_MS = 10_000
 
-export async function startService<C extends { tracing?: TracingConfig }> (opts: StartOptions<C>): Promise<void> {
+export async function startService<C extends { tracing?: TracingConfig, host: string }> (opts: StartOptions<C>): Promise<void> {
   let config: C
   try {
     config = opts.loadConfig(process.env)
@@ -30,7 +33,7 @@ export async function startService<C extends { tracing?: TracingConfig }> (opts:
     // Before the app is built: its HTTP server spans need the provider (tracing.ts).
     await startTracingFromConfig(opts.name, config.tracing)
     app = await opts.buildApp(config)
-    await app.listen({ port: opts.port(config), host: opts.host(config) })
+    await app.listen({ port: opts.port(config), host: opts.host ? opts.host(config) : config.host })
   } catch (err) {
     process.stderr.write(`${opts.name}: failed to start: ${(err as Error).message}\n`)
     process.exit(1)

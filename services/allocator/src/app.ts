@@ -2,7 +2,7 @@
 // whose add-on has a policy, answers plan checks and usage requests over NATS, and serves
 // only health over HTTP.
 import type { FastifyInstance } from 'fastify'
-import { createBaseApp } from '@addonkit/service-kit'
+import { connectionsFrom, createBaseApp } from '@addonkit/service-kit'
 import { decode, encode, PlanCheckReply, PlanCheckRequest, UsageReply, UsageRequest, queueGroups, subjects } from '@addonkit/contracts'
 import { findPlan } from '@addonkit/config'
 import type { Static, TSchema } from '@sinclair/typebox'
@@ -41,11 +41,7 @@ export async function buildApp (config: AllocatorConfig, opts: AllocatorOptions 
   const app = await createBaseApp({
     name: 'allocator',
     errorPrefix: 'ALLOC',
-    databaseUrl: config.databaseUrl,
-    natsUrl: config.natsUrl,
-    natsDurability: config.natsDurability,
-    metrics: config.metrics,
-    logLevel: config.logLevel,
+    ...connectionsFrom(config),
     logStream: opts.logStream,
     dbPoolSize: 20
   })

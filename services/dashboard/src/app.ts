@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import { createBaseApp, replicasPlugin } from '@addonkit/service-kit'
+import { connectionsFrom, createBaseApp, replicasPlugin } from '@addonkit/service-kit'
 import { subjects } from '@addonkit/contracts'
 import { KeyRing } from '@addonkit/secrets'
 import type { DashboardConfig } from './config.js'
@@ -44,11 +44,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
   const app = await createBaseApp({
     name: 'dashboard',
     errorPrefix: 'DASH',
-    databaseUrl: config.databaseUrl,
-    natsUrl: config.natsUrl,
-    natsDurability: config.natsDurability,
-    metrics: config.metrics,
-    logLevel: config.logLevel,
+    ...connectionsFrom(config),
     logStream: o.logStream,
     fastify: { trustProxy: fastifyTrustProxy(config.trustProxy) }
   })

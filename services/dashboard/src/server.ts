@@ -1,13 +1,5 @@
-// Start-up of the dashboard: the only file that listens.
+// Start-up of the dashboard: the only file that listens (service-kit startService).
 import { startService } from '@addonkit/service-kit'
 import { loadDashboardConfig } from './config.js'
 
-await startService({
-  name: 'dashboard',
-  loadConfig: loadDashboardConfig,
-  // The app (and everything it imports) loads only after the config is valid, so a
-  // configuration error is reported at once.
-  buildApp: async (config) => (await import('./app.js')).buildApp(config),
-  port: (c) => c.dashboardPort,
-  host: (c) => c.host
-})
+await startService({ name: 'dashboard', loadConfig: loadDashboardConfig, port: (c) => c.dashboardPort, buildApp: async (c) => (await import('./app.js')).buildApp(c) })

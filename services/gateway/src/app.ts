@@ -1,6 +1,6 @@
 // The gateway: the Heroku Add-on Partner API v3 (provision, plan change, deprovision).
 import type { FastifyInstance } from 'fastify'
-import { createBaseApp } from '@addonkit/service-kit'
+import { connectionsFrom, createBaseApp } from '@addonkit/service-kit'
 import { KeyRing } from '@addonkit/secrets'
 import type { GatewayConfig } from './config.js'
 import { createProvisioning } from './provisioning.js'
@@ -15,11 +15,7 @@ export async function buildApp (config: GatewayConfig, opts: GatewayOptions = {}
   const app = await createBaseApp({
     name: 'gateway',
     errorPrefix: 'GW',
-    databaseUrl: config.databaseUrl,
-    natsUrl: config.natsUrl,
-    natsDurability: config.natsDurability,
-    metrics: config.metrics,
-    logLevel: config.logLevel,
+    ...connectionsFrom(config),
     logStream: opts.logStream,
     dbPoolSize: 20
   })

@@ -2,7 +2,7 @@
 // JetStream work queue, the writer that stores batches exactly once in PostgreSQL, and the
 // add-on's data API (/v1/logs: search, tail, post). See README.md for the design.
 import type { FastifyInstance } from 'fastify'
-import { createBaseApp, replicasPlugin } from '@addonkit/service-kit'
+import { connectionsFrom, createBaseApp, replicasPlugin } from '@addonkit/service-kit'
 import { subjects } from '@addonkit/contracts'
 import { KeyRing } from '@addonkit/secrets'
 import type { DrainConfig } from './config.js'
@@ -36,11 +36,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
   const app = await createBaseApp({
     name: 'log-drain',
     errorPrefix: 'DRAIN',
-    databaseUrl: config.databaseUrl,
-    natsUrl: config.natsUrl,
-    natsDurability: config.natsDurability,
-    metrics: config.metrics,
-    logLevel: config.logLevel,
+    ...connectionsFrom(config),
     logStream: opts.logStream,
     bodyLimit: config.drainBodyLimit,
     dbPoolSize: 12,

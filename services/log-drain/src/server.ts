@@ -1,13 +1,5 @@
-// Start-up of the log-drain: the only file that listens.
+// Start-up of the log-drain: the only file that listens (service-kit startService).
 import { startService } from '@addonkit/service-kit'
 import { loadDrainConfig } from './config.js'
 
-await startService({
-  name: 'log-drain',
-  loadConfig: loadDrainConfig,
-  // The app (and everything it imports) loads only after the config is valid, so a
-  // configuration error is reported at once.
-  buildApp: async (config) => (await import('./app.js')).buildApp(config),
-  port: (c) => c.drainPort,
-  host: (c) => c.host
-})
+await startService({ name: 'log-drain', loadConfig: loadDrainConfig, port: (c) => c.drainPort, buildApp: async (c) => (await import('./app.js')).buildApp(c) })

@@ -6,10 +6,4 @@
 import { startService } from '@addonkit/service-kit'
 import { loadDrainConfig } from './config.js'
 
-await startService({
-  name: 'log-drain-writer',
-  loadConfig: loadDrainConfig,
-  buildApp: async (config) => (await import('./writer/writer-app.js')).buildWriterApp(config),
-  port: (c) => c.drainWriterPort,
-  host: (c) => c.host
-})
+await startService({ name: 'log-drain-writer', loadConfig: loadDrainConfig, port: (c) => c.drainWriterPort, buildApp: async (c) => (await import('./writer/writer-app.js')).buildWriterApp(c) })
