@@ -155,7 +155,7 @@ export async function startPlatform (opts: PlatformOptions): Promise<Platform> {
       stops.push(['the tenant-database PostgreSQL', () => resourcePg.stop()])
       env.RESOURCE_PG_ADMIN_URL = resourcePg.adminUrl
     }
-    // Heroku wants https drains (spec §4.2, §11.1; kensa refuses an http log_drain_url):
+    // Heroku wants https drains (protocol §4.2, §11.1; kensa refuses an http log_drain_url):
     // locally the log-drain serves a self-signed certificate that local clients trust.
     let drainCa: string | undefined
     if (opts.drainTls !== false && !given.DRAIN_PUBLIC_URL && !given.DRAIN_TLS_CERT && !given.DRAIN_TLS_KEY) {

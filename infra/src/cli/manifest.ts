@@ -1,6 +1,6 @@
 // `npm run manifest`: prints the Heroku add-on manifest generated from the add-on
 // definition, the secrets (environment, else .data/secrets.json) and the public URLs, and
-// checks it against Heroku's rules (spec §2, §9, §17.1). Exit 1 when Heroku would reject it.
+// checks it against Heroku's rules (protocol §2, §9, §17.1). Exit 1 when Heroku would reject it.
 import { checkManifest, ConfigError, loadConfig, manifestFromConfig, MANIFEST_SETTINGS } from '@addonkit/config'
 import { loadOrCreateSecrets } from '../secrets-file.js'
 import { dataDir } from '../paths.js'

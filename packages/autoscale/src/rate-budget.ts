@@ -1,4 +1,4 @@
-// How much of an account's Platform API rate limit the autoscaler may spend (spec §21.2:
+// How much of an account's Platform API rate limit the autoscaler may spend (protocol §21.2:
 // 4,500 tokens per account, refilled at about 75 a minute, RateLimit-Remaining on every
 // answer). It leaves the customer the rest: it calls only while more than a reserve of
 // (1 - share) × capacity is left, and after a 429 not at all until the wait is over.

@@ -2,7 +2,7 @@
 // classes, router error codes (H12, H13, H11…), service and connect time histograms, and
 // the two optional signals: queue time the app reports (`[addonkit] queue=NNNms`, or
 // HireFire's `[hirefire:router] queue=NNNms`) and dyno load from log-runtime-metrics
-// (`sample#load_avg_1m`). Heroku router lines carry no queue time (spec §21.5).
+// (`sample#load_avg_1m`). Heroku router lines carry no queue time (protocol §21.5).
 import { parseRouterLine, type RouterLine } from '@addonkit/logplex'
 import { emptyHistogram, mergeInto, record, type Histogram } from './histogram.js'
 

@@ -1,4 +1,4 @@
-// The add-on manifest a provider is checked against (spec §2): read from a file, shape
+// The add-on manifest a provider is checked against (protocol §2): read from a file, shape
 // checked just enough to run (the manifest rules judge the rest), and the URLs of the
 // section under test: `test` (local endpoints, the default) or `production`.
 import { readFileSync } from 'node:fs'
@@ -30,7 +30,7 @@ export function loadManifest (file: string): ProviderManifest {
   let raw: any
   try { raw = JSON.parse(text) } catch (err) { throw new ManifestError(`${file} is not JSON: ${(err as Error).message}`) }
   if (raw === null || typeof raw !== 'object' || typeof raw.id !== 'string' || raw.api === null || typeof raw.api !== 'object') {
-    throw new ManifestError(`${file}: a manifest needs "id" and an "api" object (spec §2.1)`)
+    throw new ManifestError(`${file}: a manifest needs "id" and an "api" object (protocol §2.1)`)
   }
   if (typeof raw.api.password !== 'string') throw new ManifestError(`${file}: api.password is missing; Heroku's Basic auth needs it`)
   if (!Array.isArray(raw.api.config_vars)) raw.api.config_vars = []
@@ -45,7 +45,7 @@ export interface Endpoints {
 /** base_url and sso_url of the section under test; throws ManifestError when base_url is missing. */
 export function endpoints (m: ProviderManifest, section: 'test' | 'production'): Endpoints {
   const s = m.api[section]
-  // v1 manifests held a plain URL: provisioning at <url>/heroku/resources (spec §2.2).
+  // v1 manifests held a plain URL: provisioning at <url>/heroku/resources (protocol §2.2).
   if (typeof s === 'string') return { baseUrl: `${s.replace(/\/+$/, '')}/heroku/resources` }
   if (!s?.base_url) throw new ManifestError(`the manifest has no api.${section}.base_url`)
   return { baseUrl: s.base_url.replace(/\/+$/, ''), ssoUrl: s.sso_url }

@@ -52,7 +52,7 @@ for (const [defect, expected] of DEFECTS) {
 t.test('the failure report names the rule and the section and shows the exchange, credentials masked', async (t) => {
   const { f, report } = await run(t, ['empty-delete-400'])
   const text = textReport(report)
-  t.match(text, /✗ deprovision\.delete \[MUST, spec §7\.1, §3\.3, §18\.12\]/)
+  t.match(text, /✗ deprovision\.delete \[MUST, protocol §7\.1, §3\.3, §18\.12\]/)
   t.match(text, /> DELETE http:\/\/127\.0\.0\.1:\d+\/heroku\/resources\/[0-9a-f-]{36}/)
   t.match(text, /> Content-Type: application\/json/)
   t.match(text, /> Authorization: Basic \*\*\*/)

@@ -110,7 +110,7 @@ export function findPlan (def: AddonDefinition, slug: string): PlanDefinition | 
 }
 
 /**
- * Checks customer-supplied provision options (spec §4.1: values arrive as strings, bare
+ * Checks customer-supplied provision options (protocol §4.1: values arrive as strings, bare
  * CLI flags as booleans). Returns the normalised options or a message a customer can act on.
  */
 export function checkOptions (def: AddonDefinition, options: Record<string, unknown>): { ok: true, value: Record<string, string | number | boolean> } | { ok: false, message: string } {

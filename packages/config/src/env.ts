@@ -107,7 +107,7 @@ export interface AllConfig extends CommonConfig {
   operationMaxAttempts: number
   /** Admin URL of the PostgreSQL cluster the `postgres` driver creates tenant databases on. */
   resourcePgAdminUrl: string | null
-  /** Largest drain or data-API body the log-drain accepts (bytes; at least 1 MiB, spec §11.1). */
+  /** Largest drain or data-API body the log-drain accepts (bytes; at least 1 MiB, protocol §11.1). */
   drainBodyLimit: number
   /** Publishes to JetStream in flight at once before the log-drain answers 503 (saturation). */
   drainMaxInflight: number
@@ -142,7 +142,7 @@ export interface AllConfig extends CommonConfig {
   trustProxy: TrustProxy
   /**
    * The Heroku OAuth client (id, secret) customers authorize from the dashboard when
-   * Heroku refuses the add-on's own token for formation changes (spec §21.3). null: not
+   * Heroku refuses the add-on's own token for formation changes (protocol §21.3). null: not
    * configured, and the dashboard says so.
    */
   herokuOauthClient: { id: string, secret: string } | null
@@ -154,7 +154,7 @@ export interface AllConfig extends CommonConfig {
   autoscaleWakeOnWindows: boolean
   /**
    * The log-drain serves HTTPS with this certificate and key (PEM, from the files
-   * DRAIN_TLS_CERT and DRAIN_TLS_KEY name): Heroku wants https drains (spec §4.2, §11.1).
+   * DRAIN_TLS_CERT and DRAIN_TLS_KEY name): Heroku wants https drains (protocol §4.2, §11.1).
    * null: plain HTTP, for a deployment that terminates TLS in front of the service.
    */
   drainTls: { cert: string, key: string } | null
@@ -298,7 +298,7 @@ const SPEC: Spec = {
   },
   addonDefinitionFile: { env: 'ADDON_DEFINITION', parse: resolveAddonDefinitionFile },
   addon: { env: 'ADDON_DEFINITION', parse: (v) => loadAddonDefinition(resolveAddonDefinitionFile(v)) },
-  // Heroku enforces 8–72 characters for the manifest password (spec §2.2).
+  // Heroku enforces 8–72 characters for the manifest password (protocol §2.2).
   addonPassword: { env: 'ADDON_PASSWORD', parse: secret('ADDON_PASSWORD', 8, 72) },
   ssoSalt: { env: 'ADDON_SSO_SALT', parse: secret('ADDON_SSO_SALT', 16) },
   herokuClientSecret: { env: 'HEROKU_CLIENT_SECRET', parse: secret('HEROKU_CLIENT_SECRET', 8) },

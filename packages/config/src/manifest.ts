@@ -1,4 +1,4 @@
-// Builds the Heroku add-on manifest (spec §2) from the definition, the secrets and the
+// Builds the Heroku add-on manifest (protocol §2) from the definition, the secrets and the
 // public URLs, and checks it against the rules Heroku and kensa apply (§2, §9, §17.1).
 import type { AddonDefinition } from './addon-definition.js'
 import { REGION_LOCATIONS } from './regions.js'

@@ -1,5 +1,5 @@
 // Heroku region names (manifest `api.regions`) and the `provider::region` strings that a
-// provision request carries for them (spec §12). Kensa's list plus its PR and the schema.
+// provision request carries for them (protocol §12). Kensa's list plus its PR and the schema.
 
 export const REGION_LOCATIONS: Readonly<Record<string, readonly string[]>> = {
   us: ['amazon-web-services::us-east-1'],

@@ -3,7 +3,7 @@
 // interface, so the same driver and the same checks run against a simulator in this
 // process (`localHerokuSide`) or one served by another process's control API
 // (`connectHerokuSim`, control/remote-sim.ts), such as the one `npm start` runs. The app
-// side (formation, rate limits, user OAuth, webhooks; spec §21) is there too, for tests of
+// side (formation, rate limits, user OAuth, webhooks; protocol §21) is there too, for tests of
 // an autoscaler against either.
 import { readAnswer, type AnsweredVerb, type ProviderAnswer } from './model/answer-reading.js'
 import type { SsoRequestOptions } from './addons-sso/sso-request.js'

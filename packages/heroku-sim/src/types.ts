@@ -1,5 +1,5 @@
 // The simulator's public shapes: its options, the calls it records, the add-ons it keeps,
-// and the app side (apps and their formation, user OAuth, webhooks; spec §21).
+// and the app side (apps and their formation, user OAuth, webhooks; protocol §21).
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface SimManifest {
@@ -28,14 +28,14 @@ export interface SimOptions {
   control?: boolean
   /**
    * The add-on's plan slugs as the Partner Portal knows them (plans are not in the
-   * manifest, spec §2.2). The control API tells them to a Heroku played from another
+   * manifest, protocol §2.2). The control API tells them to a Heroku played from another
    * process, e.g. `addonkit check`.
    */
   plans?: string[]
   /** Where the SSO page posts its form; default the manifest's `api.test.sso_url`. */
   ssoUrl?: string
   /**
-   * The process types every new app starts with (spec §21.1). Default `web` × 1 and
+   * The process types every new app starts with (protocol §21.1). Default `web` × 1 and
    * `worker` × 0, both `standard-1X`.
    */
   formation?: SimProcessInit[]
@@ -45,15 +45,15 @@ export interface SimOptions {
    * such a PATCH gets 403 `forbidden` (reading the formation stays allowed).
    */
   partnerScaling?: PartnerScaling
-  /** The Platform API's per-account token bucket (spec §21.2). */
+  /** The Platform API's per-account token bucket (protocol §21.2). */
   rateLimit?: SimRateLimitOptions
   /**
-   * A third-party OAuth client that users authorize at /id/oauth/authorize (spec §21.3),
+   * A third-party OAuth client that users authorize at /id/oauth/authorize (protocol §21.3),
    * e.g. the provider's "connect your Heroku account" flow. Can also be set later with
    * `setOAuthClient`.
    */
   oauthClient?: SimOAuthClient
-  /** How the sim delivers add-on webhooks (spec §21.4). */
+  /** How the sim delivers add-on webhooks (protocol §21.4). */
   webhooks?: SimWebhookOptions
 }
 
@@ -152,7 +152,7 @@ export interface SimAddon {
   /** Config changes that restarted the app (changes after the add-on was provisioned, §9.5). */
   releases: number
   app: { id: string, name: string }
-  /** The Heroku user who owns the app: who opens the dashboard through SSO (spec §10.2). */
+  /** The Heroku user who owns the app: who opens the dashboard through SSO (protocol §10.2). */
   owner: SimUser
   /** The `id` the provider returned at provisioning. */
   providerId?: string
@@ -285,7 +285,7 @@ export interface SimFormationUpdate {
 }
 
 /**
- * What Heroku's SSO host posts to the provider (spec §10.1, §10.2), as the Platform API's
+ * What Heroku's SSO host posts to the provider (protocol §10.1, §10.2), as the Platform API's
  * `GET /addons/{addon}/sso` describes it: the method, the target and the form fields.
  */
 export interface SsoRequest {
@@ -334,7 +334,7 @@ export interface HerokuSim {
   failNext (pathPattern: RegExp, times: number, status?: number): void
   hold (pathPattern: RegExp): HeldRequest
   logInputUrl (uuid: string): string
-  /** A fresh SSO form for the add-on's owner (spec §10.2); throws SimError for an unknown add-on. */
+  /** A fresh SSO form for the add-on's owner (protocol §10.2); throws SimError for an unknown add-on. */
   ssoRequest (uuid: string, opts?: { timestamp?: number, extra?: Record<string, string> }): SsoRequest
   /** The add-on's `web_url`: the sim's SSO page that posts the form (what `heroku addons:open` opens). */
   webUrl (uuid: string): string

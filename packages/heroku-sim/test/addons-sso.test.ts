@@ -1,4 +1,4 @@
-// The SSO host (spec §10): the token formulas against the reference's test vectors, the
+// The SSO host (protocol §10): the token formulas against the reference's test vectors, the
 // form Heroku posts, and the page `heroku addons:open` opens, which posts it.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'

@@ -1,4 +1,4 @@
-// What Heroku accepts in a provision answer (spec §4.2, §9, §11.1): the drain URL rule in
+// What Heroku accepts in a provision answer (protocol §4.2, §9, §11.1): the drain URL rule in
 // particular, https or syslog, plain http only for a loopback test stack.
 import t from 'tap'
 import { provisionAnswerProblem } from '../src/index.js'

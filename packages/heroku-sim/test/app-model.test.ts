@@ -1,4 +1,4 @@
-// The simulated app (spec §21.5): the queueing arithmetic, router lines that follow load and
+// The simulated app (protocol §21.5): the queueing arithmetic, router lines that follow load and
 // dyno count, H12 past 30 s and H14 without dynos, determinism with a seed, and the runner
 // that sends the lines through the drain sender and follows a formation change.
 import t from 'tap'

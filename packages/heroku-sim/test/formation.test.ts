@@ -1,4 +1,4 @@
-// An app's formation on the Platform API (spec §21.1, §21.3): reading and scaling with the
+// An app's formation on the Platform API (protocol §21.1, §21.3): reading and scaling with the
 // add-on's partner token, every refusal with Heroku's error body, the partnerScaling switch,
 // the history of who changed what, and scaling by hand.
 import t from 'tap'

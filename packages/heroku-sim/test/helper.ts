@@ -120,7 +120,7 @@ export async function fakeGateway (t: TapLike, sim: { apiUrl: string, idUrl: str
 }
 
 
-/** The third-party OAuth client the user-token tests authorize (spec §21.3). */
+/** The third-party OAuth client the user-token tests authorize (protocol §21.3). */
 export const CLIENT = { id: 'autoscaler-client', secret: 'autoscaler-secret', redirectUris: ['https://autoscaler.example/heroku/callback', 'http://127.0.0.1:9/cb'] }
 
 /** id.heroku.com's authorize then token steps for a user (the signed-in one unless `user`); returns the tokens and the code's redirect. */

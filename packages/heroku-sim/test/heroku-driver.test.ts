@@ -100,7 +100,7 @@ t.test('changePlan merges config and deprovision marks the add-on', async (t) =>
   t.equal(gone.body, null)
   t.match(gw.seen[2], { method: 'DELETE', url: `/heroku/resources/${uuid}` })
   t.equal(gw.seen[2]!.body, undefined, 'DELETE carries no body')
-  // Heroku's headers on every verb, the empty DELETE included (spec §3.2, §3.3).
+  // Heroku's headers on every verb, the empty DELETE included (protocol §3.2, §3.3).
   const basic = `Basic ${Buffer.from(`${manifest.id}:${manifest.api.password}`).toString('base64')}`
   for (const seen of gw.seen.slice(0, 3)) {
     t.equal(seen.headers['content-type'], 'application/json', `${seen.method}: Content-Type`)

@@ -43,7 +43,7 @@ t.test('credentials, content type, length and framing are enforced', async (t) =
   t.equal((await post({ ...headers, 'Content-Type': 'text/plain' }, frame(LINE1))).status, 415)
   t.equal((await post(headers, frame(LINE1), true)).status, 400, 'chunked')
   t.equal((await post({ ...headers, 'Logplex-Msg-Count': '2' }, frame(LINE1))).status, 400, 'count mismatch')
-  // Counting characters instead of bytes (spec §16.14) breaks the framing.
+  // Counting characters instead of bytes (protocol §16.14) breaks the framing.
   t.equal((await post(headers, `${LINE1.length} ${LINE1}`)).status, 400, 'char count')
   t.equal((await post(headers, `${Buffer.byteLength(LINE1) + 5} ${LINE1}`)).status, 400, 'count past the end')
   t.equal((await post(headers, LINE1)).status, 400, 'no count')

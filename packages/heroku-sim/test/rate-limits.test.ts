@@ -1,4 +1,4 @@
-// The Platform API's rate limit (spec §21.2): RateLimit-Remaining on every answer, 429
+// The Platform API's rate limit (protocol §21.2): RateLimit-Remaining on every answer, 429
 // `rate_limit` from an empty bucket, the refill, GET /account/rate-limits for free, and
 // whose bucket a request spends.
 import t from 'tap'

@@ -1,4 +1,4 @@
-// A user's authorization of a third-party OAuth client (spec §21.3): authorize → code →
+// A user's authorization of a third-party OAuth client (protocol §21.3): authorize → code →
 // token, the scopes that may read and change a formation, refresh, revoking, and the
 // authorize endpoint's refusals.
 import t, { type Test } from 'tap'

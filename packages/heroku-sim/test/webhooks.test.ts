@@ -1,4 +1,4 @@
-// Add-on webhooks (spec §21.4): subscribing with Heroku's validation and the generated
+// Add-on webhooks (protocol §21.4): subscribing with Heroku's validation and the generated
 // secret, signed deliveries of formation and release events, `sync` retries with the same
 // event id, `notify` tried once, the delivery records and a redelivery for de-duplication.
 import t from 'tap'

@@ -1,5 +1,5 @@
 // The answer Heroku got for a provision request is decided exactly once (compare-and-set
-// on the instance row) and replayed byte-for-byte on every retry (spec §4.4). The body is
+// on the instance row) and replayed byte-for-byte on every retry (protocol §4.4). The body is
 // sealed because a synchronous answer carries config vars with credentials.
 import type { Db } from '@addonkit/db'
 import { contexts, type KeyRing } from '@addonkit/secrets'
@@ -30,12 +30,12 @@ export async function readDecision (db: Db, ring: KeyRing, uuid: string): Promis
   return { status: row.response_status, body: ring.openJson(row.response_body_enc, aad(uuid)) }
 }
 
-/** The 202 body: Heroku shows `message` while the add-on is being created (spec §4.3). */
+/** The 202 body: Heroku shows `message` while the add-on is being created (protocol §4.3). */
 export function asyncProvisionBody (uuid: string, addonName: string): Record<string, unknown> {
   return { id: uuid, message: `${addonName} is being provisioned. Your app restarts with its config vars when it is ready.` }
 }
 
-/** The 200 body: config vars, and the drain URL when the add-on requires syslog_drain (spec §4.2). */
+/** The 200 body: config vars, and the drain URL when the add-on requires syslog_drain (protocol §4.2). */
 export function syncProvisionBody (uuid: string, addonName: string, out: { config: Record<string, string>, logDrainUrl?: string }): Record<string, unknown> {
   return {
     id: uuid,

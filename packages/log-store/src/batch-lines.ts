@@ -1,4 +1,4 @@
-// Turns one ingest message (a raw Logplex body, spec §11.1) into lines to store: router
+// Turns one ingest message (a raw Logplex body, protocol §11.1) into lines to store: router
 // lines get their fields, L10 notices count as reported loss, and each timestamp is clamped
 // to the receipt time ± 1 day. The clamp keeps a dyno with a wrong clock (or a replayed
 // old line) out of partitions that are about to be dropped or far in the future, and the

@@ -81,7 +81,7 @@ export interface EncodedBatch {
   rows: number
   /** Storage estimate of the encoded rows, for the usage counters. */
   bytes: number
-  /** Lines Logplex reported lost in L10 frames of the whole body (spec §11.1). */
+  /** Lines Logplex reported lost in L10 frames of the whole body (protocol §11.1). */
   reportedLoss: number
 }
 

@@ -14,7 +14,7 @@ export interface StoredLine {
   ts: number
   /** The timestamp as sent, when it differs from ts (clamped or not RFC 3339). */
   tsRaw: string | null
-  /** APP-NAME: `app` or `heroku` (spec §11.1). */
+  /** APP-NAME: `app` or `heroku` (protocol §11.1). */
   source: string
   procId: string
   pri: number
@@ -31,7 +31,7 @@ export interface IncomingBatch {
   retentionDays: number
   /** The plan's daily line quota; null for none. */
   linesPerDay: number | null
-  /** The Logplex body (spec §11.1), as ingestion accepted it. */
+  /** The Logplex body (protocol §11.1), as ingestion accepted it. */
   body: Buffer
   /** When ingestion received it (epoch ms): line timestamps are clamped to it ± 1 day. */
   receivedAt: number

@@ -1,5 +1,5 @@
 // Throughput of parseFrames against walkFrames (octet counting only, the floor any
-// parser pays) on a realistic ~100 KB Logplex batch (spec §11.1: Logplex targets ~100 KB
+// parser pays) on a realistic ~100 KB Logplex batch (protocol §11.1: Logplex targets ~100 KB
 // per request). Plain script: `pnpm bench`. Prints the median of several runs.
 import { availableParallelism, loadavg } from 'node:os'
 import { checkFrames, encodeFrame, encodeFrames, parseFrames, parseRouterLine, isRouterFrame, walkFrames, type EncodeFrameInput } from '../src/index.js'

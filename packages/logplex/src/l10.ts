@@ -1,6 +1,6 @@
 // Logplex's L10 notice: when a drain's buffer overflows, Logplex itself (`heroku logplex`,
 // PRI 172) inserts `Error L10 (output buffer overflow): N messages dropped since TS.`
-// (spec §11.1). The count tells how many lines never reached the drain.
+// (protocol §11.1). The count tells how many lines never reached the drain.
 import type { LogFrame } from './parse-frames.js'
 
 export interface L10Notice {

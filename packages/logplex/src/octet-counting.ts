@@ -1,5 +1,5 @@
 // RFC 6587 octet counting (§3.4.1): a Logplex body is `<length><SP><frame>` repeated with
-// nothing between frames, the length in decimal ASCII counting BYTES (spec §11.1, §16
+// nothing between frames, the length in decimal ASCII counting BYTES (protocol §11.1, §16
 // item 14). This module only walks that framing; parse-frames.ts reads what is inside.
 import { FramingError } from './errors.js'
 

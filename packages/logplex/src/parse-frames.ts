@@ -223,7 +223,7 @@ function tokenError (b: Buffer, field: number, s: number, p: number, e: number, 
 function parseFrame (b: Buffer, s: number, e: number, index: number, mode: number, v: FrameView): void {
   let p = s
   headerBits = 0
-  // PRI: "<" 1*3DIGIT ">", 0–191 (RFC 5424 §6.2.1). Heroku uses many values (spec §11.1).
+  // PRI: "<" 1*3DIGIT ">", 0–191 (RFC 5424 §6.2.1). Heroku uses many values (protocol §11.1).
   if (b[p] !== LT) throw headerError(`frame must start with "<PRI>", found ${describeByte(b[p])}`, p, index)
   p++
   let pri = 0

@@ -1,4 +1,4 @@
-// RFC 3339 timestamps read straight from the bytes of a frame (spec §11.1: second or
+// RFC 3339 timestamps read straight from the bytes of a frame (protocol §11.1: second or
 // microsecond precision, numeric offset or Z). `Date.parse` would need a string and
 // accepts far more than RFC 3339; this reads the fixed layout and does the calendar maths
 // itself, caching the day number because a batch's frames share their date.

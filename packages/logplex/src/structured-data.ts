@@ -1,6 +1,6 @@
 // RFC 5424 STRUCTURED-DATA (§6.3): the NILVALUE `-` or one or more
 // `[SD-ID *(SP PARAM-NAME="PARAM-VALUE")]` elements. Heroku's drains never send it
-// (spec §11.1); log_input frames carry the `-` (spec §11.2). Used by parse-frames.ts
+// (protocol §11.1); log_input frames carry the `-` (protocol §11.2). Used by parse-frames.ts
 // when the caller asks for SD to be recognised.
 
 const SP = 0x20

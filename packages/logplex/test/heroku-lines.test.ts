@@ -1,4 +1,4 @@
-// Router lines and Logplex's L10 notice (spec §11.1).
+// Router lines and Logplex's L10 notice (protocol §11.1).
 import t from 'tap'
 import { encodeFrame, isRouterFrame, parseFrames, parseL10, parseRouterLine, type LogFrame } from '../src/index.js'
 

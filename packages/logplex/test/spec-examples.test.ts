@@ -1,16 +1,16 @@
-// The examples of the protocol reference (spec §11.1, §11.2) and Heroku's own docs,
+// The examples of the protocol reference (protocol §11.1, §11.2) and Heroku's own docs,
 // byte for byte.
 import t from 'tap'
 import { encodeFrame, isRouterFrame, parseFrames, parseL10, parseRouterLine, walkFrames } from '../src/index.js'
 
-// spec §11.1, four frames, Content-Length: 590, Logplex-Msg-Count: 4.
+// protocol §11.1, four frames, Content-Length: 590, Logplex-Msg-Count: 4.
 const SPEC_BODY =
   '251 <158>1 2024-05-01T12:00:00.123456+00:00 host heroku router - at=info method=GET path="/" host=myapp.herokuapp.com request_id=2b3f7a0e-1c1d-4d0e-9a53-6c8f7f0b1e11 fwd="203.0.113.5" dyno=web.1 connect=0ms service=3ms status=200 bytes=512 protocol=https\n' +
   '89 <190>1 2024-05-01T12:00:00.120000+00:00 host app web.1 - Started GET "/" for 203.0.113.5\n' +
   '93 <45>1 2024-05-01T11:59:58.000000+00:00 host heroku web.1 - State changed from starting to up\n' +
   '143 <172>1 2024-05-01T12:00:05+00:00 host heroku logplex - Error L10 (output buffer overflow): 4 messages dropped since 2024-05-01T11:59:00+00:00.\n'
 
-t.test('spec §11.1 body: 590 bytes, 4 frames', async (t) => {
+t.test('protocol §11.1 body: 590 bytes, 4 frames', async (t) => {
   const body = Buffer.from(SPEC_BODY, 'utf8')
   t.equal(body.length, 590)
   t.equal(walkFrames(body), 4)
@@ -62,7 +62,7 @@ t.test('spec §11.1 body: 590 bytes, 4 frames', async (t) => {
   t.equal(parseRouterLine(l10.message), null)
 })
 
-t.test('spec §11.1 body is re-encoded byte for byte', async (t) => {
+t.test('protocol §11.1 body is re-encoded byte for byte', async (t) => {
   const frames = parseFrames(Buffer.from(SPEC_BODY))
   const again = Buffer.concat(frames.map((f) => encodeFrame({ ...f, pri: f.pri })))
   t.equal(again.toString('utf8'), SPEC_BODY)
@@ -88,7 +88,7 @@ t.test('Heroku docs example: 82 visible bytes + LF = 83', async (t) => {
   t.same(encodeFrame({ pri: 40, timestamp: '2012-11-30T06:45:29+00:00', appName: 'app', procId: 'web.3', message: 'State changed from starting to up' }), body)
 })
 
-t.test('spec §11.2 log_input frame: 108 bytes with the SD nil value', async (t) => {
+t.test('protocol §11.2 log_input frame: 108 bytes with the SD nil value', async (t) => {
   const frame = '108 <190>1 2024-05-01T12:00:00+00:00 01234567-89ab-cdef-0123-456789abcdef app myaddon - - provisioning complete\n'
   const body = Buffer.from(frame)
   t.equal(body.length - 4, 108)

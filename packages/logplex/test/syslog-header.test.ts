@@ -1,4 +1,4 @@
-// The RFC 5424 header inside a frame, as Heroku sends it: no STRUCTURED-DATA (spec §11.1),
+// The RFC 5424 header inside a frame, as Heroku sends it: no STRUCTURED-DATA (protocol §11.1),
 // any PRI, and every field present.
 import t from 'tap'
 import { parseFrames } from '../src/index.js'

@@ -28,7 +28,7 @@ export interface AddonLogEventOptions extends Partial<Omit<PostAppLogsOptions, '
 
 /**
  * The User-Agent of writes to log_input_url: Heroku asks for one that identifies the
- * add-on uniquely (spec §11.2, §16 item 14), so it carries the manifest id besides the name.
+ * add-on uniquely (protocol §11.2, §16 item 14), so it carries the manifest id besides the name.
  */
 export function addonUserAgent (addon: AddonIdentity): string {
   return `${addon.name} (addonkit; ${addon.id})`

@@ -1,4 +1,4 @@
-// The Platform API calls that manage the customer's app (spec §21): its formation (read
+// The Platform API calls that manage the customer's app (protocol §21): its formation (read
 // and change dyno counts), the account's rate limit, add-on webhooks, and revoking a
 // user's authorization. A 429 is not retried here: the caller stops calling until the
 // limit recovers. Every answer reports the `RateLimit-Remaining` Heroku sent with it.

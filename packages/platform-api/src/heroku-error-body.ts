@@ -1,4 +1,4 @@
-// Reads Heroku's JSON error body `{"id": "...", "message": "..."}` (spec §3.8, §6) without
+// Reads Heroku's JSON error body `{"id": "...", "message": "..."}` (protocol §3.8, §6) without
 // trusting it: anything unreadable yields nothing, and messages are clipped to one line.
 
 export interface HerokuErrorBody {

@@ -1,6 +1,6 @@
 // One HTTP exchange over node:http(s) with a deadline covering the whole exchange. Bodies
 // go out as Buffers with an exact Content-Length, never chunked: Logplex input rejects
-// chunked bodies (spec §11.2) and the Platform API needs nothing else.
+// chunked bodies (protocol §11.2) and the Platform API needs nothing else.
 import http from 'node:http'
 import https from 'node:https'
 import { PlatformApiError, PlatformErrorCode } from './errors.js'

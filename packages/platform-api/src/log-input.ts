@@ -1,4 +1,4 @@
-// Writes lines to a customer app's log stream through its log_input_url (spec §11.2):
+// Writes lines to a customer app's log stream through its log_input_url (protocol §11.2):
 // Basic credentials taken out of the URL, exact Content-Length (no chunked encoding), a
 // Logplex-Msg-Count and a Logplex-Frame-Id that stays the same across retries. 5xx, 429,
 // network errors and timeouts are retried; a 4xx means the URL or its credentials are no

@@ -1,4 +1,4 @@
-// Builds the body Logplex's input endpoint accepts (spec §11.2): RFC 5424 messages WITH the
+// Builds the body Logplex's input endpoint accepts (protocol §11.2): RFC 5424 messages WITH the
 // structured-data NILVALUE, in the 2024 layout `<190>1 TIMESTAMP <addon id> app PROCID - - MSG`,
 // each octet-counted (RFC 6587) in UTF-8 bytes including its trailing LF. The frames
 // themselves are written by @addonkit/logplex's encoder.

@@ -1,4 +1,4 @@
-// OAuth against id.heroku.com (spec §6): exchanging a provisioning grant code for tokens,
+// OAuth against id.heroku.com (protocol §6): exchanging a provisioning grant code for tokens,
 // refreshing them, and deciding when a token is close enough to expiry to refresh.
 import type { ResolvedClientOptions } from './client-options.js'
 import { PlatformApiError, PlatformErrorCode } from './errors.js'

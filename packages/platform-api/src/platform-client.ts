@@ -1,4 +1,4 @@
-// The Platform API for Partners client (spec §5.2, §6, §15): token exchange and refresh,
+// The Platform API for Partners client (protocol §5.2, §6, §15): token exchange and refresh,
 // config updates and the provision/deprovision actions, each call retried on transient
 // failures with the headers Heroku requires.
 import { type PlatformClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.js'

@@ -33,7 +33,7 @@ function observeAttempt (req: HttpRequest, opts: SendOptions, status: number | '
   try { opts.observe({ endpoint: endpointOf(req.url.pathname), method: req.method, status, ...(remaining === undefined ? {} : { rateLimitRemaining: remaining }) }) } catch {}
 }
 
-/** `RateLimit-Remaining` of an answer (spec §21.2), when it carries a number. */
+/** `RateLimit-Remaining` of an answer (protocol §21.2), when it carries a number. */
 export function rateLimitRemaining (res: HttpResponse): number | undefined {
   const raw = res.headers['ratelimit-remaining']
   const v = Number(Array.isArray(raw) ? raw[0] : raw)

@@ -4,14 +4,14 @@
 // here; the strings are part of the data already stored and must never change.
 
 /**
- * `grant`, `access`, `refresh`: the add-on's partner authorization (spec §6); `user-access`,
- * `user-refresh`: a Heroku user's authorization connected for autoscaling (spec §21.3);
- * `webhook`: the secret of the add-on's webhook subscription (spec §21.4).
+ * `grant`, `access`, `refresh`: the add-on's partner authorization (protocol §6); `user-access`,
+ * `user-refresh`: a Heroku user's authorization connected for autoscaling (protocol §21.3);
+ * `webhook`: the secret of the add-on's webhook subscription (protocol §21.4).
  */
 export type OAuthSecretKind = 'grant' | 'access' | 'refresh' | 'user-access' | 'user-refresh' | 'webhook'
 
 export const contexts = {
-  /** instances.log_input_url_enc: the app's log input URL, with its credentials (spec §11.2). */
+  /** instances.log_input_url_enc: the app's log input URL, with its credentials (protocol §11.2). */
   logInputUrl: (uuid: string): string => `log_input_url:${uuid}`,
   /** instances.config_enc: the resource output (config vars, drain URL). */
   resourceConfig: (uuid: string): string => `config:${uuid}`,

@@ -1,5 +1,5 @@
 // How every service reads JSON bodies. Heroku sends `Content-Type: application/json` on
-// every Partner API request, including a DELETE with no body (spec §3.3, §7.1); Fastify's
+// every Partner API request, including a DELETE with no body (protocol §3.3, §7.1); Fastify's
 // own parser answers such a request 400 FST_ERR_CTP_EMPTY_JSON_BODY, and no add-on would
 // ever be removed. So an empty (or blank) JSON body is "no body" here, once for every
 // service: a route whose body is optional gets `undefined`, and a route that needs one

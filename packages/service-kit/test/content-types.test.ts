@@ -1,4 +1,4 @@
-// Heroku's requests as sent (spec §3.3): a JSON Content-Type on every verb, with or without
+// Heroku's requests as sent (protocol §3.3): a JSON Content-Type on every verb, with or without
 // a body, its vendor media type, parameters, both Accept forms, unknown fields.
 import t from 'tap'
 import { createTestDatabase, startTestNats } from '@addonkit/testkit'

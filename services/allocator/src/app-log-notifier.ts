@@ -1,5 +1,5 @@
 // Tells a customer something in their app's own log stream (`heroku logs`), through the
-// log_input_url Heroku gave at provisioning (spec §11.2; the add-on requires log_input):
+// log_input_url Heroku gave at provisioning (protocol §11.2; the add-on requires log_input):
 // postAddonLogEvent (@addonkit/platform-api), the writer every service shares.
 // Best effort: instances without a log input URL are skipped.
 import type { Db } from '@addonkit/db'

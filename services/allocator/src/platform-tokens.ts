@@ -1,4 +1,4 @@
-// Platform API for Partners tokens per instance (spec §6): the grant is exchanged right
+// Platform API for Partners tokens per instance (protocol §6): the grant is exchanged right
 // away, both tokens are stored sealed, and the access token is refreshed before it expires
 // (or when Heroku says it already has).
 import type { Db } from '@addonkit/db'

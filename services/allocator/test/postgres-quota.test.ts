@@ -16,7 +16,7 @@ t.test('storage quota', async (t) => {
   const uuid = await f.newInstance('db-small')
   const url = databaseUrlOf(await f.driver.allocate(f.ctx(uuid, 'db-small')))
   const database = tenantNames(uuid).database
-  // The instance's app log stream, as Heroku's log input would receive it (spec §11.2).
+  // The instance's app log stream, as Heroku's log input would receive it (protocol §11.2).
   const sim = await startHerokuSim({ clientSecret: 'unused-secret', manifest: { id: 'addonkit', api: { config_vars: [], password: 'unused-password', sso_salt: 'unused', production: { base_url: 'https://x', sso_url: 'https://x' }, test: { base_url: 'http://x', sso_url: 'http://x' } } } })
   t.teardown(() => sim.close())
   sim.registerAddon(uuid)

@@ -1,4 +1,4 @@
-// Benchmark of SSO logins (spec §10): signed form POSTs to /sso/login on the real dashboard
+// Benchmark of SSO logins (protocol §10): signed form POSTs to /sso/login on the real dashboard
 // (its own process, PostgreSQL sessions and single-use nonces), side by side in the same
 // run with a bare Fastify route that parses the same form and answers the same 303.
 // Bounded in count and time; targets 127.0.0.1 only. Run: pnpm --filter @addonkit/dashboard bench

@@ -1,4 +1,4 @@
-// The dashboard service: Heroku SSO (spec §10) and the customer dashboard of each add-on.
+// The dashboard service: Heroku SSO (protocol §10) and the customer dashboard of each add-on.
 import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'

@@ -3,7 +3,7 @@
 // the customer, so it never carries internals.
 import createError from '@fastify/error'
 
-/** SSO refused (spec §10.3: respond 403). The message says why in customer terms. */
+/** SSO refused (protocol §10.3: respond 403). The message says why in customer terms. */
 export const SsoRefused = createError<[string]>('DASH_SSO_REFUSED', '%s', 403)
 export const SsoRateLimited = createError('DASH_SSO_RATE_LIMITED', 'Too many failed sign-in attempts from this address.', 429)
 export const LoginRequired = createError('DASH_LOGIN_REQUIRED', 'Sign-in required.', 403)

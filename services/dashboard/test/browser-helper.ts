@@ -41,7 +41,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 /**
  * The page addons-sso.heroku.com renders for `heroku addons:open` and Dashboard clicks
- * (spec §10.1): an empty POST form to sso_url, filled with the SSO params by a script and
+ * (protocol §10.1): an empty POST form to sso_url, filled with the SSO params by a script and
  * submitted on load. Served on `localhost` while the dashboard is on 127.0.0.1, so the POST
  * is cross-site as it is in production.
  */

@@ -60,7 +60,7 @@ async function fits375 (t: { ok: (v: unknown, m: string) => unknown }, page: Pag
 const unlabelled = (page: Page) => page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
   .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).length)
 
-/** Sends lines through the real log-drain as Logplex does (spec §11.1). */
+/** Sends lines through the real log-drain as Logplex does (protocol §11.1). */
 async function sendThroughDrain (uuid: string, messages: string[]): Promise<number> {
   const inst = await stack.db.prisma.instance.findUnique({ where: { uuid } })
   const out = openResourceOutput(stack.keyRing, uuid, inst!.configEnc)

@@ -94,7 +94,7 @@ function freshTimestamp (avoid: string, record: string[], at: number): number {
   return at
 }
 
-/** The fields Heroku posts to sso_url (spec §10.2), signed with the configured salt. */
+/** The fields Heroku posts to sso_url (protocol §10.2), signed with the configured salt. */
 export function ssoForm (b: Base, uuid: string, o: SsoFormOptions = {}): Record<string, string> {
   const salt = o.salt ?? b.config.ssoSalt
   const kind = o.kind ?? 'user_scoped'

@@ -43,7 +43,7 @@ export async function insertLines (db: Db, tenantId: string, lines: LineInit[], 
   }
 }
 
-/** A `heroku[router]` line as Heroku writes it (spec §11.1). */
+/** A `heroku[router]` line as Heroku writes it (protocol §11.1). */
 export function routerLine (ts: Date, status: number, path: string, serviceMs: number): LineInit {
   return {
     ts, source: 'heroku', proc: 'router', status, method: 'GET', path, serviceMs,

@@ -1,4 +1,4 @@
-// SSO (spec §10): each token kind signs in once with a 303 and a session cookie; forged,
+// SSO (protocol §10): each token kind signs in once with a 303 and a session cookie; forged,
 // stale, future, replayed and unknown requests get a 403 HTML page; failures are limited
 // per source address; Heroku's extra fields reach the landing page.
 import t from 'tap'

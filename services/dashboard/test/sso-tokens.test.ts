@@ -9,7 +9,7 @@ const now = 1_800_000_000
 const ts = String(now - 10)
 const user = { user_id: 'fedcba98-7654-3210-fedc-ba9876543210', email: 'user@example.com' }
 
-t.test('spec §10.4 test vectors', async (t) => {
+t.test('protocol §10.4 test vectors', async (t) => {
   t.equal(legacyToken('123', '2f97bfa52ca102f8874716e2eb1d3b4920ad0be4', '1267597772'), 'bb466eb1d6bc345d11072c3cd25c311f21be130d')
   t.equal(legacyToken('1', 'SSO_SALT', '1262304000'), 'b6010f6fbb850887a396c2bc0ab23974003008f6')
   t.equal(resourceToken('01234567-89ab-cdef-0123-456789abcdef', '7CwqmJLEjv8YZTXK', '1267597772'), 'fcafa20c7ac7675276ea92ed04bc929674b711a5')

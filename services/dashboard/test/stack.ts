@@ -61,7 +61,7 @@ export async function startStack (t: Teardown): Promise<Stack> {
       const grant = sim.issueGrant(uuid)
       const { db, keyRing } = base
       const op = await db.prisma.$transaction(async (tx) => {
-        // Heroku's provision request carries the Logplex drain token (spec §11.1).
+        // Heroku's provision request carries the Logplex drain token (protocol §11.1).
         await tx.instance.create({ data: { uuid, name: addon.name, plan, region: 'us', driver: 'logs', state: 'provisioning', logDrainToken: `d.${uuid}`, callbackUrl: `${sim.apiUrl}/addons/${uuid}` } })
         await tx.oAuthToken.create({ data: { instanceUuid: uuid, grantCodeEnc: sealGrantCode(keyRing, uuid, grant.code), grantExpiresAt: new Date(grant.expires_at) } })
         return enqueueOperation(tx, uuid, 'provision')

@@ -1,5 +1,5 @@
 // HTTP Basic auth of Heroku's calls: user = add-on id, password = ADDON_PASSWORD, compared
-// in constant time (spec §3.2). Anything else is 401.
+// in constant time (protocol §3.2). Anything else is 401.
 import type { FastifyRequest } from 'fastify'
 import { safeEqual } from '@addonkit/secrets'
 import { Unauthorized } from './errors.js'

@@ -1,4 +1,4 @@
-// The gateway's error codes. Heroku shows `message` to the customer (spec §3.8, §4.5), so
+// The gateway's error codes. Heroku shows `message` to the customer (protocol §3.8, §4.5), so
 // each message says what to do.
 import createError from '@fastify/error'
 

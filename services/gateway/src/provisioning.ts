@@ -1,4 +1,4 @@
-// The provisioning lifecycle as Heroku drives it (spec §4–§8): every request is written to
+// The provisioning lifecycle as Heroku drives it (protocol §4–§8): every request is written to
 // the database with the work it implies in one transaction (the outbox), the allocator is
 // woken over NATS, and the answer is decided once — synchronous if the resource is ready
 // within the budget, 202 otherwise — and replayed on every retry of the same uuid.

@@ -1,4 +1,4 @@
-// The log-drain service: Logplex drain ingestion (POST /drain, spec §11.1) into a
+// The log-drain service: Logplex drain ingestion (POST /drain, protocol §11.1) into a
 // JetStream work queue, the writer that stores batches exactly once in PostgreSQL, and the
 // add-on's data API (/v1/logs: search, tail, post). See README.md for the design.
 import type { FastifyInstance } from 'fastify'
@@ -41,7 +41,7 @@ export async function buildApp (config: DrainConfig, opts: DrainOptions = {}): P
     bodyLimit: config.drainBodyLimit,
     dbPoolSize: 12,
     https: config.drainTls,
-    // Logplex waits 5 s per request (spec §11.1): keep its connections open between batches.
+    // Logplex waits 5 s per request (protocol §11.1): keep its connections open between batches.
     fastify: { keepAliveTimeout: 65_000 }
   })
   const store = createPgLogStore(app.db.pool)

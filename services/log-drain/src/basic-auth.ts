@@ -1,5 +1,5 @@
 // Reads HTTP Basic credentials (RFC 7617). Logplex sends them from the drain URL's
-// user:pass (spec §11.1); apps send the ones in the add-on's URL config var.
+// user:pass (protocol §11.1); apps send the ones in the add-on's URL config var.
 export interface BasicCredentials { user: string, pass: string }
 
 export function basicCredentials (header: string | undefined): BasicCredentials | null {

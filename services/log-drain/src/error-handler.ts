@@ -1,6 +1,6 @@
 // Error handling of the log-drain's routes: every error answers `{code, message}` with a
 // DRAIN_ code. Fastify's own body errors get DRAIN_ codes too (413, 415, 400). Any 5xx
-// becomes 503 with Retry-After: for Logplex, 500 and 503 are both "retry" (spec §11.1), and
+// becomes 503 with Retry-After: for Logplex, 500 and 503 are both "retry" (protocol §11.1), and
 // Retry-After asks it to back off; the cause is logged, never sent.
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { RETRY_AFTER_SECONDS } from './errors.js'

@@ -1,5 +1,5 @@
 // The log-drain's error codes (DRAIN_ prefix). Logplex drops a batch on any 4xx except 429
-// and retries 5xx/429 with the same Frame-Id (spec §11.1, §16 item 13): a 4xx here means
+// and retries 5xx/429 with the same Frame-Id (protocol §11.1, §16 item 13): a 4xx here means
 // "this batch can never be accepted", a 503 means "try again", never the other way round.
 import createError from '@fastify/error'
 

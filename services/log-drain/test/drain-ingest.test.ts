@@ -1,4 +1,4 @@
-// POST /drain: what each input is answered with (spec §11.1) and what gets stored.
+// POST /drain: what each input is answered with (protocol §11.1) and what gets stored.
 import t from 'tap'
 import { storedMessages, usageToday } from '@addonkit/log-store'
 import { encodeFrames } from '@addonkit/logplex'
@@ -45,7 +45,7 @@ t.test('a drain batch is stored, parsed and searchable; bad inputs get their sta
     const fits = await postDrain(stack, tenant, big, { 'logplex-msg-count': '1' })
     t.equal(fits.status, 204, `${big.length} bytes accepted`)
     // Larger than one NATS message: the frame is stored as 10,000-byte chunks, the way
-    // Heroku splits long lines (spec §11.1).
+    // Heroku splits long lines (protocol §11.1).
     const chunks = await eventually(async () => {
       const parts = (await storedMessages(stack.db.pool, tenant.id)).filter((m) => m.startsWith('xxxx'))
       const bytes = parts.reduce((n, m) => n + Buffer.byteLength(m), 0)

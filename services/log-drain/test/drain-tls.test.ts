@@ -1,5 +1,5 @@
 // DRAIN_TLS_CERT / DRAIN_TLS_KEY: the log-drain serves its drains and data API over https
-// (Heroku wants https drain URLs, spec §4.2, §11.1), the drain URL handed out at
+// (Heroku wants https drain URLs, protocol §4.2, §11.1), the drain URL handed out at
 // provisioning says https, and a Logplex sender that trusts the certificate is stored.
 import t from 'tap'
 import http from 'node:http'

@@ -143,7 +143,7 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
 
 export interface PostResult { status: number, headers: Headers, json: any }
 
-/** POSTs a drain body the way Logplex does (spec §11.1). */
+/** POSTs a drain body the way Logplex does (protocol §11.1). */
 export async function postDrain (stack: DrainStack, tt: TestTenant, body: Buffer | string, headers: Record<string, string> = {}): Promise<PostResult> {
   const u = new URL(tt.drainUrl)
   const res = await fetch(`${stack.url}${u.pathname}`, {

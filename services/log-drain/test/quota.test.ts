@@ -1,6 +1,6 @@
 // The plan's daily line quota: over it, batches are still acknowledged (2xx), the extra
 // lines are dropped and counted, and the customer is told once, with a line in the app's
-// own log stream (the simulator's strict log input, spec §11.2) and on the usage figures.
+// own log stream (the simulator's strict log input, protocol §11.2) and on the usage figures.
 import t from 'tap'
 import { usageToday } from '@addonkit/log-store'
 import { startDrainStack, eventually } from './helper.js'

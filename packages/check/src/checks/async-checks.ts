@@ -1,4 +1,4 @@
-// Asynchronous provisioning (spec §4.3, §5, §6, §18.8). The add-on under test is the first
+// Asynchronous provisioning (protocol §4.3, §5, §6, §18.8). The add-on under test is the first
 // one if it was answered 202; otherwise the check slows Heroku's token endpoint down (a
 // provider that exchanges the grant before answering then has to answer 202 or be slow)
 // and provisions another. A provider that still answers synchronously is not judged here.

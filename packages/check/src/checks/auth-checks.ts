@@ -1,4 +1,4 @@
-// Basic auth (spec §3.2, §18.1): every Partner API verb refuses a missing or wrong
+// Basic auth (protocol §3.2, §18.1): every Partner API verb refuses a missing or wrong
 // Authorization with 401, before it looks at the resource.
 import { herokuBasicAuth } from '@addonkit/heroku-sim'
 import { type CheckContext, answered, provision, send, skip, step, verdict } from '../check-context.js'

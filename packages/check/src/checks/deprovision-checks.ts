@@ -1,4 +1,4 @@
-// Deprovisioning (spec §7, §18 items 12–13): DELETE exactly as Heroku sends it, repeated,
+// Deprovisioning (protocol §7, §18 items 12–13): DELETE exactly as Heroku sends it, repeated,
 // for an unknown uuid, and the late retry of the original provision that must not bring
 // the add-on back. Then every other add-on the run created is removed.
 import { type CheckContext, answered, is2xx, send, skip, step, verdict } from '../check-context.js'

@@ -1,4 +1,4 @@
-// The Logplex HTTPS drain (spec §11.1, §18 item 19), when the add-on requires
+// The Logplex HTTPS drain (protocol §11.1, §18 item 19), when the add-on requires
 // syslog_drain: bodies exactly as Logplex frames them (octet counting, no structured
 // data), its headers, its retries with the same Frame-Id, and what it does with each
 // status: 2xx delivered, 4xx dropped for good, 5xx and 429 retried.

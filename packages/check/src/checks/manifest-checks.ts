@@ -1,4 +1,4 @@
-// The manifest rules (spec §2.2, kensa's ManifestCheck §17.1): judged on the file alone.
+// The manifest rules (protocol §2.2, kensa's ManifestCheck §17.1): judged on the file alone.
 import { type CheckContext, verdict } from '../check-context.js'
 
 const KNOWN_REQUIRES = new Set(['log_input', 'syslog_drain', 'many_per_app'])

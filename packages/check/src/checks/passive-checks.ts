@@ -1,10 +1,10 @@
 // Rules judged from what was already seen: the provider's writes to the app's log stream
-// (spec §11.2, §18 item 20) and the answer times of every Partner API request (§3.7, §18.7).
+// (protocol §11.2, §18 item 20) and the answer times of every Partner API request (§3.7, §18.7).
 import { type CheckContext, is2xx, skip, verdict } from '../check-context.js'
 
 const GENERIC_AGENTS = /^(node|undici|node-fetch|axios|got|python-requests|python-urllib|go-http-client|curl|wget|ruby|faraday|okhttp|java)\b/i
 
-/** An empty User-Agent or an HTTP library's default, which names no add-on (spec §11.2). */
+/** An empty User-Agent or an HTTP library's default, which names no add-on (protocol §11.2). */
 export function isGenericUserAgent (agent: string): boolean {
   return agent.trim() === '' || GENERIC_AGENTS.test(agent)
 }

@@ -1,4 +1,4 @@
-// Plan changes (spec §8, §18 items 9–11) on the first add-on, once it is provisioned.
+// Plan changes (protocol §8, §18 items 9–11) on the first add-on, once it is provisioned.
 import { HEROKU_PARTNER_HEADERS, herokuBasicAuth, planChangeAnswerProblem, type SimManifest } from '@addonkit/heroku-sim'
 import { type CheckContext, answered, hasMessage, is2xx, send, skip, step, verdict } from '../check-context.js'
 import { exchange } from '../exchange.js'

@@ -1,4 +1,4 @@
-// Provisioning (spec §4, §18 items 2–6): the first add-on, what its answer holds, replays,
+// Provisioning (protocol §4, §18 items 2–6): the first add-on, what its answer holds, replays,
 // concurrent duplicates, a second uuid, conflicting replays and refusals.
 import { provisionAnswerProblem, type SimManifest } from '@addonkit/heroku-sim'
 import { type CheckContext, answered, hasMessage, is2xx, isObject, provision, send, skip, step, verdict, waitFor } from '../check-context.js'

@@ -1,4 +1,4 @@
-// Single sign-on (spec §10, §18 items 14–18): forms as Heroku's SSO host posts them, built
+// Single sign-on (protocol §10, §18 items 14–18): forms as Heroku's SSO host posts them, built
 // by the simulator for the add-on's owner, then bent one way at a time. A sign-in is a
 // 302/303 with a session cookie whose landing page loads with that cookie.
 import type { IncomingHttpHeaders } from 'node:http'

@@ -1,5 +1,5 @@
 // GET /addons-sso/apps/{app}/addons/{uuid}: what `heroku addons:open` and the Dashboard
-// open (the add-on's `web_url`, spec §10.1). Heroku's SSO host answers with a page whose
+// open (the add-on's `web_url`, protocol §10.1). Heroku's SSO host answers with a page whose
 // form posts itself to the provider's sso_url; so does the sim, with a fresh timestamp and
 // tokens on every load, and the query's custom parameters (`?issue_no=42`) as fields.
 // The app segment may be the app's id or name. Unknown or deprovisioned add-ons get 404.

@@ -1,5 +1,5 @@
 // The form Heroku's SSO host (addons-sso.heroku.com) posts to the provider when a user opens
-// an add-on (spec §10.1, §10.2): resource_id, a fresh timestamp, both v3 tokens, the user,
+// an add-on (protocol §10.1, §10.2): resource_id, a fresh timestamp, both v3 tokens, the user,
 // the billing app and the app the user came from, plus any custom parameters (a plan
 // action, an `issue_no`) passed through as further fields.
 import type { SimAddon, SimManifest, SsoRequest } from '../types.js'

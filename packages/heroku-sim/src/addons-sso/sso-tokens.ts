@@ -1,4 +1,4 @@
-// Heroku's SSO token formulas (spec §10.2, test vectors in §10.4), lower-case hex:
+// Heroku's SSO token formulas (protocol §10.2, test vectors in §10.4), lower-case hex:
 // resource_token = sha1("{resource_id}:{salt}:{timestamp}"), the user-scoped token
 // sha256("{resource_id}:{salt}:{timestamp}:{user_id}:{email}"), and the legacy v1 token
 // sha1("{id}:{salt}:{timestamp}"), which is the same formula over the provider id.

@@ -1,4 +1,4 @@
-// A simulated Heroku app as its router sees it (spec §21.5): offered load λ (requests per
+// A simulated Heroku app as its router sees it (protocol §21.5): offered load λ (requests per
 // second), a mean per-request service time s on an idle dyno, and the app's current `web`
 // dyno count c turn into router log lines. Pure: `stepApp` advances simulated time by one
 // step from a state and a seeded RNG, so the same seed and the same formation changes give

@@ -1,4 +1,4 @@
-// Heroku router log lines (spec §11.1, §21.5; Dev Center "Heroku Router Log Format"), the
+// Heroku router log lines (protocol §11.1, §21.5; Dev Center "Heroku Router Log Format"), the
 // MSG part of a `heroku router` frame (PRI 158). A served request:
 //   at=info method=GET path="/" host=myapp.herokuapp.com request_id=… fwd="203.0.113.5" dyno=web.2 connect=1ms service=37ms status=200 bytes=512 protocol=https
 // H12, no answer within 30 s (the router gives the client a 503):

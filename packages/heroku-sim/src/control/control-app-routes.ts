@@ -1,4 +1,4 @@
-// The control API's app side (spec §21), for a test driving a Heroku played by another
+// The control API's app side (protocol §21), for a test driving a Heroku played by another
 // process: what HerokuSim offers for apps, formation, rate limits, user OAuth and webhooks.
 //
 //   GET  /_sim/apps/{app}                          the app (owner, formation, formationHistory, releases)

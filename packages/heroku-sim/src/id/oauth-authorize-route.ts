@@ -1,4 +1,4 @@
-// GET {idUrl}/oauth/authorize as id.heroku.com answers it (spec §21.3, heroku/identity
+// GET {idUrl}/oauth/authorize as id.heroku.com answers it (protocol §21.3, heroku/identity
 // auth.rb): `client_id`, `response_type=code`, `scope` (split on commas and spaces) and
 // `state`. In a browser Heroku would have the user sign in and approve; the sim approves at
 // once, as the user named by the sim-only `sim_user` parameter (id or email), else the one

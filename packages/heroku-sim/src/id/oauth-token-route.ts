@@ -1,4 +1,4 @@
-// POST {idUrl}/oauth/token as id.heroku.com answers it (spec §6, §21.3): a form-encoded
+// POST {idUrl}/oauth/token as id.heroku.com answers it (protocol §6, §21.3): a form-encoded
 // body, the client secret in the form (or as the Basic password, which identity also
 // accepts), single-use codes and refresh tokens. identity finds the client by its secret
 // alone, so does the sim: the add-on's own client (`clientSecret`, whose codes are grants for

@@ -1,4 +1,4 @@
-// A Logplex-like HTTPS drain sender (spec §11.1), for tests and the demo: it batches lines
+// A Logplex-like HTTPS drain sender (protocol §11.1), for tests and the demo: it batches lines
 // into octet-counted bodies of up to ~100 KB or 1,024 frames (Logplex's
 // http_drain_target_bytes and buffer), gives each batch a Frame-Id (32 upper-case hex) that
 // stays the same on every retry, sends Logplex-Msg-Count and Logplex-Drain-Token, Basic
@@ -148,7 +148,7 @@ export function createDrainSender (opts: DrainSenderOptions): DrainSender {
         for (let i = 0; i < (opts.duplicateDeliveries ?? 0); i++) { counters.duplicated++; b.record.statuses.push(await request(b.body, b.count, b.record.frameId)) }
         return
       }
-      // Logplex: any 4xx but 429 is permanent; everything else is retried (spec §11.1).
+      // Logplex: any 4xx but 429 is permanent; everything else is retried (protocol §11.1).
       const permanent = status >= 400 && status < 500 && status !== 429
       if (permanent || attempt >= maxAttempts) {
         b.record.outcome = 'dropped'

@@ -1,4 +1,4 @@
-// POST /logs, the sim's Logplex input (spec §11.2): Basic `token:t.<token uuid>` (401),
+// POST /logs, the sim's Logplex input (protocol §11.2): Basic `token:t.<token uuid>` (401),
 // Content-Type application/logplex-1 (415), an exact Content-Length and no chunked
 // encoding (400), frames parsed by byte count and checked against Logplex-Msg-Count (400).
 import { LogplexParseError, parseLogplexBody } from './logplex-parser.js'

@@ -1,4 +1,4 @@
-// Strict parser for what Logplex's input endpoint accepts (spec §11.2): RFC 6587
+// Strict parser for what Logplex's input endpoint accepts (protocol §11.2): RFC 6587
 // octet-counted frames, counted in bytes, each an RFC 5424 message with a STRUCTURED-DATA
 // field (`-` or `[...]`). Also the drain layout Logplex sends to drains (§11.1), the same
 // without the STRUCTURED-DATA field, to check what the sim's senders produce. Written

@@ -1,4 +1,4 @@
-// How Heroku reads a provider's answers and what it does to the add-on (spec §4.2–§4.5,
+// How Heroku reads a provider's answers and what it does to the add-on (protocol §4.2–§4.5,
 // §7, §8): a synchronous 2xx it can accept provisions it and sets the config; an answer
 // it cannot accept (not JSON, a config var outside the manifest) fails the install; 202
 // waits for actions/provision; a 4xx refusal ends the install; a 5xx or no answer leaves

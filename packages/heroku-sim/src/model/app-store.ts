@@ -1,4 +1,4 @@
-// Heroku's apps in the sim (spec §21.1): each has an owner, a formation (process types with
+// Heroku's apps in the sim (protocol §21.1): each has an owner, a formation (process types with
 // a quantity and a size), the history of formation changes and its releases. Every change
 // goes through `validate` then `apply`, whoever makes it (partner token, user token, or a
 // person's `heroku ps:scale`), so the same rules hold and the same webhook events follow.

@@ -1,5 +1,5 @@
 // The dyno sizes the sim's formation accepts and how many of each one process type may run
-// (spec §21.1). Limits follow Heroku's default scaling limits in Dev Center "Scaling Your
+// (protocol §21.1). Limits follow Heroku's default scaling limits in Dev Center "Scaling Your
 // Dyno Formation": eco and basic run at most 1 per process type, standard sizes 100,
 // performance sizes 10. An app cannot mix the eco, basic and professional (standard and
 // performance) tiers. Size names match case-insensitively, as the CLI's `standard-1x` does.

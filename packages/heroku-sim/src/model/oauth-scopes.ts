@@ -1,4 +1,4 @@
-// Heroku's OAuth scopes (spec §21.3, Dev Center "OAuth"): `identity` reads the account
+// Heroku's OAuth scopes (protocol §21.3, Dev Center "OAuth"): `identity` reads the account
 // only; `read` and `write` cover apps without their config vars; `read-protected` and
 // `write-protected` include config vars; `global` is everything. Reading a formation needs
 // any app scope; changing it needs `write`, `write-protected` or `global`.

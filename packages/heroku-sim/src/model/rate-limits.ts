@@ -1,4 +1,4 @@
-// The Platform API's rate limit (spec §21.2): a token bucket per account, 4,500 tokens
+// The Platform API's rate limit (protocol §21.2): a token bucket per account, 4,500 tokens
 // refilled continuously at 75 a minute by default. Each request spends one token; an empty
 // bucket answers 429. Buckets refill lazily (computed when read), so no timers run.
 

@@ -75,7 +75,7 @@ export class SimState {
       releases: 0,
       app: { id: app.id, name: app.name },
       owner: app.owner,
-      // Sent at provisioning when the add-on requires syslog_drain (spec §4.1, §11.1).
+      // Sent at provisioning when the add-on requires syslog_drain (protocol §4.1, §11.1).
       logDrainToken: `d.${randomUUID()}`
     }
     this.addons.set(uuid, addon)
@@ -95,7 +95,7 @@ export class SimState {
     this.tokens.forgetAddon(uuid)
   }
 
-  /** The add-on's page on Heroku's SSO host (`web_url`, spec §10.1), served by the sim. */
+  /** The add-on's page on Heroku's SSO host (`web_url`, protocol §10.1), served by the sim. */
   webUrl (addon: SimAddon): string {
     return `${this.url}/addons-sso/apps/${addon.app.id}/addons/${addon.uuid}`
   }
@@ -134,7 +134,7 @@ export class SimState {
   }
 
   /**
-   * Whose bucket a principal spends (spec §21.2, "per account"): a user's account; for a
+   * Whose bucket a principal spends (protocol §21.2, "per account"): a user's account; for a
    * partner token its add-on resource, or the whole add-on service (`rateLimit.partnerAccount`).
    */
   rateLimitAccount (who: Principal | RateLimitAccount): string {

@@ -1,4 +1,4 @@
-// id.heroku.com's bookkeeping (spec §6, §21.3): single-use codes, access tokens and refresh
+// id.heroku.com's bookkeeping (protocol §6, §21.3): single-use codes, access tokens and refresh
 // tokens, each bound to a principal. A partner principal is one add-on resource (its grant
 // comes in the provision request); a user principal is a person who approved the OAuth
 // client at /oauth/authorize, with the scopes approved, under one authorization. Revoking an

@@ -1,4 +1,4 @@
-// Plays Heroku's side of the Add-on Partner API against a provider's gateway (spec §4, §7,
+// Plays Heroku's side of the Add-on Partner API against a provider's gateway (protocol §4, §7,
 // §8): provision, plan change and deprovision with Basic auth and Heroku's headers, exact
 // replays for at-least-once delivery, and each answer read the way Heroku reads it
 // (model/answer-reading.ts). It works through a HerokuSide: a simulator in this process
@@ -88,7 +88,7 @@ export function createHerokuDriver (opts: HerokuDriverOptions): HerokuDriver {
   const basic = herokuBasicAuth(opts.addonId, opts.password)
   const timeoutMs = opts.timeoutMs ?? 25_000
 
-  // Heroku sends the same headers on every verb, a DELETE with no body included (spec §3.3):
+  // Heroku sends the same headers on every verb, a DELETE with no body included (protocol §3.3):
   // a provider that refuses `Content-Type: application/json` with an empty body never
   // deprovisions anything.
   function request (method: DriverRequest['method'], uuid: string | undefined, body?: Record<string, unknown>, auth?: string): DriverRequest {

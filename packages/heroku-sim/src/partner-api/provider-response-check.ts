@@ -1,4 +1,4 @@
-// What Heroku checks in the provider's answers before it believes them (spec §4.2, §8, §9):
+// What Heroku checks in the provider's answers before it believes them (protocol §4.2, §8, §9):
 // a JSON object, a non-empty string `id` at provisioning, config keys from the manifest
 // with string values, a usable log_drain_url. Returns why Heroku would reject the answer.
 import type { SimManifest } from '../types.js'

@@ -1,4 +1,4 @@
-// The add-on's own routes of the Platform API for Partners (spec §5.2, §9, §15):
+// The add-on's own routes of the Platform API for Partners (protocol §5.2, §9, §15):
 // GET /addons/{uuid}, GET|PATCH /addons/{uuid}/config, POST /addons/{uuid}/actions/provision
 // and /actions/deprovision, for the add-on's partner token only (another add-on's token is
 // 403). The app's owner may read the add-on with a user token; config and actions stay the

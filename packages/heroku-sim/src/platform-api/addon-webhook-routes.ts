@@ -1,4 +1,4 @@
-// Add-on webhook subscriptions on the Platform API (spec §21.4, schema add-on-webhook and
+// Add-on webhook subscriptions on the Platform API (protocol §21.4, schema add-on-webhook and
 // add-on-webhook-delivery): POST|GET /addons/{uuid}/webhooks, GET|PATCH|DELETE
 // /addons/{uuid}/webhooks/{id}, GET /addons/{uuid}/webhook-deliveries[/{id}], with the
 // add-on's partner token only. Create allows only include, level, url, authorization and

@@ -1,4 +1,4 @@
-// An app's formation on the Platform API (spec §21.1): GET /apps/{app}/formation,
+// An app's formation on the Platform API (protocol §21.1): GET /apps/{app}/formation,
 // GET|PATCH /apps/{app}/formation/{type} (body `{quantity?, size?}`), and the batch
 // PATCH /apps/{app}/formation (body `{"updates": [{type, quantity?, size?}]}`). `{app}` is
 // the app's id or name, `{type}` a process type or its formation id.

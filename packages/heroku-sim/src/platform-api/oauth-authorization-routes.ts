@@ -2,7 +2,7 @@
 // GET /oauth/authorizations (the token's user's, any scope: a client finds its own by
 // client id), GET|DELETE /oauth/authorizations/{id}. DELETE revokes it: its access and refresh tokens
 // stop working at once, e.g. when a deprovisioned add-on gives back the access its owner
-// granted (spec §21.3). Which tokens may do this is [UNCONFIRMED]: the sim lets a token act
+// granted (protocol §21.3). Which tokens may do this is [UNCONFIRMED]: the sim lets a token act
 // on its own authorization whatever its scope, and a `global` token on any of the same
 // user's; another user's authorization is 404, and partner tokens get 403.
 import { type SimReply, herokuError, ok } from '../sim-http.js'

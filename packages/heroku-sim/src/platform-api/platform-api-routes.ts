@@ -1,4 +1,4 @@
-// The Platform API the sim serves under {apiUrl} (spec §15, §21): the checks every route
+// The Platform API the sim serves under {apiUrl} (protocol §15, §21): the checks every route
 // shares, then the route. In order: an unknown path is 404; `Accept` must be exactly
 // `application/vnd.heroku+json; version=3` (the webhook routes also take `version=3.webhooks`,
 // which Heroku's webhook docs send) else 406; a request spends one token of its account's

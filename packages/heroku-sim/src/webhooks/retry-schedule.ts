@@ -1,4 +1,4 @@
-// When Heroku retries a `sync` webhook delivery (spec §21.4, heroku/webhooks-docs README):
+// When Heroku retries a `sync` webhook delivery (protocol §21.4, heroku/webhooks-docs README):
 // "180 times over roughly seven days. Retry delay increases exponentially until it reaches
 // an hour, after which retries occur hourly". The sim starts at one second and doubles;
 // the exact first delay and factor are [UNCONFIRMED]. Tests pass their own schedule.

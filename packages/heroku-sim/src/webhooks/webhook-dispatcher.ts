@@ -1,4 +1,4 @@
-// Heroku's webhook deliveries (spec §21.4): each event matching a subscription becomes one
+// Heroku's webhook deliveries (protocol §21.4): each event matching a subscription becomes one
 // delivery, POSTed as JSON with `Heroku-Webhook-Hmac-SHA256`, the subscription's
 // `Authorization` and a Heroku-like User-Agent. `notify` makes one attempt; `sync` retries a
 // non-2xx answer, a refused connection or a timeout on the retry schedule, with the same

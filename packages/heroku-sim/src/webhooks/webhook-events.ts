@@ -1,4 +1,4 @@
-// What a webhook delivery posts (spec §21.4, heroku/webhooks-docs event examples): the
+// What a webhook delivery posts (protocol §21.4, heroku/webhooks-docs event examples): the
 // event's envelope `{action, actor, created_at, id, data, previous_data, published_at,
 // resource, sequence, updated_at, version}` and `webhook_metadata` naming this attempt,
 // delivery, event (id and include) and webhook. The envelope's `id` is the event id, the

@@ -1,4 +1,4 @@
-// The signature Heroku puts on every webhook delivery (spec §21.4):
+// The signature Heroku puts on every webhook delivery (protocol §21.4):
 // `Heroku-Webhook-Hmac-SHA256: base64(HMAC-SHA256(secret, raw body))`. A receiver must
 // verify it over the raw bytes it received, in constant time.
 import { createHmac, timingSafeEqual } from 'node:crypto'

@@ -1,4 +1,4 @@
-// How the autoscaler reaches one add-on's app through the Platform API (spec §21): which
+// How the autoscaler reaches one add-on's app through the Platform API (protocol §21): which
 // token (a connected user's, else the add-on's own), which app (read once from
 // GET /addons/{uuid}), and the account's rate limit (packages/autoscale rate-budget.ts):
 // every answer's RateLimit-Remaining is kept, a 429 stops all calls until it has passed,

@@ -1,4 +1,4 @@
-// A Heroku user's authorization connected from the dashboard (scope `write`, spec §21.3),
+// A Heroku user's authorization connected from the dashboard (scope `write`, protocol §21.3),
 // used for formation changes when Heroku refuses the add-on's own token: its access token
 // refreshed before it expires with the OAuth client's secret, stored sealed; revoked and
 // deleted when the add-on goes.

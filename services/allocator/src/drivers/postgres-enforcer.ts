@@ -19,7 +19,7 @@ export interface EnforcerOptions {
   db: Db
   intervalMs?: number
   log?: { warn (obj: object, msg: string): void }
-  /** Also tells the customer in the app's own log stream (spec §11.2), best effort. */
+  /** Also tells the customer in the app's own log stream (protocol §11.2), best effort. */
   notify?: CustomerNotifier
 }
 

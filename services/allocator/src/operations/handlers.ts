@@ -87,7 +87,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   }
 
   /**
-   * Subscribes the add-on to its app's formation and release events (spec §21.4), so a
+   * Subscribes the add-on to its app's formation and release events (protocol §21.4), so a
    * person's `heroku ps:scale` pauses autoscaling and a deploy holds it. Best effort:
    * Heroku approves api:formation for partners case by case; without it the autoscaler
    * still sees a person's change when it reads the formation.

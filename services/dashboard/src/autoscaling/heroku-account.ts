@@ -1,4 +1,4 @@
-// A Heroku account connected to an add-on for autoscaling (spec §21.3): when Heroku refuses
+// A Heroku account connected to an add-on for autoscaling (protocol §21.3): when Heroku refuses
 // the add-on's own token for formation changes, the customer authorizes our third-party
 // OAuth client with the `write` scope; the code is exchanged with that client's secret and
 // the tokens are stored sealed in user_oauth_tokens (the allocator's user-tokens.ts opens,

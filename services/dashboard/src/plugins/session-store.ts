@@ -1,5 +1,5 @@
 // Server-side dashboard sessions in PostgreSQL (dashboard_sessions). A session is the
-// per-resource "shadow user" of spec §10.3: one add-on, the Heroku user's id and email as
+// per-resource "shadow user" of protocol §10.3: one add-on, the Heroku user's id and email as
 // SSO gave them, no password and nothing kept after it ends. The cookie carries a random
 // id; the table keeps only its SHA-256, so a copy of the table opens no session. Sessions
 // end after an idle period and, regardless of activity, after an absolute lifetime.

@@ -1,5 +1,5 @@
 // Single use of SSO requests (dashboard_sso_nonces): a signed request that succeeded once is
-// refused when replayed, by any replica. Rows outlive the freshness window (spec §10.3: 5
+// refused when replayed, by any replica. Rows outlive the freshness window (protocol §10.3: 5
 // minutes plus skew) and are deleted after it, when the request could not pass anyway.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'

@@ -8,7 +8,7 @@ export const Redirect = Type.Null({ description: 'redirect; see Location' })
 
 const Field = Type.String({ maxLength: 2000 })
 
-/** The v3 SSO form (spec §10.2); every field optional so that a bad request gets a 403 page. */
+/** The v3 SSO form (protocol §10.2); every field optional so that a bad request gets a 403 page. */
 export const SsoForm = Type.Object({
   resource_id: Type.Optional(Field),
   id: Type.Optional(Field),
@@ -23,7 +23,7 @@ export const SsoForm = Type.Object({
   'nav-data': Type.Optional(Type.String({ maxLength: 20000 }))
 }, { additionalProperties: true })
 
-/** The legacy v1 GET (spec §10.6). */
+/** The legacy v1 GET (protocol §10.6). */
 export const LegacySsoQuery = Type.Object({
   token: Type.Optional(Field),
   timestamp: Type.Optional(Field),

@@ -1,4 +1,4 @@
-// SSO entry points (spec §10): POST /sso/login, the cross-site form Heroku's page submits
+// SSO entry points (protocol §10): POST /sso/login, the cross-site form Heroku's page submits
 // (no Basic auth, no CSRF token: it cannot carry one), and the legacy v1
 // GET /heroku/resources/:id. Both answer 303 to the dashboard or a 403 page.
 import type { FastifyInstance } from 'fastify'
@@ -35,7 +35,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, deps: SsoLogi
   }, async (req, reply) => {
     const query = (req.query ?? {}) as RawFields
     const fields = req.validationError ? null : ssoFields(query)
-    // v1 carries the provider id in the path and only the legacy token (spec §10.6).
+    // v1 carries the provider id in the path and only the legacy token (protocol §10.6).
     const params = fields && { id: req.params.id, timestamp: fields.timestamp, token: fields.token, email: fields.email, app: fields.app, 'nav-data': fields['nav-data'] }
     const location = await ssoLogin(deps, { params, extras: extraParams(query), ip: req.ip, via: 'legacy-get', log: req.log }, reply)
     return reply.redirect(location, 303)

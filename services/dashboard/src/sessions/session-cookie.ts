@@ -1,5 +1,5 @@
 // The session cookie: a random id signed with SESSION_SECRET, HttpOnly, SameSite=Lax (so it
-// survives the redirect that follows Heroku's cross-site form POST, spec §10.3), Secure when
+// survives the redirect that follows Heroku's cross-site form POST, protocol §10.3), Secure when
 // the request that sets it came over https. Its path is the add-on's dashboard, so a browser
 // can hold sessions for several add-ons at once, each sent only to its own pages.
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -40,7 +40,7 @@ export const NAV_DATA_COOKIE = 'heroku-nav-data'
 const NAV_DATA = /^[A-Za-z0-9_-]{1,3000}={0,2}$/
 
 /**
- * The legacy navigation blob Heroku posts as `nav-data` (spec §10.5), kept as the cookie
+ * The legacy navigation blob Heroku posts as `nav-data` (protocol §10.5), kept as the cookie
  * `heroku-nav-data` for Heroku's header script, the way the v1 docs asked (kensa's SSO
  * check looks for it). It holds app and add-on names, no secret, and script must read it:
  * not HttpOnly. A value that is not base64url or too long for a cookie is not kept.

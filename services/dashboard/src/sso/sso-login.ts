@@ -1,4 +1,4 @@
-// One SSO sign-in (spec §10.3), shared by the v3 form POST and the legacy v1 GET: refuse
+// One SSO sign-in (protocol §10.3), shared by the v3 form POST and the legacy v1 GET: refuse
 // addresses over the failure limit, verify the token and its freshness, require an add-on
 // that is provisioned (or still provisioning), accept the signed request only once, then
 // start a session and send the browser to the add-on's dashboard with Heroku's extras.

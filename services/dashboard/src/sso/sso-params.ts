@@ -1,4 +1,4 @@
-// What an SSO request carries besides its token (spec §10.2): the fields Heroku defines,
+// What an SSO request carries besides its token (protocol §10.2): the fields Heroku defines,
 // the extra fields and query parameters it may pass through to the landing page (kept,
 // bounded, never trusted), and the keys that make one signed request usable only once.
 import type { SsoParams, SsoVerified } from './tokens.js'

@@ -1,4 +1,4 @@
-// Heroku SSO token formulas (spec §10.2–§10.3). Tokens are computed from the raw posted
+// Heroku SSO token formulas (protocol §10.2–§10.3). Tokens are computed from the raw posted
 // strings (never a re-formatted timestamp) and compared in constant time.
 import { createHash } from 'node:crypto'
 import { safeEqual } from '@addonkit/secrets'
@@ -44,7 +44,7 @@ export type SsoVerdict =
 
 /**
  * Checks a token and its freshness: at most 5 minutes old and at most 1 minute ahead
- * (kensa sends a 6-minute-old token and expects 403; spec §10.3).
+ * (kensa sends a 6-minute-old token and expects 403; protocol §10.3).
  */
 export function verifySso (p: SsoParams, salt: string, nowSeconds = Math.floor(Date.now() / 1000)): SsoVerdict {
   const resourceId = p.resource_id ?? p.id

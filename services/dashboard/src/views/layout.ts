@@ -43,7 +43,7 @@ export function csrfField (token: string): SafeHtml {
 }
 
 /**
- * Heroku's navigation header slot (spec §10.5): the v1 docs asked add-on dashboards to
+ * Heroku's navigation header slot (protocol §10.5): the v1 docs asked add-on dashboards to
  * carry `div#heroku-header` (kensa's SSO check still looks for it), a way back to the
  * app on Heroku. Plain markup: the CSP allows no third-party script such as Boomerang.
  */

@@ -17,7 +17,7 @@ const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorRe
 export default async function resourceRoutes (fastify: FastifyInstance, opts: ResourceRoutesOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   // JSON bodies, Heroku's vendor type and empty bodies under a JSON Content-Type are the
-  // service kit's (content-types.ts), the same for every service (spec §3.3).
+  // service kit's (content-types.ts), the same for every service (protocol §3.3).
   app.addHook('onRequest', basicAuth(opts.addonId, opts.password))
   // Body validation failures are requests Heroku must not retry: 422 with a message.
   app.setSchemaErrorFormatter((errs, dataVar) => {

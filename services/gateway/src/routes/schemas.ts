@@ -1,5 +1,5 @@
-// Request and response schemas of the Partner API v3 routes (spec §4, §7, §8). Unknown
-// fields are allowed and ignored (spec §3.5); legacy fields are tolerated.
+// Request and response schemas of the Partner API v3 routes (protocol §4, §7, §8). Unknown
+// fields are allowed and ignored (protocol §3.5); legacy fields are tolerated.
 import { Type, type Static } from '@sinclair/typebox'
 
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' })

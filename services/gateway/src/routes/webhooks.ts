@@ -1,4 +1,4 @@
-// POST /heroku/webhooks/{uuid}: the add-on's webhook deliveries from Heroku (spec §21.4),
+// POST /heroku/webhooks/{uuid}: the add-on's webhook deliveries from Heroku (protocol §21.4),
 // the app's formation and release events. The signature (Heroku-Webhook-Hmac-SHA256, a
 // base64 HMAC-SHA256 of the raw body with the secret made at subscription) is checked in
 // constant time over the bytes as received; an event is acted on once, by its id (sync

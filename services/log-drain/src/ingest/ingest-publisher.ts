@@ -2,7 +2,7 @@
 // `streams.logIngest` and resolves only on the PubAck, so a 2xx to Logplex means the batch
 // is on disk (issue 4). msgID = <tenant>:<batch id> lets JetStream drop a Logplex retry
 // inside its duplicate window; the log store's de-duplication of batch ids catches later ones.
-// Failures and saturation throw 503 errors (Logplex retries them, spec §11.1). A confirmed
+// Failures and saturation throw 503 errors (Logplex retries them, protocol §11.1). A confirmed
 // batch goes to the live tail from here (live-tail.ts), not from the writer.
 //
 // Group publish (DRAIN_GROUP_PUBLISH, on by default): the batches that become ready in the

@@ -3,7 +3,7 @@
 // boundaries, and the split is deterministic, so a retried batch yields the same parts and
 // each part keeps its own de-duplication key. A single frame too large for any part is
 // re-encoded as 10,000-byte chunks of its message, as Heroku itself splits long dyno lines
-// (spec §11.1).
+// (protocol §11.1).
 import { encodeFrame, parseFrames } from '@addonkit/logplex'
 
 export interface BodyPart { body: Buffer, count: number }

@@ -1,4 +1,4 @@
-// POST /drain: Logplex HTTPS drain ingestion (spec §11.1). The order of checks follows
+// POST /drain: Logplex HTTPS drain ingestion (protocol §11.1). The order of checks follows
 // what Logplex does with each answer: 415 / 403 / 400 / 413 are permanent (it drops the
 // batch, which is right for a batch that can never be accepted), 503 + Retry-After is
 // transient (it retries with the same Logplex-Frame-Id). 204 only after JetStream has the
@@ -33,7 +33,7 @@ function batchIdOf (frameId: string | undefined): string {
 }
 
 export default async function drainRoutes (app: FastifyInstance, opts: DrainRouteOptions) {
-  // The drain body is octet-counted bytes (spec §11.1, §16 item 14): take it raw, whatever
+  // The drain body is octet-counted bytes (protocol §11.1, §16 item 14): take it raw, whatever
   // the Content-Type says, and answer a wrong type with our own 415.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => { done(null, body) })

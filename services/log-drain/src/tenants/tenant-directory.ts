@@ -4,7 +4,7 @@
 // and no entry is trusted longer than `cacheMs` (instances.state is re-read that often).
 // When PostgreSQL cannot answer, a known tenant is served from a stale entry (up to
 // STALE_MS) so that drains keep flowing into JetStream; an unknown one gets 503, not 403,
-// because a 4xx would make Logplex drop the batch (spec §11.1).
+// because a 4xx would make Logplex drop the batch (protocol §11.1).
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Subscription } from '@nats-io/transport-node'
