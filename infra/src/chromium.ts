@@ -1,7 +1,7 @@
 // Debian's Chromium for the dashboard's browser tests (playwright-core drives it); the
 // browser builds that test tools download cannot be fetched on these machines.
 import { existsSync } from 'node:fs'
-import { aptInstall } from './apt.js'
+import { aptInstall } from '@addonkit/local-servers'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 

@@ -13,12 +13,9 @@ import { loadConfig, manifestFromConfig, MANIFEST_SETTINGS, type Manifest } from
 import { startHerokuSim, type HerokuSim } from '@addonkit/heroku-sim'
 import { startStack, migrate, turbo, type Stack } from './stack.js'
 import { localTlsCertificate } from './local-tls.js'
-import { guardProcess, releaseProcess } from './process/orphan-guard.js'
-import { assertPortFree } from './process/port-owner.js'
+import { guardProcess, releaseProcess, assertPortFree, startPostgresServer, freePort } from '@addonkit/local-servers'
 import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicy } from './process/restart-policy.js'
-import { startPostgresServer } from './postgres-server.js'
 import { startTcpBalancer, type Backend } from './process/tcp-balancer.js'
-import { freePort } from './free-port.js'
 import { repoRoot } from './paths.js'
 
 export const SERVICES = [

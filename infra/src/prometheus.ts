@@ -6,10 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { join } from 'node:path'
-import { aptInstall, type RootRun } from './apt.js'
-import { freePort } from './free-port.js'
-import { guardProcess, releaseProcess } from './process/orphan-guard.js'
-import { assertPortFree } from './process/port-owner.js'
+import { aptInstall, type RootRun, freePort, guardProcess, releaseProcess, assertPortFree } from '@addonkit/local-servers'
 
 const DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin']
 

@@ -2,8 +2,7 @@
 // and nats-server with JetStream, or the external servers named by DATABASE_URL/NATS_URL.
 import { dirname, join } from 'node:path'
 import { runCommand } from './run-command.js'
-import { startNatsCluster, startNatsServer } from './nats-server.js'
-import { startPostgresServer } from './postgres-server.js'
+import { startNatsCluster, startNatsServer, startPostgresServer } from '@addonkit/local-servers'
 import { pnpmBin, repoRoot } from './paths.js'
 
 export interface Stack {

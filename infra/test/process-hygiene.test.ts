@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { assertPortFree, PortTakenError } from '../src/process/port-owner.js'
+import { assertPortFree, PortTakenError } from '@addonkit/local-servers'
 import { nextRestart, DEFAULT_RESTART_POLICY } from '../src/process/restart-policy.js'
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }

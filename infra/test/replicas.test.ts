@@ -7,7 +7,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createDrainSender, createHerokuDriver, type DrainSender } from '@addonkit/heroku-sim'
-import type { NatsClusterHandle } from '../src/nats-server.js'
+import type { NatsClusterHandle } from '@addonkit/local-servers'
 import { countMessages } from '../src/data-api-client.js'
 import { startTestPlatform } from './platform-helper.js'
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCommand } from '../src/run-command.js'
-import { startPostgresServer } from '../src/postgres-server.js'
+import { startPostgresServer } from '@addonkit/local-servers'
 
 const INFRA = fileURLToPath(new URL('..', import.meta.url))
 

@@ -3,7 +3,7 @@
 // last line is the report, one JSON object (lost, doubled, operations, faults,
 // invariants_ok, …). Exits 0 only when every invariant holds. CHAOS_SEED repeats a run's
 // choices; CHAOS_FAULTS (comma-separated names) injects only those; CHAOS_STOP_SECONDS sets how long a replica stays SIGSTOPped (default 10).
-import { ensureNatsServer } from '../nats-server.js'
+import { ensureNatsServer } from '@addonkit/local-servers'
 import { FAULT_NAMES, runChaos } from '../chaos/chaos.js'
 
 const log = (msg: string) => console.log(`[chaos] ${msg}`)

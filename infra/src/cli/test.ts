@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, readdirSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureNatsServer } from '../nats-server.js'
+import { ensureNatsServer } from '@addonkit/local-servers'
 import { ensurePrometheus } from '../prometheus.js'
 import { startStack, migrate, turbo } from '../stack.js'
 import { countTapResults } from '../tap-results.js'

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pg from 'pg'
-import { startNatsServer, startNatsCluster, type NatsServerHandle, type NatsClusterHandle } from '@addonkit/infra'
+import { startNatsServer, startNatsCluster, type NatsServerHandle, type NatsClusterHandle } from '@addonkit/local-servers'
 import { generateKeyRingSpec, randomSecret } from '@addonkit/secrets'
 
 export type { NatsServerHandle, NatsClusterHandle }

@@ -2,8 +2,10 @@
 // them when this process is gone, whatever signal ended it: a SIGKILL of `npm start` leaves
 // nothing running. One reaper per process, started on first use.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
-import { repoRoot } from '../paths.js'
+import { fileURLToPath } from 'node:url'
+
+// bin/ of this package, two levels above src/process/ (and dist/process/ once built).
+const reaperScript = fileURLToPath(new URL('../../bin/orphan-reaper.mjs', import.meta.url))
 
 export interface GuardedProcess {
   pid: number
@@ -19,7 +21,7 @@ let reaper: ChildProcess | undefined
 
 function started (): ChildProcess {
   if (reaper && reaper.exitCode === null) return reaper
-  reaper = spawn(process.execPath, [join(repoRoot, 'infra', 'bin', 'orphan-reaper.mjs')], { stdio: ['pipe', 'ignore', 'ignore'], detached: true })
+  reaper = spawn(process.execPath, [reaperScript], { stdio: ['pipe', 'ignore', 'ignore'], detached: true })
   // It must not keep this process alive, nor be killed with its process group by Ctrl-C.
   reaper.unref()
   ;(reaper.stdin as unknown as { unref?: () => void }).unref?.()
