@@ -1,5 +1,5 @@
 // The human report: one line per rule grouped as a run goes (✓ pass, ✗ fail, ! warning,
-// - skipped), then every failure and warning with its rule, spec section, reason and the
+// - skipped), then every failure and warning with its rule, protocol section (docs/heroku-protocol.md), reason and the
 // requests and answers behind it, then the totals.
 import type { Exchange } from '../exchange.js'
 import type { CheckResult, RunReport } from '../results.js'
@@ -20,7 +20,7 @@ export function textReport (report: RunReport, opts: { verbose?: boolean } = {})
   if (problems.length) {
     out.push('', 'Details')
     for (const r of problems) {
-      out.push('', `${mark(r)} ${r.rule.id} [${r.rule.severity.toUpperCase()}, spec ${r.rule.spec}]`, `  rule: ${r.rule.title}`, `  found: ${r.detail ?? 'no reason given'}`)
+      out.push('', `${mark(r)} ${r.rule.id} [${r.rule.severity.toUpperCase()}, protocol ${r.rule.spec}]`, `  rule: ${r.rule.title}`, `  found: ${r.detail ?? 'no reason given'}`)
       for (const ex of r.exchanges) out.push(...exchangeLines(ex).map((l) => `  ${l}`))
     }
   }
