@@ -1,43 +1,51 @@
-// Reads an add-on's stored log lines the way its app does: through the data API
-// (<PREFIX>_URL, credentials in the URL), every page, newest first. The chaos suite and the
-// replicas test count lines with it, so they check what a customer sees.
+// HTTP as an app and Logplex speak it to the platform, for the chaos suite and the replicas
+// test: one request helper (credentials in the URL become Basic auth; a deadline; a private
+// CA for the drain's TLS; never throws on a network error), and the data API read the way
+// an app reads it (<PREFIX>_URL, every page, newest first), so they check what a customer sees.
 import https from 'node:https'
 import http from 'node:http'
 
-interface Page { lines: Array<{ message: string }>, next_cursor: string | null }
+export interface RequestOptions {
+  method?: string
+  headers?: Record<string, string | number>
+  body?: string
+  ca?: string
+  timeoutMs?: number
+}
 
-function getJson (url: URL, auth: string, ca?: string): Promise<{ status: number, body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http
-    const req = lib.get(url, { headers: { authorization: auth, accept: 'application/json' }, timeout: 15_000, ...(ca ? { ca } : {}) }, (res) => {
+/** One request; resolves the status (0 when no answer came) and the body as text. */
+export function request (url: string, o: RequestOptions = {}): Promise<{ status: number, text: string }> {
+  return new Promise((resolve) => {
+    const u = new URL(url)
+    const headers: Record<string, string | number> = { ...o.headers }
+    if (u.username && !headers.authorization) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
+    u.username = ''
+    u.password = ''
+    const lib = u.protocol === 'https:' ? https : http
+    const req = lib.request(u, { method: o.method ?? 'GET', headers, timeout: o.timeoutMs ?? 15_000, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        try { resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }) } catch { resolve({ status: res.statusCode ?? 0, body: text }) }
-      })
-      res.on('error', reject)
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', () => resolve({ status: 0, text: '' }))
     })
-    req.on('timeout', () => req.destroy(new Error('the data API did not answer within 15 s')))
-    req.on('error', reject)
+    req.on('timeout', () => { req.destroy(); resolve({ status: 0, text: '' }) })
+    req.on('error', () => resolve({ status: 0, text: '' }))
+    req.end(o.body)
   })
 }
 
+interface Page { lines: Array<{ message: string }>, next_cursor: string | null }
+
 /** Every stored message of the add-on within its retention, newest first. Throws on any answer but 200. */
 export async function readAllMessages (addonUrl: string, opts: { ca?: string, pageSize?: number } = {}): Promise<string[]> {
-  const base = new URL(addonUrl)
-  const auth = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`
-  base.username = ''
-  base.password = ''
+  const base = addonUrl.replace(/\/$/, '')
   const out: string[] = []
   let cursor: string | null = null
   do {
-    const url = new URL(`${base.pathname.replace(/\/$/, '')}/logs`, base)
-    url.searchParams.set('limit', String(opts.pageSize ?? 1000))
-    if (cursor) url.searchParams.set('cursor', cursor)
-    const res = await getJson(url, auth, opts.ca)
-    if (res.status !== 200) throw new Error(`data API answered ${res.status}: ${JSON.stringify(res.body).slice(0, 200)}`)
-    const page = res.body as Page
+    const qs = new URLSearchParams({ limit: String(opts.pageSize ?? 1000), ...(cursor ? { cursor } : {}) })
+    const res = await request(`${base}/logs?${qs}`, { headers: { accept: 'application/json' }, ...(opts.ca ? { ca: opts.ca } : {}) })
+    if (res.status !== 200) throw new Error(`data API answered ${res.status}: ${res.text.slice(0, 200)}`)
+    const page = JSON.parse(res.text) as Page
     for (const l of page.lines) out.push(l.message)
     cursor = page.next_cursor
   } while (cursor)

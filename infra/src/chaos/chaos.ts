@@ -10,8 +10,6 @@
 // once; every provision with one resource and the same answer on replay; no instance or
 // operation left unfinished; plans as last acknowledged; deprovisioned credentials refused.
 import { mkdtempSync, rmSync } from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
@@ -20,7 +18,7 @@ import { createDrainSender, createHerokuDriver, type DrainSender, type DriverReq
 import { startPostgresServer, type PostgresServerHandle, type NatsClusterHandle } from '@addonkit/local-servers'
 import { startThrowawayPlatform, type ThrowawayPlatform } from '../throwaway-platform.js'
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js'
-import { countMessages } from '../data-api-client.js'
+import { countMessages, request } from '../data-api-client.js'
 
 export interface ChaosOptions {
   /** How long the load and the faults run (CHAOS_SECONDS). */
@@ -88,19 +86,8 @@ function summary (values: number[]): LatencySummary {
 }
 
 /** GET with a deadline; resolves the status, 0 when no answer came in time. */
-function get (url: string, opts: { ca?: string, timeoutMs?: number, auth?: string } = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const u = new URL(url)
-    const headers: Record<string, string> = {}
-    if (opts.auth) headers.authorization = opts.auth
-    else if (u.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
-    u.username = ''
-    u.password = ''
-    const lib = u.protocol === 'https:' ? https : http
-    const req = lib.get(u, { headers, timeout: opts.timeoutMs ?? 2000, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); res.on('error', () => resolve(0)) })
-    req.on('timeout', () => { req.destroy(); resolve(0) })
-    req.on('error', () => resolve(0))
-  })
+async function get (url: string, opts: { ca?: string, timeoutMs?: number } = {}): Promise<number> {
+  return (await request(url, { timeoutMs: opts.timeoutMs ?? 2000, ...(opts.ca ? { ca: opts.ca } : {}) })).status
 }
 
 interface Addon { uuid: string, plan: string, request: DriverRequest, firstStatus: number, firstConfig: Record<string, string> | null, drain: boolean }
@@ -471,18 +458,9 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** POSTs one log line to a drain URL (its credentials in the URL); resolves the status. */
-function postDrain (drainUrl: string, ca?: string): Promise<number> {
-  return new Promise((resolve) => {
-    const u = new URL(drainUrl)
-    const auth = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
-    u.username = ''
-    u.password = ''
-    const line = `<190>1 ${new Date().toISOString()} host app web.1 - after deprovision`
-    const body = `${Buffer.byteLength(line)} ${line}`
-    const lib = u.protocol === 'https:' ? https : http
-    const req = lib.request(u, { method: 'POST', timeout: 5000, ...(ca ? { ca } : {}), headers: { authorization: auth, 'content-type': 'application/logplex-1', 'logplex-msg-count': '1', 'logplex-frame-id': randomUUID(), 'content-length': Buffer.byteLength(body) } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
-    req.on('timeout', () => { req.destroy(); resolve(0) })
-    req.on('error', () => resolve(0))
-    req.end(body)
-  })
+async function postDrain (drainUrl: string, ca?: string): Promise<number> {
+  const line = `<190>1 ${new Date().toISOString()} host app web.1 - after deprovision`
+  const body = `${Buffer.byteLength(line)} ${line}`
+  const headers = { 'content-type': 'application/logplex-1', 'logplex-msg-count': '1', 'logplex-frame-id': randomUUID(), 'content-length': Buffer.byteLength(body) }
+  return (await request(drainUrl, { method: 'POST', headers, body, timeoutMs: 5000, ...(ca ? { ca } : {}) })).status
 }

@@ -3,8 +3,7 @@
 // decides, acts, and records what it knows of the app (formation, the last change and
 // who made it, releases, authorization, the rate limit) and every decision with its reason.
 import type { Db, Prisma } from '@addonkit/db'
-import { validatePolicy, type AutoscaleState, type Decision, type Policy, type RouterWindow } from '@addonkit/autoscale'
-import { recentWindows as routerWindowsSince, tenantCreatedAt } from '@addonkit/log-store'
+import { validatePolicy, type AutoscaleState, type Decision, type Policy } from '@addonkit/autoscale'
 import { audit } from './audit.js'
 
 export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
@@ -198,11 +197,6 @@ export async function purgeAutoscaling (db: Db, instanceUuid: string): Promise<v
   }
 }
 
-/** The router-metric windows of an add-on's app since `since` (ms), from the log-drain writer (the log store keeps them). */
-export async function recentWindows (db: Db, instanceUuid: string, since: number): Promise<RouterWindow[]> {
-  return routerWindowsSince(db.pool, instanceUuid, since)
-}
-
 /** The process type's last decision, without adding to the history (an evaluation that changed nothing). */
 export async function noteLastDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, at = new Date(), error: string | null = null): Promise<void> {
   const rec: DecisionRecord = { id: '', processType: d.processType, at, action: d.action, from: d.from, to: d.to, applied: d.applied, reason: d.reason, value: d.value, outcome, error }
@@ -211,13 +205,4 @@ export async function noteLastDecision (db: Db, instanceUuid: string, d: Decisio
     create: { instanceUuid, processType: d.processType, lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at },
     update: { lastDecision: rec as unknown as Prisma.InputJsonValue, lastDecisionAt: at }
   })
-}
-
-/**
- * Since when an add-on's router metrics are complete: its log tenant's creation (the
- * drain starts then), or a day ago (windows are kept a day). null: the add-on has no drain.
- */
-export async function metricsSince (db: Db, instanceUuid: string, now = Date.now()): Promise<number | null> {
-  const created = await tenantCreatedAt(db.pool, instanceUuid)
-  return created ? Math.max(created.getTime(), now - 24 * 3600_000) : null
 }

@@ -3,7 +3,7 @@
 // API through it, the allocator's logs driver manages tenants through it, and the dashboard
 // searches through it — the same search as the data API's, with the same retention.
 export * from './log-store.js'
-export { createPgLogStore, addWindows as addRouterWindows, searchLines, tailLines, purgeTenantData, textPredicates, orderedScan, SEQ_BLOCK } from './pg-log-store.js'
+export { createPgLogStore, tenantUsage, addWindows as addRouterWindows, searchLines, tailLines, purgeTenantData, textPredicates, orderedScan, SEQ_BLOCK } from './pg-log-store.js'
 export { encodeCursor, decodeCursor, type CursorPosition } from './cursor.js'
 export { batchLines, clampToReceipt, CLAMP_MS, type ParsedBatch } from './batch-lines.js'
 export { utcDay, partitionName, PARTITION_OPTIONS } from './pg-partitions.js'

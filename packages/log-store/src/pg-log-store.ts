@@ -322,6 +322,19 @@ export async function tailLines (pool: pg.Pool, tenantId: string, retentionDays:
   return r.rows.reverse().map(toSearchLine)
 }
 
+/** A tenant's counters: lines, drops and reported loss of today (UTC), and the bytes stored over the days within retention. */
+export async function tenantUsage (pool: Pick<pg.Pool, 'query'>, tenantId: string, retentionDays: number): Promise<TenantUsage> {
+  const r = await pool.query<{ lines: string | null, dropped: string | null, loss: string | null, bytes: string | null }>(
+    `SELECT sum(lines) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS lines,
+            sum(dropped) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS dropped,
+            sum(reported_loss) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS loss,
+            sum(bytes) AS bytes
+       FROM log_usage_daily WHERE tenant_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int - 1`,
+    [tenantId, retentionDays])
+  const row = r.rows[0]
+  return { linesToday: Number(row?.lines ?? 0), droppedToday: Number(row?.dropped ?? 0), reportedLossToday: Number(row?.loss ?? 0), storedBytes: Number(row?.bytes ?? 0) }
+}
+
 /**
  * Deletes everything stored for a tenant: its lines (each partition searched through its
  * (tenant_id, ts, seq) index), usage counters, de-duplication rows and router windows, so
@@ -395,17 +408,7 @@ export function createPgLogStore (pool: pg.Pool): LogStore {
     search: (q) => searchLines(pool, q),
     tail: (tenantId, retentionDays, limit) => tailLines(pool, tenantId, retentionDays, limit),
 
-    async usage (tenantId, retentionDays): Promise<TenantUsage> {
-      const r = await pool.query<{ lines: string | null, dropped: string | null, loss: string | null, bytes: string | null }>(
-        `SELECT sum(lines) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS lines,
-                sum(dropped) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS dropped,
-                sum(reported_loss) FILTER (WHERE day = (now() AT TIME ZONE 'UTC')::date) AS loss,
-                sum(bytes) AS bytes
-           FROM log_usage_daily WHERE tenant_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int - 1`,
-        [tenantId, retentionDays])
-      const row = r.rows[0]
-      return { linesToday: Number(row?.lines ?? 0), droppedToday: Number(row?.dropped ?? 0), reportedLossToday: Number(row?.loss ?? 0), storedBytes: Number(row?.bytes ?? 0) }
-    },
+    usage: (tenantId, retentionDays) => tenantUsage(pool, tenantId, retentionDays),
 
     purgeTenant: (tenantId) => purgeTenantData(pool, tenantId),
 

@@ -6,6 +6,7 @@
 // autoscaling reads.
 import type pg from 'pg'
 import { fromStored, type RouterWindow } from '@addonkit/autoscale'
+import { tenantCreatedAt } from './tenants.js'
 
 type Pool = Pick<pg.Pool, 'query'>
 
@@ -86,4 +87,13 @@ export async function recentWindows (pool: Pool, instanceUuid: string, since: nu
       WHERE t.instance_uuid = $1 AND w.window_start >= $2
       ORDER BY w.window_start`, [instanceUuid, new Date(since)])
   return r.rows.map((x) => fromStored(instanceUuid, { processType: x.process_type, start: Number(x.start), requests: x.requests, statuses: x.statuses, errors: x.errors, service: x.service, connect: x.connect, queue: x.queue, loadSum: x.load_sum, loadSamples: x.load_samples, loadMax: x.load_max }))
+}
+
+/**
+ * Since when an add-on's router metrics are complete: its tenant's creation (the drain
+ * starts then), or a day ago (windows are kept a day). null: the add-on has no drain.
+ */
+export async function metricsSince (pool: Pool, instanceUuid: string, now = Date.now()): Promise<number | null> {
+  const created = await tenantCreatedAt(pool, instanceUuid)
+  return created ? Math.max(created.getTime(), now - 24 * 3600_000) : null
 }

@@ -19,18 +19,18 @@ export interface NewTenant {
 
 /**
  * Creates the instance's tenant, or (a re-run after a crash) keeps its id and user names and
- * replaces the credentials, which were never handed out. Returns the user names in force.
+ * replaces the credentials, which were never handed out. Returns its id and the user names in force.
  */
-export async function upsertTenant (db: Queryable, t: NewTenant): Promise<{ apiUser: string, drainUser: string }> {
-  const r = await db.query<{ api_user: string, drain_user: string }>(
+export async function upsertTenant (db: Queryable, t: NewTenant): Promise<{ id: string, apiUser: string, drainUser: string }> {
+  const r = await db.query<{ id: string, api_user: string, drain_user: string }>(
     `INSERT INTO log_tenants (id, instance_uuid, drain_token, api_user, api_secret_hash, drain_user, drain_secret_hash, plan)
      VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (instance_uuid) DO UPDATE SET api_secret_hash = EXCLUDED.api_secret_hash, drain_secret_hash = EXCLUDED.drain_secret_hash,
        drain_token = EXCLUDED.drain_token, plan = EXCLUDED.plan, revoked_at = NULL
-     RETURNING api_user, drain_user`,
+     RETURNING id, api_user, drain_user`,
     [t.instanceUuid, t.drainToken, t.apiUser, t.apiSecretHash, t.drainUser, t.drainSecretHash, t.plan])
   const row = r.rows[0]!
-  return { apiUser: row.api_user, drainUser: row.drain_user }
+  return { id: row.id, apiUser: row.api_user, drainUser: row.drain_user }
 }
 
 export async function setTenantPlan (db: Queryable, instanceUuid: string, plan: string): Promise<void> {
@@ -134,27 +134,6 @@ export async function findTenant (db: Queryable, by: keyof typeof KEYS, value: s
   }
 }
 
-/** The instance's lines and drops of today (UTC). */
-export async function todayCounters (db: Queryable, instanceUuid: string): Promise<{ lines: number, dropped: number }> {
-  const r = await db.query<{ lines: string | null, dropped: string | null }>(
-    `SELECT sum(u.lines) AS lines, sum(u.dropped) AS dropped FROM log_usage_daily u JOIN log_tenants t ON t.id = u.tenant_id
-      WHERE t.instance_uuid = $1 AND u.day = (now() AT TIME ZONE 'UTC')::date`, [instanceUuid])
-  return { lines: Number(r.rows[0]?.lines ?? 0), dropped: Number(r.rows[0]?.dropped ?? 0) }
-}
-
-/**
- * Megabytes of log data stored for the instance (rounded up to 0.01): the bytes the writer
- * counted per day (text plus an estimate of row and index overhead) over the days still
- * within retention. A counter instead of pg_total_relation_size, which cannot be split by
- * tenant and would scan every partition.
- */
-export async function storedMegabytes (db: Queryable, instanceUuid: string, retentionDays: number): Promise<number> {
-  const r = await db.query<{ bytes: string | null }>(
-    `SELECT sum(u.bytes) AS bytes FROM log_usage_daily u JOIN log_tenants t ON t.id = u.tenant_id
-      WHERE t.instance_uuid = $1 AND u.day > (now() AT TIME ZONE 'UTC')::date - $2::int - 1`, [instanceUuid, retentionDays])
-  return Math.ceil(Number(r.rows[0]?.bytes ?? 0) / (1024 * 1024) * 100) / 100
-}
-
 /** Tenants that dropped lines over their quota today (UTC), most first. */
 export async function overQuotaToday (db: Queryable): Promise<Array<{ tenantId: string, dropped: number }>> {
   const r = await db.query<{ tenant_id: string, dropped: string }>(
@@ -177,13 +156,4 @@ export async function storedLineCounts (db: Queryable, tenantId: string): Promis
 export async function storedMessages (db: Queryable, tenantId: string): Promise<string[]> {
   const r = await db.query<{ msg: string }>('SELECT msg FROM log_lines WHERE tenant_id = $1 ORDER BY ts, seq', [tenantId])
   return r.rows.map((row) => row.msg)
-}
-
-/** A tenant's counters of today (UTC): lines stored, dropped over quota, and lost as Logplex reported. */
-export async function usageToday (db: Queryable, tenantId: string): Promise<{ lines: number, dropped: number, reportedLoss: number, bytes: number }> {
-  const r = await db.query<{ lines: string | null, dropped: string | null, loss: string | null, bytes: string | null }>(
-    `SELECT sum(lines) AS lines, sum(dropped) AS dropped, sum(reported_loss) AS loss, sum(bytes) AS bytes
-       FROM log_usage_daily WHERE tenant_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date`, [tenantId])
-  const row = r.rows[0]
-  return { lines: Number(row?.lines ?? 0), dropped: Number(row?.dropped ?? 0), reportedLoss: Number(row?.loss ?? 0), bytes: Number(row?.bytes ?? 0) }
 }

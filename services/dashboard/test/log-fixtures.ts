@@ -4,12 +4,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '@addonkit/db'
 import { encodeFrames } from '@addonkit/logplex'
-import { createPgLogStore, tenantIdOf, upsertTenant, utcDay } from '@addonkit/log-store'
+import { createPgLogStore, upsertTenant, utcDay } from '@addonkit/log-store'
 
 export async function createLogTenant (db: Db, instanceUuid: string, plan = 'hobby'): Promise<string> {
   const tag = randomUUID().slice(0, 8)
-  await upsertTenant(db.pool, { instanceUuid, drainToken: null, apiUser: `api-${tag}`, apiSecretHash: 'unused', drainUser: `drain-${tag}`, drainSecretHash: 'unused', plan })
-  return (await tenantIdOf(db.pool, instanceUuid))!
+  return (await upsertTenant(db.pool, { instanceUuid, drainToken: null, apiUser: `api-${tag}`, apiSecretHash: 'unused', drainUser: `drain-${tag}`, drainSecretHash: 'unused', plan })).id
 }
 
 export interface LineInit {

@@ -482,7 +482,7 @@ t.test('the provisioning state machine against a model', async (t) => {
   const alloc = new AllocatorProcess(s)
   await alloc.start()
 
-  t.test('commands: provision, replay, conflicting replay, plan change, deprovision, allocator crash', { skip: only !== undefined && only !== 'commands' }, async (t) => {
+  t.test('commands: provision, replay, conflicting replay, plan change, deprovision, allocator crash', { skip: only !== undefined && only !== 'commands' ? `FC_ONLY=${only}: replaying the other property only` : false }, async (t) => {
     const started = Date.now()
     const plan = fc.constantFrom(...PLANS)
     const index = fc.nat({ max: 63 })
@@ -521,7 +521,7 @@ t.test('the provisioning state machine against a model', async (t) => {
     t.pass(`${runs} runs, ${executed} commands, ${alloc.starts - 1} allocator restarts, ${((Date.now() - started) / 1000).toFixed(1)} s`)
   })
 
-  t.test('concurrent requests for one uuid, in orders the scheduler picks', { skip: only !== undefined && only !== 'interleavings' }, async (t) => {
+  t.test('concurrent requests for one uuid, in orders the scheduler picks', { skip: only !== undefined && only !== 'interleavings' ? `FC_ONLY=${only}: replaying the other property only` : false }, async (t) => {
     const started = Date.now()
     let runs = 0
     const scenario = fc.record({

@@ -1,6 +1,6 @@
 // POST /drain: what each input is answered with (protocol §11.1) and what gets stored.
 import t from 'tap'
-import { storedMessages, usageToday } from '@addonkit/log-store'
+import { storedMessages, tenantUsage } from '@addonkit/log-store'
 import { encodeFrames } from '@addonkit/logplex'
 import { startDrainStack, postDrain, api, eventually } from './helper.js'
 
@@ -26,7 +26,7 @@ t.test('a drain batch is stored, parsed and searchable; bad inputs get their sta
   t.match(router.router, { status: 503, method: 'GET', path: '/search?q=a b', host: 'myapp.herokuapp.com', connect_ms: 1, service_ms: 37, bytes: 512, dyno: 'web.1', request_id: '2b3f7a0e-1c1d-4d0e-9a53-6c8f7f0b1e11' })
   t.ok(r.json.lines.some((l: any) => l.message === 'Started GET "/" for 203.0.113.5\nsecond line of the same frame'), 'embedded LF kept')
   t.ok(r.json.lines.some((l: any) => l.message === 'no trailing LF'))
-  t.equal((await usageToday(stack.db.pool, tenant.id)).reportedLoss, 4, 'L10 counted as reported loss')
+  t.equal((await tenantUsage(stack.db.pool, tenant.id, 1)).reportedLossToday, 4, 'L10 counted as reported loss')
 
   await t.test('application/logplex-1 with parameters is the same media type', async (t) => {
     const before = await stack.storedCount(tenant)

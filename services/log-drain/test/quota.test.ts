@@ -2,7 +2,7 @@
 // lines are dropped and counted, and the customer is told once, with a line in the app's
 // own log stream (the simulator's strict log input, protocol §11.2) and on the usage figures.
 import t from 'tap'
-import { usageToday } from '@addonkit/log-store'
+import { tenantUsage } from '@addonkit/log-store'
 import { startDrainStack, eventually } from './helper.js'
 
 t.test('over the quota: 2xx, dropped and counted, one notice in the app log', async (t) => {
@@ -14,8 +14,8 @@ t.test('over the quota: 2xx, dropped and counted, one notice in the app log', as
   t.equal(sender.counters.acknowledgedLines, 130, 'every batch acknowledged')
   t.equal(sender.counters.dropped, 0)
   await eventually(async () => {
-    const u = await usageToday(stack.db.pool, tenant.id)
-    return u.lines + u.dropped === 130
+    const u = await tenantUsage(stack.db.pool, tenant.id, 1)
+    return u.linesToday + u.droppedToday === 130
   })
   t.equal(await stack.storedCount(tenant), 50, 'the first 50 lines stored')
   const addon = stack.sim.addons.get(tenant.instanceUuid)!
@@ -26,7 +26,7 @@ t.test('over the quota: 2xx, dropped and counted, one notice in the app log', as
   for (let i = 0; i < 40; i++) sender.push({ message: `more ${i}` })
   await sender.flush()
   await eventually(async () => {
-    return (await usageToday(stack.db.pool, tenant.id)).dropped === 120
+    return (await tenantUsage(stack.db.pool, tenant.id, 1)).droppedToday === 120
   })
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(addon.logLines.length, 1, 'told once a day')

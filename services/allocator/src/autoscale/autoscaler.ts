@@ -8,12 +8,12 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { FastifyBaseLogger } from 'fastify'
 import { withClient, type Db } from '@addonkit/db'
-import { instanceOfTenant } from '@addonkit/log-store'
+import { instanceOfTenant, metricsSince, recentWindows } from '@addonkit/log-store'
 import { WINDOW_MS, decide, type Decision } from '@addonkit/autoscale'
 import { decode, RouterWindowsMessage, queueGroups, subjects } from '@addonkit/contracts'
 import {
-  decisionState, enqueueOperation, instancesWithPolicies, loadApp, loadPolicies, loadStates, metricsSince, noteChange, noteFormation, noteLastDecision,
-  recentWindows, recordDecision, setOperationParams, type DecisionOutcome, type DecisionRecord, type ProcessTypeState
+  decisionState, enqueueOperation, instancesWithPolicies, loadApp, loadPolicies, loadStates, noteChange, noteFormation, noteLastDecision,
+  recordDecision, setOperationParams, type DecisionOutcome, type DecisionRecord, type ProcessTypeState
 } from '@addonkit/lifecycle'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
 
@@ -139,8 +139,8 @@ export class Autoscaler {
     }
     const app = await loadApp(db, uuid)
     const maxDelay = Math.max(...policies.map((p) => (p.policy.downscale_delay_s + p.policy.breach_s) * 1000))
-    const windows = await recentWindows(db, uuid, now - Math.min(24 * 3600_000, Math.max(HISTORY_MS, maxDelay + 2 * WINDOW_MS)))
-    const observedSince = (await metricsSince(db, uuid, now)) ?? now
+    const windows = await recentWindows(db.pool, uuid, now - Math.min(24 * 3600_000, Math.max(HISTORY_MS, maxDelay + 2 * WINDOW_MS)))
+    const observedSince = (await metricsSince(db.pool, uuid, now)) ?? now
     for (const { processType, policy, updatedAt } of policies) {
       const state = states.find((s) => s.processType === processType)
       if (state?.quantity === null || state?.quantity === undefined) {

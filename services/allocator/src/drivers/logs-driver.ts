@@ -3,7 +3,7 @@
 // log_drain_token to the tenant, and hands out <PREFIX>_URL and the log_drain_url.
 import { randomId, randomSecret, sha256Hex } from '@addonkit/secrets'
 import { driverConfigVars, type PlanDefinition } from '@addonkit/config'
-import { findTenant, limitsFor, purgeTenantData, revokeTenant, rotateApiSecret, setTenantPlan, storedMegabytes, todayCounters, upsertTenant } from '@addonkit/log-store'
+import { limitsFor, purgeTenantData, revokeTenant, rotateApiSecret, setTenantPlan, tenantIdOf, tenantUsage, upsertTenant, type TenantUsage } from '@addonkit/log-store'
 import type { Driver, DriverContext, UsageMetric } from './driver.js'
 
 function urlWithCredentials (base: string, user: string, secret: string, path: string): string {
@@ -40,7 +40,7 @@ export const logsDriver: Driver = {
   },
 
   async checkPlanChange (ctx, to) {
-    const used = await storedMegabytes(ctx.db.pool, ctx.instance.uuid, retentionDays(ctx))
+    const used = megabytes(await usageOf(ctx))
     const limit = to.limits.storage_mb ?? Infinity
     if (used > limit) return { allowed: false, reason: `This add-on stores ${used} MB of logs, more than the ${to.name} plan's ${limit} MB. Delete logs or wait for them to expire, then try again.` }
     return { allowed: true }
@@ -63,17 +63,17 @@ export const logsDriver: Driver = {
   },
 
   async purge (ctx) {
-    const tenant = await findTenant(ctx.db.pool, 'instanceUuid', ctx.instance.uuid)
-    if (tenant) await purgeTenantData(ctx.db.pool, tenant.id)
+    const tenantId = await tenantIdOf(ctx.db.pool, ctx.instance.uuid)
+    if (tenantId) await purgeTenantData(ctx.db.pool, tenantId)
   },
 
   async usage (ctx): Promise<UsageMetric[]> {
     const plan = ctx.plan
-    const today = await todayCounters(ctx.db.pool, ctx.instance.uuid)
+    const usage = await usageOf(ctx)
     return [
-      { name: 'lines_today', label: 'Log lines today (UTC)', used: today.lines, limit: plan.limits.lines_per_day ?? null, unit: 'lines' },
-      { name: 'dropped_today', label: 'Lines dropped over the daily limit today', used: today.dropped, limit: null, unit: 'lines' },
-      { name: 'storage', label: 'Storage', used: await storedMegabytes(ctx.db.pool, ctx.instance.uuid, retentionDays(ctx)), limit: plan.limits.storage_mb ?? null, unit: 'MB' },
+      { name: 'lines_today', label: 'Log lines today (UTC)', used: usage.linesToday, limit: plan.limits.lines_per_day ?? null, unit: 'lines' },
+      { name: 'dropped_today', label: 'Lines dropped over the daily limit today', used: usage.droppedToday, limit: null, unit: 'lines' },
+      { name: 'storage', label: 'Storage', used: megabytes(usage), limit: plan.limits.storage_mb ?? null, unit: 'MB' },
       { name: 'retention', label: 'Retention', used: retentionDays(ctx), limit: plan.limits.retention_days ?? null, unit: 'days' }
     ]
   }
@@ -82,4 +82,21 @@ export const logsDriver: Driver = {
 /** The instance's retention: the plan's, or the shorter one the customer chose (the log store's rule). */
 function retentionDays (ctx: DriverContext): number {
   return limitsFor(ctx.addon, ctx.plan.slug, ctx.instance.options).retentionDays
+}
+
+const NO_USAGE: TenantUsage = { linesToday: 0, droppedToday: 0, reportedLossToday: 0, storedBytes: 0 }
+
+/** The tenant's counters (the log store's), or zeros before it exists. */
+async function usageOf (ctx: DriverContext): Promise<TenantUsage> {
+  const tenantId = await tenantIdOf(ctx.db.pool, ctx.instance.uuid)
+  return tenantId ? tenantUsage(ctx.db.pool, tenantId, retentionDays(ctx)) : NO_USAGE
+}
+
+/**
+ * Megabytes stored (rounded up to 0.01): the bytes the writer counted per day (text plus an
+ * estimate of row and index overhead) within retention — a counter, since
+ * pg_total_relation_size cannot be split by tenant and would scan every partition.
+ */
+function megabytes (u: TenantUsage): number {
+  return Math.ceil(u.storedBytes / (1024 * 1024) * 100) / 100
 }

@@ -5,7 +5,7 @@ import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
 import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
-import type { AppClient, PlatformClient } from '@addonkit/platform-api'
+import { PlatformApiError, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
 import type { PlatformTokens } from '../platform-tokens.js'
@@ -118,7 +118,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     try {
       return await tokens.exchangeGrant(uuid)
     } catch (err) {
-      if (!(err instanceof PermanentOperationError) || ctx.op.attempts <= 1) throw err
+      // Only a refused grant on a retry: a wrong client secret or any other refusal still fails.
+      const refusedGrant = err instanceof PermanentOperationError && err.cause instanceof PlatformApiError && err.cause.herokuId === 'invalid_grant'
+      if (!refusedGrant || ctx.op.attempts <= 1) throw err
       await audit(db.pool, uuid, 'grant_exchanged', 'failed', { result: 'lost', reason: `refused on attempt ${ctx.op.attempts}, after an attempt that may have used it: ${err.message}`.slice(0, 500) })
       return 'lost'
     }

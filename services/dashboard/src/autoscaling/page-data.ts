@@ -4,7 +4,8 @@
 // A process type is listed when it has a policy or the formation shows it.
 import type { Policy } from '@addonkit/autoscale'
 import type { Db } from '@addonkit/db'
-import { loadApp, loadPolicies, loadStates, recentDecisions, recentWindows, type AppRecord, type DecisionRecord, type ProcessTypeState } from '@addonkit/lifecycle'
+import { recentWindows } from '@addonkit/log-store'
+import { loadApp, loadPolicies, loadStates, recentDecisions, type AppRecord, type DecisionRecord, type ProcessTypeState } from '@addonkit/lifecycle'
 import { connectedAccount, type ConnectedAccount } from './heroku-account.js'
 import { CHART_SPAN_MS, metricSeries, type MetricSeries, type ScaleMark } from './metric-series.js'
 
@@ -37,7 +38,7 @@ export async function loadAutoscaling (db: Db, uuid: string, now: Date): Promise
     loadStates(db, uuid),
     loadApp(db, uuid),
     recentDecisions(db, uuid, READ_LIMIT),
-    recentWindows(db, uuid, since),
+    recentWindows(db.pool, uuid, since),
     connectedAccount(db, uuid),
     db.prisma.auditEvent.findMany({ where: { instanceUuid: uuid, event: 'formation_changed_by_person', at: { gte: new Date(since) } }, orderBy: { at: 'asc' } })
   ])
