@@ -145,6 +145,7 @@ export async function runServerFile (file: string, env: Record<string, string>, 
   })
 }
 export * from './load.js'
+export * from './platform.js'
 
 interface TapLike extends Teardown, Asserts { test (name: string, fn: (t: TapLike) => Promise<void>): unknown }
 interface ClosableApp extends Injectable { close (): Promise<unknown> }

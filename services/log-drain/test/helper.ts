@@ -1,21 +1,21 @@
-// Builds the real log-drain stack for a test: a private nats-server, a fresh database, the
-// Heroku simulator (its strict log input receives the add-on's notices) and the log-drain
-// listening on a real port. Tenants are created by the allocator's real `logs` driver, so
-// the credentials, hashes and URLs are exactly what Heroku and the app would hold.
+// The log-drain stack for a test, from the platform harness (@addonkit/testkit
+// startPlatform): a private nats-server, a fresh database, the Heroku simulator (its strict
+// log input receives the add-on's notices) and the log-drain listening on a real port.
+// Tenants are created by the allocator's real `logs` driver, so the credentials, hashes and
+// URLs are exactly what Heroku and the app would hold.
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, startTestNats, startTestNatsCluster, testEnv, LogCapture, eventually, type Teardown, type NatsServerHandle, type NatsClusterHandle, writeAddonDefinition } from '@addonkit/testkit'
-import { startHerokuSim, createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
-import { buildManifest, loadConfig, type AddonDefinition } from '@addonkit/config'
-import { createDb, type Db } from '@addonkit/db'
-import { KeyRing, contexts } from '@addonkit/secrets'
+import { startPlatform, eventually, type LogCapture, type Teardown, type NatsServerHandle, type NatsClusterHandle, writeAddonDefinition } from '@addonkit/testkit'
+import { createDrainSender, type HerokuSim, type DrainSender, type DrainSenderOptions } from '@addonkit/heroku-sim'
+import { loadConfig, type AddonDefinition } from '@addonkit/config'
+import type { Db } from '@addonkit/db'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import { storedLineCounts, tenantIdOf } from '@addonkit/log-store'
 import { defaultDrivers, type DriverContext } from '@addonkit/allocator'
 import { publishInstanceEvent } from '@addonkit/lifecycle'
-import { buildApp } from '../src/app.js'
-import { loadDrainConfig } from '../src/config.js'
+import { service as drainService } from '../src/index.js'
 
 export { eventually }
 
@@ -63,24 +63,14 @@ function basic (user: string, pass: string): string {
 }
 
 export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}): Promise<DrainStack> {
-  const cluster = opts.cluster === true ? await startTestNatsCluster(t) : null
-  const nats = cluster ? cluster.nodes[0]! : await startTestNats(t)
   // The writer runs inline unless a test asks for the thread (DRAIN_WRITER=thread, the
   // production default): the writer's code is the same, and a thread loading its
   // TypeScript under a busy CI machine took over 10 s per stack. writer-outage covers the
   // thread: storing, a PostgreSQL outage and a restart.
-  const env = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: cluster ? cluster.url : nats.url, LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), DRAIN_WRITER: 'inline', ...opts.env })
-  const base = loadConfig(env, ['addonPassword', 'ssoSalt', 'encryptionKeys', 'credentialGraceSeconds'])
-  const manifest = buildManifest({ addon: base.addon, addonPassword: base.addonPassword, ssoSalt: base.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: 'https://dash.example.com', gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
-  const sim = await startHerokuSim({ clientSecret: env.HEROKU_CLIENT_SECRET!, manifest })
-  t.teardown(() => sim.close())
-  const logs = new LogCapture()
-  const app = await buildApp(loadDrainConfig(env), { logStream: logs, writerMaxLines: opts.writerMaxLines })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const db = createDb(env.DATABASE_URL!)
-  t.teardown(() => db.close())
-  const keyRing = new KeyRing(base.encryptionKeys)
+  const p = await startPlatform(t, { cluster: opts.cluster === true, env: { LOG_LEVEL: 'warn', ADDON_DEFINITION: testAddonDefinition(), DRAIN_WRITER: 'inline', ...opts.env } })
+  const { env, nats, cluster, sim, db, keyRing, logs, addon } = p
+  const { credentialGraceSeconds } = loadConfig(env, ['credentialGraceSeconds'])
+  const { app, url } = await p.start(drainService, { options: { writerMaxLines: opts.writerMaxLines } })
   const driver = defaultDrivers().get('logs')!
   const senders: DrainSender[] = []
   t.teardown(() => { for (const s of senders) s.close() })
@@ -90,17 +80,17 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
     const row = r.rows[0]!
     return {
       instance: { uuid, plan: row.plan, region: row.region, options: row.options, logDrainToken: row.log_drain_token },
-      plan: base.addon.plans.find((p) => p.slug === row.plan)!,
-      addon: base.addon,
+      plan: addon.plans.find((p) => p.slug === row.plan)!,
+      addon,
       db,
       keyRing,
       drainPublicUrl: url,
-      credentialGraceSeconds: base.credentialGraceSeconds
+      credentialGraceSeconds
     }
   }
 
   const stack: DrainStack = {
-    env, nats, cluster, sim, app, url, db, addon: base.addon, keyRing, logs, driverContext,
+    env, nats, cluster, sim, app, url, db, addon, keyRing, logs, driverContext,
     async tenant (plan = 'hobby') {
       const uuid = randomUUID()
       const drainToken = `d.${randomUUID()}`
