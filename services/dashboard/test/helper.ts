@@ -1,10 +1,11 @@
-// Builds the dashboard for a test on a fresh database and a private nats-server, and makes
-// add-on instances and SSO requests the way Heroku and the gateway would.
+// Builds the dashboard for a test on the platform harness (a fresh database, a private
+// nats-server, the Heroku simulator), and makes add-on instances and SSO requests the way
+// Heroku and the gateway would.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { boundedTeardown, createTestDatabase, startTestNats, testEnv, LogCapture, type Teardown } from '@addonkit/testkit'
-import { createDb, type Db, type InstanceState } from '@addonkit/db'
-import { KeyRing } from '@addonkit/secrets'
+import { boundedTeardown, startPlatform, LogCapture, type Teardown, type Platform, type PlatformOptions, type NatsServerHandle } from '@addonkit/testkit'
+import type { Db, InstanceState } from '@addonkit/db'
+import type { KeyRing } from '@addonkit/secrets'
 import { storeResourceOutput } from '@addonkit/lifecycle'
 import { buildApp, type DashboardOptions } from '../src/app.js'
 import { loadDashboardConfig, type DashboardConfig } from '../src/config.js'
@@ -15,7 +16,9 @@ export interface Base {
   config: DashboardConfig
   db: Db
   keyRing: KeyRing
-  nats: Awaited<ReturnType<typeof startTestNats>>
+  nats: NatsServerHandle
+  /** The platform harness this base stands on (@addonkit/testkit startPlatform). */
+  platform: Platform
 }
 
 export interface Dash extends Base {
@@ -23,14 +26,14 @@ export interface Dash extends Base {
   logs: LogCapture
 }
 
-/** A database, a nats-server and the config every dashboard of this test shares. */
-export async function startBase (t: Teardown, env: Record<string, string> = {}): Promise<Base> {
-  const nats = await startTestNats(t)
-  const fullEnv = testEnv({ DATABASE_URL: await createTestDatabase(t), NATS_URL: nats.url, LOG_LEVEL: 'info', ...env })
-  const config = loadDashboardConfig(fullEnv)
-  const db = createDb(fullEnv.DATABASE_URL!)
-  boundedTeardown(t, 'close the test database client', () => db.close())
-  return { env: fullEnv, config, db, keyRing: new KeyRing(config.encryptionKeys), nats }
+/**
+ * A database, a nats-server and the config every dashboard of this test shares, from the
+ * platform harness; `services` adds in-process services (the stack's gateway and allocator).
+ */
+export async function startBase (t: Teardown, env: Record<string, string> = {}, opts: Pick<PlatformOptions, 'services' | 'oauthClient'> = {}): Promise<Base> {
+  const platform = await startPlatform(t, { env: { LOG_LEVEL: 'info', ...env }, ...opts })
+  const config = loadDashboardConfig(platform.env)
+  return { env: platform.env, config, db: platform.db, keyRing: platform.keyRing, nats: platform.nats, platform }
 }
 
 export async function buildDashboard (t: Teardown, base: Base, opts: DashboardOptions = {}, configOverrides: Partial<DashboardConfig> = {}): Promise<Dash> {
