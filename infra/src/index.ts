@@ -4,3 +4,4 @@ export { startStack as startEmbeddedStack, migrate, type Stack as EmbeddedStack 
 export { localTlsCertificate, type LocalTls } from './local-tls.js'
 export { startThrowawayPlatform, type ThrowawayPlatform, type ThrowawayPlatformOptions } from './throwaway-platform.js'
 export { ensurePrometheus, startPrometheus, PrometheusMissingError, type PrometheusHandle, type PrometheusOptions, type ScrapeTarget } from './prometheus.js'
+export { ownPostgres } from './bench-postgres.js'
