@@ -2,11 +2,18 @@
 // (its own process, PostgreSQL sessions and single-use nonces), side by side in the same
 // run with a bare Fastify route that parses the same form and answers the same 303.
 // Bounded in count and time; targets 127.0.0.1 only. Run: pnpm --filter @addonkit/dashboard bench
-import { spawn } from 'node:child_process'
+//
+// ROUNDS rounds (default 3), each bare c=1, SSO c=1, bare c=16, SSO c=16; each ratio is the
+// SSO throughput over the bare route's in the same round, and the medians over rounds are
+// reported. Also counted: PostgreSQL transactions per login (pg_stat_database xact_commit,
+// each autocommit statement is one, so this is the round trips to PostgreSQL per login).
+// BENCH_CPU_PROF=dir runs the dashboard with --cpu-prof into dir (bench/profile.ts reads it).
+// Figures go to bench/results/sso.json.
+import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import formbody from '@fastify/formbody'
@@ -15,6 +22,10 @@ import { startPostgresServer, startNatsServer, migrate, freePort, waitForPort } 
 import { testEnv, runLoad, formatRow, type LoadResult } from '@addonkit/testkit'
 import { userScopedResourceToken } from '../src/sso/tokens.js'
 
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3))
+const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null
+const loadBefore = loadavg()
+
 const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-sso-'))
 const pg = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: false })
 await pg.ensureDatabase('bench')
@@ -22,7 +33,8 @@ await migrate(pg.urlFor('bench'))
 const nats = await startNatsServer({ storeDir: join(dir, 'nats') })
 const port = await freePort()
 const env = testEnv({ DATABASE_URL: pg.urlFor('bench'), NATS_URL: nats.url, LOG_LEVEL: 'warn', DASHBOARD_PORT: String(port) })
-const dashboard = spawn(process.execPath, ['--import', 'tsx', '--conditions=addonkit-source', fileURLToPath(new URL('../src/server.ts', import.meta.url))], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+const profArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []
+const dashboard = spawn(process.execPath, [...profArgs, '--import', 'tsx', '--conditions=addonkit-source', fileURLToPath(new URL('../src/server.ts', import.meta.url))], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
 await waitForPort(port, 60_000)
 
 const db = createDb(pg.urlFor('bench'))
@@ -52,25 +64,80 @@ async function login (base: string, i: number): Promise<boolean> {
   return r.status === 303
 }
 
+/** Committed transactions in the bench database so far (the statistics collector's count). */
+async function commits (): Promise<number> {
+  await db.pool.query('SELECT pg_stat_clear_snapshot()')
+  const r = await db.pool.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()')
+  return Number(r.rows[0]!.n)
+}
+
 const dashUrl = `http://127.0.0.1:${port}`
 await runLoad({ concurrency: 8, total: 300, maxMs: 20_000, fn: (i) => login(dashUrl, i) })
 await runLoad({ concurrency: 8, total: 300, maxMs: 20_000, fn: (i) => login(bareUrl, i) })
-const rows: Array<[string, LoadResult]> = []
+
+// Round trips per login, measured alone (c=1, nothing else on this database meanwhile but the
+// bench's own two statistics queries, which are subtracted). An idle backend reports its
+// statistics up to 10 s late (PostgreSQL's PGSTAT_IDLE_INTERVAL), hence the pauses.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+await sleep(11_000)
+const c0 = await commits()
+const counted = await runLoad({ concurrency: 1, total: 200, maxMs: 20_000, fn: (i) => login(dashUrl, 500 + i) })
+await sleep(11_000)
+const c1 = await commits()
+const commitsPerLogin = (c1 - c0 - 2) / counted.calls
+
+interface Round { bare1: LoadResult, sso1: LoadResult, bare16: LoadResult, sso16: LoadResult }
+const rounds: Round[] = []
 let offset = 1_000
-for (const c of [1, 16]) {
-  const total = c === 1 ? 300 : 1500
-  rows.push([`bare route, c=${c}`, await runLoad({ concurrency: c, total, maxMs: 20_000, fn: (i) => login(bareUrl, offset + i) })])
-  rows.push([`SSO login, c=${c}`, await runLoad({ concurrency: c, total, maxMs: 20_000, fn: (i) => login(dashUrl, offset + i) })])
-  offset += total
+for (let r = 0; r < ROUNDS; r++) {
+  const out: Partial<Round> = {}
+  for (const c of [1, 16] as const) {
+    const total = c === 1 ? 300 : 1500
+    out[`bare${c}`] = await runLoad({ concurrency: c, total, maxMs: 20_000, fn: (i) => login(bareUrl, offset + i) })
+    out[`sso${c}`] = await runLoad({ concurrency: c, total, maxMs: 20_000, fn: (i) => login(dashUrl, offset + i) })
+    offset += total
+  }
+  rounds.push(out as Round)
 }
-console.log('| scenario | calls | errors | per second | p50 ms | p99 ms |')
-console.log('| --- | --- | --- | --- | --- | --- |')
-for (const [label, r] of rows) console.log(formatRow(label, r))
-for (const c of [1, 16]) {
-  const b = rows.find(([l]) => l === `bare route, c=${c}`)![1]
-  const s = rows.find(([l]) => l === `SSO login, c=${c}`)![1]
-  console.log(`c=${c}: SSO logins ${(s.perSecond / b.perSecond).toFixed(3)}x the bare route's throughput; p99 ${s.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms`)
+const loadAfter = loadavg()
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2 }
+const round1 = (x: number) => Math.round(x * 10) / 10
+const round3 = (x: number) => Math.round(x * 1000) / 1000
+function summary (pick: (r: Round) => LoadResult) {
+  const rs = rounds.map(pick)
+  return { calls: rs.reduce((a, r) => a + r.calls, 0), errors: rs.reduce((a, r) => a + r.errors, 0), per_second: Math.round(median(rs.map((r) => r.perSecond))), p50_ms: round1(median(rs.map((r) => r.p50))), p99_ms: round1(median(rs.map((r) => r.p99))) }
 }
+const ratio = (c: 1 | 16) => round3(median(rounds.map((r) => r[`sso${c}`].perSecond / r[`bare${c}`].perSecond)))
+
+console.log('| round | scenario | calls | errors | per second | p50 ms | p99 ms |')
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+rounds.forEach((r, i) => {
+  for (const [label, res] of [['bare route, c=1', r.bare1], ['SSO login, c=1', r.sso1], ['bare route, c=16', r.bare16], ['SSO login, c=16', r.sso16]] as const) console.log(`| ${i + 1} ${formatRow(label, res)}`)
+})
+const result = {
+  at: new Date().toISOString(),
+  commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() } catch { return null } })(),
+  node: process.version,
+  loadavg_before: loadBefore.map(round1),
+  loadavg_after: loadAfter.map(round1),
+  rounds: ROUNDS,
+  pg_transactions_per_login: round1(commitsPerLogin),
+  c1: { ratio: ratio(1), sso: summary((r) => r.sso1), bare: summary((r) => r.bare1), ratios: rounds.map((r) => round3(r.sso1.perSecond / r.bare1.perSecond)) },
+  c16: { ratio: ratio(16), sso: summary((r) => r.sso16), bare: summary((r) => r.bare16), ratios: rounds.map((r) => round3(r.sso16.perSecond / r.bare16.perSecond)) }
+}
+console.log('\nmedians over rounds:')
+console.log('| scenario | per second | p50 ms | p99 ms |')
+console.log('| --- | --- | --- | --- |')
+for (const c of [1, 16] as const) {
+  for (const [label, s] of [[`bare route, c=${c}`, result[`c${c}`].bare], [`SSO login, c=${c}`, result[`c${c}`].sso]] as const) console.log(`| ${label} | ${s.per_second} | ${s.p50_ms} | ${s.p99_ms} |`)
+}
+for (const c of [1, 16] as const) console.log(`c=${c}: SSO logins ${result[`c${c}`].ratio}x the bare route's throughput (rounds: ${result[`c${c}`].ratios.join(', ')})`)
+console.log(`PostgreSQL transactions per login: ${result.pg_transactions_per_login}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after`)
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(resultsDir, { recursive: true })
+writeFileSync(join(resultsDir, 'sso.json'), JSON.stringify(result, null, 2) + '\n')
+
 dashboard.kill('SIGTERM')
 await new Promise((resolve) => dashboard.once('exit', resolve))
 await bare.close(); await db.close(); await nats.stop(); await pg.stop()

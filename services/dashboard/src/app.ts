@@ -66,7 +66,7 @@ export async function buildApp (config: DashboardConfig, opts: DashboardOptions 
     usageTimeoutMs: o.usageTimeoutMs,
     tailHeartbeatMs: o.tailHeartbeatMs,
     oauth: { client: config.herokuOauthClient, idUrl: config.herokuIdUrl, apiUrl: config.herokuApiUrl, publicUrl: config.dashboardPublicUrl },
-    sso: { db: app.db, salt: config.ssoSalt, sessions: app.sessions, nonces: app.ssoNonces, limiter, cookie: cookieSettings, observe: ssoMetrics(app) }
+    sso: { salt: config.ssoSalt, sessions: app.sessions, limiter, cookie: cookieSettings, observe: ssoMetrics(app) }
   })
   return app
 }

@@ -157,6 +157,27 @@ t.test('a replay is refused by another dashboard process too (nonces are in Post
   t.equal((await postSso(other.app, form)).res.statusCode, 403)
 })
 
+t.test('the same signed request posted at once to two dashboard processes signs in exactly once', async (t) => {
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  const { buildDashboard } = await import('./helper.js')
+  const other = await buildDashboard(t, d)
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => postSso(i % 2 ? other.app : d.app, form)))
+  t.equal(results.filter((r) => r.res.statusCode === 303).length, 1, 'one sign-in')
+  t.equal(results.filter((r) => r.res.statusCode === 403 && /already been used/.test(r.res.body)).length, 11, 'every other one a replay')
+  t.equal((await d.db.pool.query('SELECT 1 FROM dashboard_sessions WHERE instance_uuid = $1', [uuid])).rowCount, 1, 'one session')
+})
+
+t.test('a refused sign-in (add-on gone or unknown) claims no once-only key and starts no session', async (t) => {
+  const count = async () => Number((await d.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM dashboard_sso_nonces')).rows[0]!.n)
+  const before = await count()
+  const gone = await createInstance(d, { state: 'deprovisioned' })
+  t.equal((await postSso(d.app, ssoForm(d, gone))).res.statusCode, 403)
+  t.equal((await postSso(d.app, ssoForm(d, randomUUID()))).res.statusCode, 403)
+  t.equal(await count(), before, 'no nonce claimed')
+  t.equal((await d.db.pool.query('SELECT 1 FROM dashboard_sessions WHERE instance_uuid = $1', [gone])).rowCount, 0, 'no session')
+})
+
 t.test('unknown resource → 403', async (t) => {
   const res = (await postSso(d.app, ssoForm(d, randomUUID()))).res
   t.equal(res.statusCode, 403)

@@ -30,19 +30,74 @@ interface Row { instance_uuid: string, user_id: string | null, email: string | n
 
 const toSession = (r: Row): Session => ({ instanceUuid: r.instance_uuid, userId: r.user_id, email: r.email, app: r.app, csrfToken: r.csrf_token, createdAt: r.created_at, expiresAt: r.expires_at })
 
+/** The result of one SSO sign-in (signInOnce): a new session, or why there is none. */
+export type SignInOutcome =
+  | { ok: true, id: string, session: Session }
+  | { ok: false, reason: 'unknown' | 'unavailable' | 'replay' }
+
 export class SessionStore {
   constructor (private readonly pool: Db['pool'], readonly lifetimes: SessionLifetimes) {}
 
-  /** Starts a session; returns the id for the cookie (never stored as such). */
-  async create (s: { instanceUuid: string, userId: string | null, email: string | null, app: string | null }): Promise<{ id: string, session: Session }> {
+  /**
+   * One SSO sign-in in one statement, so one PostgreSQL round trip (and one commit): check
+   * that the add-on exists and is open, claim the request's once-only keys, and start the
+   * session, all or nothing. Returns why it was refused, or the new session and the id for
+   * the cookie (never stored as such).
+   *
+   * Why one statement and not a signed stateless session with a revocation list (issue 20):
+   * the once-only keys must be claimed in PostgreSQL anyway (every replica must see them, so
+   * a replay is refused by any replica), so a sign-in costs one round trip whatever the
+   * session is; the add-on check and the session row ride on that round trip for free.
+   * A stateless session would save no round trip here, and it would cost elsewhere: every
+   * page would still have to consult a revocation list (in PostgreSQL: the same read as
+   * today; in memory fed by NATS: no longer instant across replicas on deprovision or
+   * sign-out), and the idle expiry, the CSRF token and sign-out are server-side state today.
+   *
+   * How: the add-on row is read in the statement's snapshot; the required keys are inserted
+   * only when it is open (ON CONFLICT … DO UPDATE only over an expired claim, so a live
+   * claim is not returned: a replay, also when another replica's claim commits meanwhile,
+   * since the unique index makes the second insert wait for the first); the shadow keys
+   * and the session only when every required key was claimed. Data-modifying CTEs run
+   * once and to completion whether or not the final SELECT reads them.
+   */
+  async signInOnce (s: { instanceUuid: string, keys: { required: string[], shadow: string[] }, claimUntil: Date, userId: string | null, email: string | null, app: string | null }): Promise<SignInOutcome> {
+    if (s.keys.required.length === 0) return { ok: false, reason: 'replay' }
     const id = randomSecret(32)
-    const r = await this.pool.query<Row>(
-      `INSERT INTO dashboard_sessions (id_hash, instance_uuid, user_id, email, app, csrf_token, idle_expires_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::float8 / 1000), now() + make_interval(secs => $8::float8 / 1000))
-       RETURNING instance_uuid, user_id, email, app, csrf_token, created_at, expires_at`,
-      [sha256Hex(id), s.instanceUuid, s.userId, s.email, s.app, randomSecret(32), Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
-    )
-    return { id, session: toSession(r.rows[0]!) }
+    // Named: each connection parses and plans this statement once, not on every sign-in.
+    const r = await this.pool.query<{ state: string | null, claimed: boolean | null } & Partial<Row>>({
+      name: 'dashboard-sso-sign-in',
+      text: `WITH inst AS (
+         SELECT uuid, state::text AS state FROM instances WHERE uuid = $1::uuid
+       ), open AS (
+         SELECT uuid FROM inst WHERE state IN ('provisioned', 'provisioning')
+       ), required AS (
+         INSERT INTO dashboard_sso_nonces (hash, expires_at)
+         SELECT h, $3::timestamptz FROM unnest($2::text[]) AS h WHERE EXISTS (SELECT 1 FROM open)
+         ON CONFLICT (hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dashboard_sso_nonces.expires_at <= now()
+         RETURNING 1
+       ), claimed AS (
+         SELECT EXISTS (SELECT 1 FROM open) AND (SELECT count(*) FROM required) = cardinality($2::text[]) AS ok
+       ), shadow AS (
+         INSERT INTO dashboard_sso_nonces (hash, expires_at)
+         SELECT h, $3::timestamptz FROM unnest($4::text[]) AS h WHERE (SELECT ok FROM claimed)
+         ON CONFLICT (hash) DO UPDATE SET expires_at = GREATEST(dashboard_sso_nonces.expires_at, EXCLUDED.expires_at)
+         RETURNING 1
+       ), session AS (
+         INSERT INTO dashboard_sessions (id_hash, instance_uuid, user_id, email, app, csrf_token, idle_expires_at, expires_at)
+         SELECT $5, open.uuid, $6, $7, $8, $9, now() + make_interval(secs => $10::float8 / 1000), now() + make_interval(secs => $11::float8 / 1000)
+           FROM open WHERE (SELECT ok FROM claimed)
+         RETURNING instance_uuid, user_id, email, app, csrf_token, created_at, expires_at
+       )
+       SELECT inst.state, (SELECT ok FROM claimed) AS claimed, session.*
+         FROM (SELECT 1) AS one LEFT JOIN inst ON true LEFT JOIN session ON true`,
+      values: [s.instanceUuid, s.keys.required.map(sha256Hex), s.claimUntil, s.keys.shadow.map(sha256Hex),
+        sha256Hex(id), s.userId, s.email, s.app, randomSecret(32), Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
+    })
+    const row = r.rows[0]!
+    if (row.state === null) return { ok: false, reason: 'unknown' }
+    if (row.state !== 'provisioned' && row.state !== 'provisioning') return { ok: false, reason: 'unavailable' }
+    if (!row.claimed || !row.instance_uuid) return { ok: false, reason: 'replay' }
+    return { ok: true, id, session: toSession(row as Row) }
   }
 
   /**

@@ -1,6 +1,8 @@
 // Single use of SSO requests (dashboard_sso_nonces): a signed request that succeeded once is
 // refused when replayed, by any replica. Rows outlive the freshness window (protocol §10.3: 5
-// minutes plus skew) and are deleted after it, when the request could not pass anyway.
+// minutes plus skew) and are deleted after it, when the request could not pass anyway. An SSO
+// sign-in claims its keys in the statement that starts its session (SessionStore.signInOnce);
+// claim() serves the other once-only values (the OAuth callback's state).
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '@addonkit/db'

@@ -1,22 +1,19 @@
 // One SSO sign-in (protocol §10.3), shared by the v3 form POST and the legacy v1 GET: refuse
 // addresses over the failure limit, verify the token and its freshness, require an add-on
 // that is provisioned (or still provisioning), accept the signed request only once, then
-// start a session and send the browser to the add-on's dashboard with Heroku's extras.
+// start a session and send the browser to the add-on's dashboard with Heroku's extras. The
+// last three are one SQL statement, one round trip (SessionStore.signInOnce says why).
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import type { Db } from '@addonkit/db'
 import { SsoRateLimited, SsoRefused } from '../errors.js'
 import type { SessionStore } from '../plugins/session-store.js'
-import type { NonceStore } from '../plugins/sso-nonces.js'
 import { dashboardPath, setNavDataCookie, setSessionCookie, type CookieSettings } from '../sessions/session-cookie.js'
 import type { FailureLimiter } from './failure-limiter.js'
 import { replayKeys } from './sso-params.js'
 import { verifySso, type SsoParams } from './tokens.js'
 
 export interface SsoLoginDeps {
-  db: Db
   salt: string
   sessions: SessionStore
-  nonces: NonceStore
   limiter: FailureLimiter
   cookie: CookieSettings
   /** Told each sign-in's result: success, rate_limited or the refusal's reason (metrics). */
@@ -73,17 +70,21 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
   if (!verdict.ok) return fail(verdict.reason, a.params.resource_id ?? a.params.id)
   const uuid = verdict.resourceId
   if (!UUID.test(uuid)) return fail('unknown', uuid)
-  const instance = await deps.db.prisma.instance.findUnique({ where: { uuid: uuid.toLowerCase() }, select: { uuid: true, state: true } })
-  if (!instance) return fail('unknown', uuid)
-  if (instance.state !== 'provisioned' && instance.state !== 'provisioning') return fail('unavailable', uuid)
   const ts = Number(a.params.timestamp) * 1000
-  if (!await deps.nonces.claim(replayKeys(verdict), new Date(Math.max(ts, Date.now()) + NONCE_TTL_MS))) return fail('replay', uuid)
-
-  const { id } = await deps.sessions.create({ instanceUuid: instance.uuid, userId: verdict.userId, email: verdict.email, app: a.params.app ?? null })
-  setSessionCookie(reply, instance.uuid, id, deps.cookie)
+  const outcome = await deps.sessions.signInOnce({
+    instanceUuid: uuid.toLowerCase(),
+    keys: replayKeys(verdict),
+    claimUntil: new Date(Math.max(ts, Date.now()) + NONCE_TTL_MS),
+    userId: verdict.userId,
+    email: verdict.email,
+    app: a.params.app ?? null
+  })
+  if (!outcome.ok) return fail(outcome.reason, uuid)
+  const open = outcome.session.instanceUuid
+  setSessionCookie(reply, open, outcome.id, deps.cookie)
   setNavDataCookie(reply, a.params['nav-data'], deps.cookie)
   deps.observe?.('success')
-  a.log.info({ sso: 'ok', via: a.via, method: verdict.method, resourceId: instance.uuid }, 'SSO sign-in')
+  a.log.info({ sso: 'ok', via: a.via, method: verdict.method, resourceId: open }, 'SSO sign-in')
   const query = a.extras.length ? `?${new URLSearchParams(a.extras).toString()}` : ''
-  return dashboardPath(instance.uuid) + query
+  return dashboardPath(open) + query
 }
