@@ -1,13 +1,13 @@
 // Summarises a V8 .cpuprofile (the dashboard run with BENCH_CPU_PROF=dir, bench/sso.ts): self
 // time by package (or our source file) and the top functions, as shares of the samples.
-// Run: node bench/profile.ts <file.cpuprofile> [topN]   (plain node; no imports of ours)
+// Run: node --import tsx bench/profile.ts <file.cpuprofile> [topN]
 import { readFileSync } from 'node:fs'
 
 interface Node { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 interface Profile { nodes: Node[], samples: number[], timeDeltas: number[] }
 
 const [file, topArg] = process.argv.slice(2)
-if (!file) { console.error('usage: node bench/profile.ts <file.cpuprofile> [topN]'); process.exit(2) }
+if (!file) { console.error('usage: node --import tsx bench/profile.ts <file.cpuprofile> [topN]'); process.exit(2) }
 const top = Number(topArg ?? 25)
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(p.nodes.map((n) => [n.id, n]))

@@ -32,7 +32,7 @@ const toSession = (r: Row): Session => ({ instanceUuid: r.instance_uuid, userId:
 
 /** The result of one SSO sign-in (signInOnce): a new session, or why there is none. */
 export type SignInOutcome =
-  | { ok: true, id: string, session: Session }
+  | { ok: true, id: string, instanceUuid: string }
   | { ok: false, reason: 'unknown' | 'unavailable' | 'replay' }
 
 export class SessionStore {
@@ -41,8 +41,8 @@ export class SessionStore {
   /**
    * One SSO sign-in in one statement, so one PostgreSQL round trip (and one commit): check
    * that the add-on exists and is open, claim the request's once-only keys, and start the
-   * session, all or nothing. Returns why it was refused, or the new session and the id for
-   * the cookie (never stored as such).
+   * session, all or nothing. Returns why it was refused, or the add-on and the id for the
+   * cookie (never stored as such).
    *
    * Why one statement and not a signed stateless session with a revocation list (issue 20):
    * the once-only keys must be claimed in PostgreSQL anyway (every replica must see them, so
@@ -64,7 +64,7 @@ export class SessionStore {
     if (s.keys.required.length === 0) return { ok: false, reason: 'replay' }
     const id = randomSecret(32)
     // Named: each connection parses and plans this statement once, not on every sign-in.
-    const r = await this.pool.query<{ state: string | null, claimed: boolean | null } & Partial<Row>>({
+    const r = await this.pool.query<{ state: string | null, claimed: boolean | null, instance_uuid: string | null }>({
       name: 'dashboard-sso-sign-in',
       text: `WITH inst AS (
          SELECT uuid, state::text AS state FROM instances WHERE uuid = $1::uuid
@@ -86,9 +86,9 @@ export class SessionStore {
          INSERT INTO dashboard_sessions (id_hash, instance_uuid, user_id, email, app, csrf_token, idle_expires_at, expires_at)
          SELECT $5, open.uuid, $6, $7, $8, $9, now() + make_interval(secs => $10::float8 / 1000), now() + make_interval(secs => $11::float8 / 1000)
            FROM open WHERE (SELECT ok FROM claimed)
-         RETURNING instance_uuid, user_id, email, app, csrf_token, created_at, expires_at
+         RETURNING instance_uuid
        )
-       SELECT inst.state, (SELECT ok FROM claimed) AS claimed, session.*
+       SELECT inst.state, (SELECT ok FROM claimed) AS claimed, session.instance_uuid
          FROM (SELECT 1) AS one LEFT JOIN inst ON true LEFT JOIN session ON true`,
       values: [s.instanceUuid, s.keys.required.map(sha256Hex), s.claimUntil, s.keys.shadow.map(sha256Hex),
         sha256Hex(id), s.userId, s.email, s.app, randomSecret(32), Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
@@ -97,7 +97,7 @@ export class SessionStore {
     if (row.state === null) return { ok: false, reason: 'unknown' }
     if (row.state !== 'provisioned' && row.state !== 'provisioning') return { ok: false, reason: 'unavailable' }
     if (!row.claimed || !row.instance_uuid) return { ok: false, reason: 'replay' }
-    return { ok: true, id, session: toSession(row as Row) }
+    return { ok: true, id, instanceUuid: row.instance_uuid }
   }
 
   /**

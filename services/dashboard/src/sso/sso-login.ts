@@ -80,7 +80,7 @@ export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: Fastif
     app: a.params.app ?? null
   })
   if (!outcome.ok) return fail(outcome.reason, uuid)
-  const open = outcome.session.instanceUuid
+  const open = outcome.instanceUuid
   setSessionCookie(reply, open, outcome.id, deps.cookie)
   setNavDataCookie(reply, a.params['nav-data'], deps.cookie)
   deps.observe?.('success')
