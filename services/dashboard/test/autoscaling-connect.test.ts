@@ -8,8 +8,6 @@
 // page says so and the routes are 404.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { buildManifest } from '@addonkit/config'
-import { startHerokuSim } from '@addonkit/heroku-sim'
 import { contexts, randomSecret } from '@addonkit/secrets'
 import { loadDashboardConfig } from '../src/config.js'
 import { FORM, USER, buildDashboard, createInstance, csrfOf, formBody, signIn, startBase, type Dash } from './helper.js'
@@ -18,10 +16,10 @@ const base = await startBase(t)
 const PUBLIC_URL = 'https://dash.example.com'
 const CALLBACK = `${PUBLIC_URL}/dashboard/oauth/callback`
 const OAUTH = { id: 'addonkit-autoscaling-test', secret: randomSecret(24) }
-const manifest = buildManifest({ addon: base.config.addon, addonPassword: 'unused-password', ssoSalt: base.config.ssoSalt, gatewayPublicUrl: 'https://gw.example.com', dashboardPublicUrl: PUBLIC_URL, gatewayTestUrl: 'http://127.0.0.1', dashboardTestUrl: 'http://127.0.0.1' })
-// The OAuth client's secret is not the add-on's: a code exchanged with the wrong one is refused.
-const sim = await startHerokuSim({ clientSecret: base.env.HEROKU_CLIENT_SECRET!, manifest, oauthClient: { id: OAUTH.id, secret: OAUTH.secret, redirectUris: [CALLBACK] } })
-t.teardown(() => sim.close())
+// The platform's simulator learns our OAuth client; its secret is not the add-on's, so a
+// code exchanged with the wrong one is refused.
+const sim = base.platform.sim
+sim.setOAuthClient({ id: OAUTH.id, secret: OAUTH.secret, redirectUris: [CALLBACK] })
 // Configured as in production: from the environment.
 const config = loadDashboardConfig({ ...base.env, HEROKU_OAUTH_ID: OAUTH.id, HEROKU_OAUTH_SECRET: OAUTH.secret, HEROKU_ID_URL: sim.idUrl, HEROKU_API_URL: sim.apiUrl, DASHBOARD_PUBLIC_URL: PUBLIC_URL })
 const d = await buildDashboard(t, base, {}, config)
