@@ -16,6 +16,11 @@ export const InstanceEvent = Type.Object({
   /** succeeded | failed | progress */
   outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('progress')]),
   message: Type.Optional(Type.String()),
+  /**
+   * `ready` only: the resource output as stored (sealed with the key ring, contexts.resourceConfig),
+   * so the gateway answers from the event instead of re-reading the row. Ciphertext only.
+   */
+  sealedOutput: Type.Optional(Type.String()),
   at: Type.String()
 })
 export type InstanceEvent = Static<typeof InstanceEvent>

@@ -158,6 +158,30 @@ export async function setConfigEnc (db: Pool, uuid: string, sealed: string, audi
   else await db.pool.query(SET_CONFIG_AUDITED, [uuid, sealed, audit.event, JSON.stringify(audit.detail)])
 }
 
+/** Platform API tokens as stored: sealed (contexts.oauth access/refresh) with their expiry. */
+export interface SealedTokens { accessTokenEnc: string, refreshTokenEnc: string, expiresAt: Date }
+
+const STORE_ALLOCATION =
+  `WITH s AS (UPDATE instances SET config_enc = $2, updated_at = now() WHERE uuid = $1 RETURNING uuid, response_status),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('allocated'), outcome: sqlLiteral('ok'), detail: '$3::jsonb', from: 's' })}),
+   t AS (UPDATE oauth_tokens SET access_token_enc = $4, refresh_token_enc = $5, expires_at = $6, grant_code_enc = NULL, updated_at = now()
+          WHERE instance_uuid = $1 AND $4::text IS NOT NULL RETURNING instance_uuid),
+   ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
+   SELECT response_status FROM s`
+
+/**
+ * A provision's allocation, in one statement: the sealed resource output with its audit
+ * entry and, when the grant exchange ran alongside the allocation, the Platform API tokens
+ * it returned with theirs. Returns the status the gateway answered Heroku, if it already
+ * did (read under the row lock, so a decision committed before this is seen), or null.
+ */
+export async function storeAllocation (db: Pool, uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null): Promise<{ responseStatus: number | null }> {
+  const r = await db.pool.query<{ response_status: number | null }>(STORE_ALLOCATION,
+    [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null])
+  if (!r.rows[0]) throw new Error(`instance ${uuid} does not exist`)
+  return { responseStatus: r.rows[0].response_status }
+}
+
 /** A provision that failed for good: the instance is failed with the reason (unless it moved on meanwhile). */
 export async function failProvisioning (db: Pool, uuid: string, reason: string): Promise<void> {
   await db.pool.query(`UPDATE instances SET state = 'failed', failure_reason = $2, updated_at = now() WHERE uuid = $1 AND state = 'provisioning'`, [uuid, reason])

@@ -10,7 +10,12 @@ const aad = contexts.resourceConfig
 
 /** Stores the output sealed; with `audit`, records the event in the same statement. */
 export async function storeResourceOutput (db: Db, ring: KeyRing, uuid: string, out: ResourceOutput, audit?: { event: string, detail: Record<string, unknown> }): Promise<void> {
-  await setConfigEnc(db, uuid, ring.sealJson(out, aad(uuid)), audit)
+  await setConfigEnc(db, uuid, sealResourceOutput(ring, uuid, out), audit)
+}
+
+/** The output sealed as it is stored (and carried by the `ready` event: ciphertext only). */
+export function sealResourceOutput (ring: KeyRing, uuid: string, out: ResourceOutput): string {
+  return ring.sealJson(out, aad(uuid))
 }
 
 export function openResourceOutput (ring: KeyRing, uuid: string, sealed: string | null): ResourceOutput | null {

@@ -61,30 +61,41 @@ export function createProvisioning (deps: ProvisioningDeps) {
     return plan
   }
 
+  /** Decides `decision` unless another did first, tells the allocator, and returns the decision that stands. */
+  async function decide (uuid: string, decision: Decision): Promise<Decision> {
+    // Heroku takes a 200 as "provisioned": it is recorded with the decision.
+    const stands = await decideOnce(db, keyRing, uuid, decision, { markProvisioned: true })
+    publishInstanceEvent(nats, { instanceUuid: uuid, kind: 'decided', outcome: 'progress', message: String(stands.status) })
+    return stands
+  }
+
   /**
    * Waits until the provision of `uuid` can be answered and decides the answer once.
    * Another request may decide first (a concurrent retry, or the allocator after a gateway
-   * crash); the decision that stands is returned either way.
+   * crash); the decision that stands is returned either way. `fresh`: this request has
+   * just inserted the instance, subscribed before it woke the allocator, so nothing can be
+   * decided or allocated yet and the first read is skipped: the allocator's `ready` event
+   * carries the sealed output, and the answer is decided from it without reading the row.
+   * The row is read whenever 250 ms pass without a usable event (one may be lost).
    */
-  async function settleProvision (uuid: string, watch: EventWaiter): Promise<Decision> {
+  async function settleProvision (uuid: string, watch: EventWaiter, fresh: boolean): Promise<Decision> {
     const deadline = Date.now() + deps.syncBudgetMs
+    let read = !fresh
     for (;;) {
-      const inst = await readProvisionState(db, keyRing, uuid)
-      if (!inst) throw new Error(`instance ${uuid} vanished`)
-      if (inst.decision) return inst.decision
-      let decision: Decision | null = null
-      const out = openResourceOutput(keyRing, uuid, inst.configEnc)
-      if (out) decision = { status: 200, body: syncProvisionBody(uuid, addon.name, out) }
-      else if (inst.state === 'failed') decision = { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } }
-      else if (Date.now() >= deadline) decision = { status: 202, body: asyncProvisionBody(uuid, addon.name) }
-      if (decision) {
-        // Heroku takes a 200 as "provisioned": it is recorded with the decision.
-        const stands = await decideOnce(db, keyRing, uuid, decision, { markProvisioned: true })
-        publishInstanceEvent(nats, { instanceUuid: uuid, kind: 'decided', outcome: 'progress', message: String(stands.status) })
-        return stands
+      if (read) {
+        const inst = await readProvisionState(db, keyRing, uuid)
+        if (!inst) throw new Error(`instance ${uuid} vanished`)
+        if (inst.decision) return inst.decision
+        const out = openResourceOutput(keyRing, uuid, inst.configEnc)
+        if (out) return decide(uuid, { status: 200, body: syncProvisionBody(uuid, addon.name, out) })
+        if (inst.state === 'failed') return decide(uuid, { status: 422, body: { message: `${addon.name} could not be provisioned: ${inst.failureReason ?? 'unknown error'}` } })
       }
-      // Re-check the database at least every 250 ms in case an event was lost.
-      await watch.next((ev) => ev.kind === 'ready' || ev.kind === 'decided' || (ev.kind === 'provision' && ev.outcome === 'failed'), Math.min(250, deadline - Date.now()))
+      read = true
+      if (Date.now() >= deadline) return decide(uuid, { status: 202, body: asyncProvisionBody(uuid, addon.name) })
+      const ev = await watch.next((e) => e.kind === 'ready' || e.kind === 'decided' || (e.kind === 'provision' && e.outcome === 'failed'), Math.min(250, deadline - Date.now()))
+      // The output as the allocator stored it (sealed: only the key ring opens it, so it is the allocator's).
+      const out = ev?.kind === 'ready' && ev.sealedOutput ? openResourceOutput(keyRing, uuid, ev.sealedOutput) : null
+      if (out) return decide(uuid, { status: 200, body: syncProvisionBody(uuid, addon.name, out) })
     }
   }
 
@@ -126,7 +137,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
         return op
       })
       if (op) {
-        return { ...await settleProvision(uuid, watch), replayed: false }
+        return { ...await settleProvision(uuid, watch, true), replayed: false }
       }
       // A retry (or a concurrent duplicate) of a request we already have.
       const existing = await loadInstance(db, uuid)
@@ -135,7 +146,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
       const firstPlan = await requestedPlan(db, uuid) ?? existing.plan
       if (firstPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${firstPlan} plan; change plans with \`heroku addons:upgrade\`.`)
       await audit(db.pool, uuid, 'provision_replayed', 'noop', {})
-      return { ...await settleProvision(uuid, watch), replayed: true }
+      return { ...await settleProvision(uuid, watch, false), replayed: true }
     } finally {
       watch.close()
     }

@@ -2,6 +2,7 @@
 // expired lease (its runner died); and only when no earlier unfinished operation of the
 // same instance exists, so operations of one instance run one at a time, in order.
 import type { Db, Operation } from '@addonkit/db'
+import type { InstanceRow } from '@addonkit/lifecycle'
 
 export interface OperationRow {
   id: string
@@ -20,15 +21,50 @@ const FIRST_OF_INSTANCE = `NOT EXISTS (SELECT 1 FROM operations e
                          WHERE e.instance_uuid = o.instance_uuid AND e.status IN ('pending', 'running')
                            AND (e.created_at, e.id) < (o.created_at, o.id))`
 
-export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<OperationRow | null> {
-  const r = await db.pool.query<OperationRow>(
-    `UPDATE operations o
-        SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
-      WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
-      RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at, o.traceparent`,
+/** The instance's Platform API token row, as the claim reads it (platform-tokens.ts). */
+export interface TokenRow { grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null }
+
+/**
+ * What an operation's handler reads first, read in the claim's round trip (the snapshot at
+ * the claim): the instance (null if it is gone), its token row and its add-on webhook's id.
+ */
+export interface Prefetched {
+  instance: InstanceRow | null
+  tokens: TokenRow | null
+  webhookId: string | null
+}
+
+export type ClaimedOperation = OperationRow & { prefetched: Prefetched }
+
+interface ClaimRow extends OperationRow {
+  i_uuid: string | null, i_name: string | null, i_plan: string, i_region: string, i_driver: string, i_state: InstanceRow['state'], i_options: Record<string, unknown>,
+  i_log_drain_token: string | null, i_config_enc: string | null, i_failure_reason: string | null, i_created_at: Date,
+  has_tokens: boolean, grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null, webhook_id: string | null
+}
+
+export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<ClaimedOperation | null> {
+  const r = await db.pool.query<ClaimRow>(
+    `WITH c AS (
+       UPDATE operations o
+          SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
+        WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
+        RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at, o.traceparent)
+     SELECT c.*, i.uuid AS i_uuid, i.name AS i_name, i.plan AS i_plan, i.region AS i_region, i.driver AS i_driver, i.state AS i_state, i.options AS i_options,
+            i.log_drain_token AS i_log_drain_token, i.config_enc AS i_config_enc, i.failure_reason AS i_failure_reason, i.created_at AS i_created_at,
+            t.instance_uuid IS NOT NULL AS has_tokens, t.grant_code_enc, t.access_token_enc, t.refresh_token_enc, t.expires_at, a.webhook_id
+       FROM c LEFT JOIN instances i ON i.uuid = c.instance_uuid
+              LEFT JOIN oauth_tokens t ON t.instance_uuid = c.instance_uuid
+              LEFT JOIN autoscale_apps a ON a.instance_uuid = c.instance_uuid`,
     [id, leaseMs]
   )
-  return r.rows[0] ?? null
+  const row = r.rows[0]
+  if (!row) return null
+  const op: OperationRow = { id: row.id, instance_uuid: row.instance_uuid, kind: row.kind, params: row.params, step: row.step, attempts: row.attempts, created_at: row.created_at, traceparent: row.traceparent }
+  const instance: InstanceRow | null = row.i_uuid === null
+    ? null
+    : { uuid: row.i_uuid, name: row.i_name, plan: row.i_plan, region: row.i_region, driver: row.i_driver, state: row.i_state, options: row.i_options, log_drain_token: row.i_log_drain_token, config_enc: row.i_config_enc, failure_reason: row.i_failure_reason, created_at: row.i_created_at }
+  const tokens: TokenRow | null = row.has_tokens ? { grant_code_enc: row.grant_code_enc, access_token_enc: row.access_token_enc, refresh_token_enc: row.refresh_token_enc, expires_at: row.expires_at } : null
+  return { ...op, prefetched: { instance, tokens, webhookId: row.webhook_id } }
 }
 
 /** Extends the lease of a running operation (the heartbeat of a long step). */

@@ -4,11 +4,12 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, saveApp, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, storeResourceOutput, watchInstance, type Decision } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, recordWebhook, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealResourceOutput, storeAllocation, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
 import { PlatformApiError, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
-import type { PlatformTokens } from '../platform-tokens.js'
+import type { GrantExchange, PlatformTokens } from '../platform-tokens.js'
+import type { TokenRow } from './claim.js'
 import type { AppAccess } from '../autoscale/app-access.js'
 import { scaleHandler } from '../autoscale/scale-operation.js'
 import type { UserTokens } from '../autoscale/user-tokens.js'
@@ -68,40 +69,46 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   }
 
   /**
-   * Waits for the gateway's answer to Heroku. If the gateway never decides (it crashed
-   * mid-request), the allocator decides 202 itself once the sync budget is long over and
-   * completes asynchronously; Heroku's retry then replays that 202.
+   * Waits for the gateway's answer to Heroku and returns its status. `watch` was subscribed
+   * before the output was stored, so the gateway's `decided` event (which carries the
+   * status) cannot be missed; the row is read first only when `readFirst` (a resumed run,
+   * whose earlier attempt may have been answered already) and whenever 250 ms pass without
+   * an event (one may be lost). If the gateway never decides (it crashed mid-request), the
+   * allocator decides 202 itself once the sync budget is long over and completes
+   * asynchronously; Heroku's retry then replays that 202.
    */
-  async function awaitDecision (uuid: string, createdAt: Date): Promise<Decision> {
+  async function awaitDecision (uuid: string, createdAt: Date, watch: EventWaiter, readFirst: boolean): Promise<{ status: number, fromGateway: boolean }> {
     const deadline = createdAt.getTime() + deps.syncBudgetMs + 3000
-    const watch = watchInstance(deps.nc, uuid)
-    try {
-      for (;;) {
+    let read = readFirst
+    for (;;) {
+      if (read) {
         const existing = await readDecision(db, keyRing, uuid)
-        if (existing) return existing
-        const left = deadline - Date.now()
-        if (left <= 0) return decideOnce(db, keyRing, uuid, { status: 202, body: asyncProvisionBody(uuid, deps.addon.name) })
-        await watch.next((ev) => ev.kind === 'decided', Math.min(left, 250))
+        if (existing) return { status: existing.status, fromGateway: false }
       }
-    } finally { watch.close() }
+      read = true
+      const left = deadline - Date.now()
+      if (left <= 0) return { status: (await decideOnce(db, keyRing, uuid, { status: 202, body: asyncProvisionBody(uuid, deps.addon.name) })).status, fromGateway: false }
+      const ev = await watch.next((e) => e.kind === 'decided', Math.min(left, 250))
+      const status = Number(ev?.message)
+      if (ev && Number.isInteger(status) && status >= 200) return { status, fromGateway: true }
+    }
   }
 
   /**
    * Subscribes the add-on to its app's formation and release events (protocol §21.4), so a
    * person's `heroku ps:scale` pauses autoscaling and a deploy holds it. Best effort:
    * Heroku approves api:formation for partners case by case; without it the autoscaler
-   * still sees a person's change when it reads the formation.
+   * still sees a person's change when it reads the formation. `knownWebhookId`: the
+   * webhook id as the claim read it (undefined: not read yet).
    */
-  async function subscribeWebhooks (uuid: string): Promise<void> {
-    if ((await loadApp(db, uuid))?.webhookId) return
+  async function subscribeWebhooks (uuid: string, knownWebhookId?: string | null): Promise<void> {
+    if (knownWebhookId === undefined ? (await loadApp(db, uuid))?.webhookId : knownWebhookId) return
     const secret = randomSecret(32)
     try {
       const w = await tokens.call(uuid, (t) => deps.apps.createAddonWebhook(uuid, t, { include: ['api:formation', 'api:release'], level: 'sync', url: `${deps.gatewayPublicUrl}/heroku/webhooks/${uuid}`, secret }))
-      await saveApp(db, uuid, { webhookId: w.id, webhookSecretEnc: keyRing.seal(secret, contexts.oauth(uuid, 'webhook')), webhookProblem: null })
-      await audit(db.pool, uuid, 'webhook_subscribed', 'ok', { include: w.include })
+      await recordWebhook(db, uuid, { id: w.id, secretEnc: keyRing.seal(secret, contexts.oauth(uuid, 'webhook')), include: w.include })
     } catch (err) {
-      await saveApp(db, uuid, { webhookProblem: (err as Error).message.slice(0, 500) })
-      await audit(db.pool, uuid, 'webhook_subscribed', 'failed', { reason: (err as Error).message.slice(0, 500) })
+      await recordWebhook(db, uuid, { problem: (err as Error).message.slice(0, 500) })
     }
   }
 
@@ -112,41 +119,70 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
    * retry, a refused grant is recorded as lost and the provision goes on without Platform
    * API tokens (a synchronous provision is complete without them; an asynchronous one fails
    * when it must push its config, saying why). Found by the model-based test (an allocator
-   * SIGKILLed mid-provision).
+   * SIGKILLed mid-provision). The tokens come back sealed; the caller stores them.
    */
-  async function exchangeGrant (ctx: OperationContext, uuid: string): Promise<'exchanged' | 'already' | 'no-grant' | 'lost'> {
+  async function exchangeGrant (ctx: OperationContext, uuid: string, row: TokenRow | null | undefined): Promise<GrantExchange | { result: 'lost' }> {
     try {
-      return await tokens.exchangeGrant(uuid)
+      return await tokens.exchange(uuid, row)
     } catch (err) {
       // Only a refused grant on a retry: a wrong client secret or any other refusal still fails.
       const refusedGrant = err instanceof PermanentOperationError && err.cause instanceof PlatformApiError && err.cause.herokuId === 'invalid_grant'
       if (!refusedGrant || ctx.op.attempts <= 1) throw err
       await audit(db.pool, uuid, 'grant_exchanged', 'failed', { result: 'lost', reason: `refused on attempt ${ctx.op.attempts}, after an attempt that may have used it: ${err.message}`.slice(0, 500) })
-      return 'lost'
+      return { result: 'lost' }
     }
   }
 
+  // A provision: the grant exchange (Heroku) and the allocation (the driver) run side by
+  // side; their results are stored in one statement that also says whether the gateway has
+  // answered yet; the `ready` event carries the sealed output, so the gateway answers Heroku
+  // without reading the row back. The output is stored only with a successful exchange, so
+  // a refused grant fails the provision as before (an allocated resource whose credentials
+  // were never stored is what a crash between allocate and store leaves: the driver's
+  // allocate is an upsert, and a retry or a deprovision finds it). Each step checks its own
+  // state (token present, config stored), so a resumed run skips what finished.
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
-    // Both steps check their own state (token present, config stored), so a resumed run
-    // skips them without a recorded step.
-    const grant = await exchangeGrant(ctx, uuid)
-    if (grant === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant })
-    let instance = await load(uuid)
+    const pre = ctx.prefetched
+    let instance = pre?.instance ?? await load(uuid)
     let out = openResourceOutput(keyRing, uuid, instance.config_enc)
-    if (!out) {
-      const driver = driverFor(deps.drivers, instance.driver)
-      out = await driver.allocate(context(instance, planOf(instance.plan)))
-      await storeResourceOutput(db, keyRing, uuid, out, { event: 'allocated', detail: { driver: driver.name, config_vars: Object.keys(out.config) } })
-    }
-    publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
-    const decision = await awaitDecision(uuid, instance.created_at)
-    if (decision.status === 200) {
-      // The gateway marked it provisioned when it answered; this covers a gateway that
-      // crashed between deciding and marking. Never resurrects a deprovisioned instance.
-      await markProvisioned(db, uuid, 'sync')
+    const resumed = out !== null
+    const driver = out ? null : driverFor(deps.drivers, instance.driver)
+    const plan = out ? null : planOf(instance.plan)
+    // Subscribed before anything is stored: the gateway's decision cannot be missed.
+    const watch = watchInstance(deps.nc, uuid)
+    let status: number
+    let fromGateway = false
+    try {
+      const [g, a] = await Promise.allSettled([exchangeGrant(ctx, uuid, pre?.tokens), driver ? driver.allocate(context(instance, plan!)) : Promise.resolve(null)])
+      if (g.status === 'rejected') throw g.reason
+      const grant = g.value
+      if (grant.result === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant.result })
+      const sealedTokens = grant.result === 'exchanged' ? grant.sealed : null
+      if (a.status === 'rejected') {
+        if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
+        throw a.reason
+      }
+      let sealedOutput = instance.config_enc!
+      let decided: number | null = null
+      if (a.value) {
+        out = a.value
+        sealedOutput = sealResourceOutput(keyRing, uuid, out)
+        decided = (await storeAllocation(db, uuid, sealedOutput, { driver: driver!.name, config_vars: Object.keys(out.config) }, sealedTokens)).responseStatus
+      } else if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
+      publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress', sealedOutput })
+      if (decided !== null) status = decided
+      else ({ status, fromGateway } = await awaitDecision(uuid, instance.created_at, watch, resumed))
+    } finally { watch.close() }
+    if (!out) throw new Error(`instance ${uuid} has no resource output after its allocation`)
+    if (status === 200) {
+      // A 200 the gateway just decided (its event) moved the instance to provisioned in the
+      // statement that stored it (decideOnce with markProvisioned). A 200 read from the row
+      // may have been stored without that move (by an older gateway, or a test deciding
+      // directly): mark it then. Never resurrects a deprovisioned instance.
+      if (!fromGateway) await markProvisioned(db, uuid, 'sync')
       tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
-      await subscribeWebhooks(uuid)
+      await subscribeWebhooks(uuid, pre ? pre.webhookId : undefined)
       return { path: 'sync' }
     }
     // Heroku may deprovision while a provision is still completing: do not push config.
@@ -155,16 +191,17 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       await audit(db.pool, uuid, 'provision_abandoned', 'noop', { reason: 'deprovisioned meanwhile' })
       return { abandoned: true }
     }
-    if (decision.status !== 202) throw new PermanentOperationError(`the provision was answered ${decision.status}`)
+    if (status !== 202) throw new PermanentOperationError(`the provision was answered ${status}`)
+    const config = out.config
     if (!ctx.done('config_pushed')) {
-      await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, out.config))
-      await audit(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(out.config) })
+      await tokens.call(uuid, (t) => deps.platform.updateConfig(uuid, t, config))
+      await audit(db.pool, uuid, 'config_pushed', 'ok', { config_vars: Object.keys(config) })
       await ctx.step('config_pushed')
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
     await markProvisioned(db, uuid, 'async')
     tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
-    await subscribeWebhooks(uuid)
+    await subscribeWebhooks(uuid, pre ? pre.webhookId : undefined)
     return { path: 'async' }
   }
 

@@ -8,10 +8,12 @@ import type { Db } from '@addonkit/db'
 import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
 import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
 import { contextFromNatsHeaders, contextFromTraceparent, withSpan, type TraceContext } from '@addonkit/service-kit'
-import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type OperationRow } from './claim.js'
+import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type OperationRow, type Prefetched } from './claim.js'
 
 export interface OperationContext {
   op: OperationRow
+  /** What the handler reads first, read with the claim (claim.ts): valid at the claim, re-read anything that may have moved since. */
+  prefetched?: Prefetched
   /** Records progress so a resumed run skips finished steps. */
   step (name: string): Promise<void>
   done (name: string): boolean
@@ -135,8 +137,10 @@ export class OperationRunner {
     if (!op) return
     const steps = new Set<string>(op.step ? op.step.split(',') : [])
     const heartbeat = setInterval(() => { renewLease(db, op.id, this.#o.leaseMs).catch(() => {}) }, Math.max(100, Math.floor(this.#o.leaseMs / 3)))
+    const { prefetched, ...row } = op
     const ctx: OperationContext = {
-      op,
+      op: row,
+      prefetched,
       done: (name) => steps.has(name),
       step: async (name) => { steps.add(name); await setStep(db, op.id, [...steps].join(',')) }
     }
