@@ -146,6 +146,7 @@ export async function runServerFile (file: string, env: Record<string, string>, 
 }
 export * from './load.js'
 export * from './platform.js'
+export * from './bench-results.js'
 
 interface TapLike extends Teardown, Asserts { test (name: string, fn: (t: TapLike) => Promise<void>): unknown }
 interface ClosableApp extends Injectable { close (): Promise<unknown> }

@@ -28,6 +28,7 @@ import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
 import { benchAddonDefinition, ownPostgres } from './bench-setup.js'
+import { benchRun, writeBenchResults } from '@addonkit/testkit'
 import { analyzeLines, countLinesSince, fillSyntheticLines, linesCounted } from '@addonkit/log-store'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
@@ -38,6 +39,13 @@ const TAIL_SAMPLES = Number(process.env.BENCH_TAIL_SAMPLES ?? 200)
 const CONNECTIONS = 16
 
 const teardowns: Array<() => unknown> = []
+/** What the run measured, written to bench/results/drain.json at the end. */
+const run = benchRun()
+const figures: { settings: Record<string, unknown>, rows: Record<string, unknown>, ratios: Record<string, number>, tail: Record<string, unknown>, sustained?: Record<string, unknown>, search: Record<string, unknown> } = {
+  settings: { connections: 16, secondsPerScenario: SECONDS, sustainedSeconds: SUSTAINED_SECONDS, sustainedRate: SUSTAINED_RATE, searchLines: SEARCH_LINES },
+  rows: {}, ratios: {}, tail: {}, search: {}
+}
+const round1 = (n: number) => Math.round(n * 10) / 10
 const t = { teardown (fn: () => unknown) { teardowns.push(fn) } }
 
 // ---------- bodies ----------
@@ -108,6 +116,7 @@ function row (name: string, r: LoadResult): Row {
 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 function print (r: Row) {
+  figures.rows[r.name] = { linesPerSecond: Math.round(r.lps), postsPerSecond: Math.round(r.rps), p50Ms: round1(r.p50), p99Ms: round1(r.p99), statuses: r.statuses, natsCpuShare: round1(r.natsCpu * 100) / 100 }
   console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}  client's own event-loop delay p99 ${r.clientLagP99.toFixed(1)} ms, nats-server ${(r.natsCpu * 100).toFixed(0)} % of a core`)
 }
 
@@ -151,6 +160,7 @@ async function probeTail (stack: DrainStack, tenant: TestTenant, tail: SseTail, 
 }
 
 function printTail (name: string, r: { latencies: number[], lost: number }) {
+  figures.tail[name] = { p50Ms: round1(pct(r.latencies, 50)), p99Ms: round1(pct(r.latencies, 99)), probes: r.latencies.length, lost: r.lost }
   console.log(`  ${name.padEnd(44)} p50 ${pct(r.latencies, 50).toFixed(1).padStart(7)} ms  p99 ${pct(r.latencies, 99).toFixed(1).padStart(7)} ms  max ${Math.max(...r.latencies).toFixed(1).padStart(7)} ms  (${r.latencies.length} probes${r.lost ? `, ${r.lost} lost` : ''})`)
 }
 
@@ -323,6 +333,14 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   const backlogSmall = await waitStored(stack, tenant, before + drainSmallRes.lines, 300_000)
   console.log(`    backlog written ${(backlogSmall / 1000).toFixed(1)} s after the load stopped`)
 
+  figures.ratios.drainToBare100KB = drainBig.lps / bareBig.lps
+  figures.ratios.drainToBare10Lines = drainSmall.lps / bareSmall.lps
+  if (!skipFloor) {
+    figures.ratios.floorToBare100KB = floorBig.lps / bareBig.lps
+    figures.ratios.drainToFloor100KB = drainBig.lps / floorBig.lps
+    figures.ratios.drainToFloor10Lines = drainSmall.lps / floorSmall.lps
+  }
+  figures.rows['log-drain, 100 KB'] = { ...(figures.rows['log-drain, 100 KB'] as object), storedWhileIngestingPerSecond: Math.round(storedDuring / ((Date.now() - t0 - backlogBig) / 1000)) }
   console.log(`\nratios log-drain / bare: 100 KB ${(drainBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(drainSmall.lps / bareSmall.lps).toFixed(2)}×`)
   if (!skipFloor) {
     console.log(`ratios floor / bare: 100 KB ${(floorBig.lps / bareBig.lps).toFixed(2)}×, 10 lines ${(floorSmall.lps / bareSmall.lps).toFixed(2)}×`)
@@ -358,6 +376,7 @@ async function ingestion (stack: DrainStack, tenant: TestTenant, drainPath: stri
   console.log(`  POST p99 per 5 s interval (ms): ${p99s.join(', ')}`)
   console.log(`  stored per 5 s interval (lines/s): ${samples.join(', ')}; the writer let ingestion go first for ${(((stack.app.logWriter?.stats.yieldedMs ?? 0) - yieldedBefore) / 1000).toFixed(1)} s of it`)
   const lag = await waitStored(stack, tenant, before + sustained.lines, 600_000)
+  figures.sustained = { offeredLinesPerSecond: SUSTAINED_RATE, acknowledgedLinesPerSecond: Math.round(sustained.lines / secs), storedAndSearchableLinesPerSecond: Math.round(storedDuring / secs), postP50Ms: round1(pct(sustained.latencies, 50)), postP99Ms: round1(pct(sustained.latencies, 99)), storedPer5s: samples, lastLineStoredAfterMs: lag }
   console.log(`  the last acknowledged line stored ${(lag / 1000).toFixed(1)} s after the load stopped; writer stats ${JSON.stringify(stack.app.logWriter.stats)}`)
   if (tailDuring) printTail('live tail of another tenant meanwhile, 204 → SSE', await tailDuring)
 }
@@ -400,8 +419,10 @@ async function search (stack: DrainStack) {
     times.push(performance.now() - t1)
     if (r.status !== 200) throw new Error(`${label}: ${r.status}`)
   }
-  const printSearch = (label: string, times: number[], note = '') =>
+  const printSearch = (label: string, times: number[], note = '') => {
+    figures.search[label] = { p50Ms: round1(pct(times, 50)), p95Ms: round1(pct(times, 95)), searches: times.length }
     console.log(`  ${label.padEnd(40)} p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p95 ${pct(times, 95).toFixed(1).padStart(6)} ms${note}`)
+  }
   for (const [name, path] of queries) {
     const times: number[] = []
     for (let i = 0; i < 40; i++) {
@@ -431,6 +452,7 @@ async function search (stack: DrainStack) {
 try {
   await ownPostgres(teardowns)
   await main()
+  console.log(`\nfigures: ${writeBenchResults(new URL('.', import.meta.url).pathname, 'drain', run, figures)}`)
 } finally {
   for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
 }
