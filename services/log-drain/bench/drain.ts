@@ -116,7 +116,7 @@ function row (name: string, r: LoadResult): Row {
 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 function print (r: Row) {
-  figures.rows[r.name] = { linesPerSecond: Math.round(r.lps), postsPerSecond: Math.round(r.rps), p50Ms: round1(r.p50), p99Ms: round1(r.p99), statuses: r.statuses, natsCpuShare: round1(r.natsCpu * 100) / 100 }
+  figures.rows[r.name] = { linesPerSecond: Math.round(r.lps), postsPerSecond: Math.round(r.rps), p50Ms: round1(r.p50), p99Ms: round1(r.p99), statuses: r.statuses, natsCpuShare: Math.round(r.natsCpu * 1000) / 1000 }
   console.log(`  ${r.name.padEnd(34)} ${fmt(r.lps).padStart(10)} lines/s  ${fmt(r.rps).padStart(7)} POST/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  ${JSON.stringify(r.statuses)}  client's own event-loop delay p99 ${r.clientLagP99.toFixed(1)} ms, nats-server ${(r.natsCpu * 100).toFixed(0)} % of a core`)
 }
 
