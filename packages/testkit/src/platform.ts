@@ -13,7 +13,7 @@ import { createDb, type Db } from '@addonkit/db'
 import { startHerokuSim, createHerokuDriver, type HerokuSim, type HerokuDriver } from '@addonkit/heroku-sim'
 import { KeyRing, randomSecret } from '@addonkit/secrets'
 import type { NatsServerHandle, NatsClusterHandle } from '@addonkit/local-servers'
-import { boundedTeardown, createTestDatabase, startTestNats, startTestNatsCluster, testEnv, eventually, LogCapture, type Teardown } from './index.js'
+import { boundedTeardown, createTestDatabase, startTestNats, startTestNatsCluster, testEnv, eventually, LogCapture, type Teardown } from './resources.js'
 
 /** A service's app as the harness needs it (a Fastify instance). */
 export interface ServiceApp {

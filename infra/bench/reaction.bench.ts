@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createHerokuDriver, startAppTraffic, type AppTraffic } from '@addonkit/heroku-sim'
-import { startPostgresServer, startThrowawayPlatform } from '@addonkit/infra'
+import { startPostgresServer, startThrowawayPlatform } from '../src/index.js'
 
 const APPS = Number(process.env.BENCH_APPS ?? 12)
 const STAGGER_MS = 30_000
