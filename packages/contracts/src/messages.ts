@@ -17,10 +17,11 @@ export const InstanceEvent = Type.Object({
   outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('progress')]),
   message: Type.Optional(Type.String()),
   /**
-   * `ready` only: the resource output as stored (sealed with the key ring, contexts.resourceConfig),
-   * so the gateway answers from the event instead of re-reading the row. Ciphertext only.
+   * `ready` only: the provision's answer as it stands once the output is stored (its status,
+   * and its body sealed with the key ring, contexts.provisionResponse), so the gateway
+   * answers Heroku from the event instead of reading the row. Ciphertext only.
    */
-  sealedOutput: Type.Optional(Type.String()),
+  decision: Type.Optional(Type.Object({ status: Type.Integer(), sealedBody: Type.String() })),
   at: Type.String()
 })
 export type InstanceEvent = Static<typeof InstanceEvent>

@@ -15,12 +15,21 @@ const aad = contexts.provisionResponse
  * from provisioning to provisioned and records it (instances.ts setDecisionOnce).
  */
 export async function decideOnce (db: Db, ring: KeyRing, uuid: string, decision: Decision, opts: { markProvisioned?: boolean } = {}): Promise<Decision> {
-  const sealed = ring.sealJson(decision.body, aad(uuid))
+  const sealed = sealDecisionBody(ring, uuid, decision.body)
   const mark = Boolean(opts.markProvisioned && decision.status === 200)
   if (await setDecisionOnce(db, uuid, decision.status, sealed, mark)) return decision
   const existing = await readDecision(db, ring, uuid)
   if (!existing) throw new Error(`instance ${uuid} has no decision after a lost compare-and-set`)
   return existing
+}
+
+/** A decision's body sealed as it is stored (and carried by the `ready` event: ciphertext only). */
+export function sealDecisionBody (ring: KeyRing, uuid: string, body: Record<string, unknown>): string {
+  return ring.sealJson(body, aad(uuid))
+}
+
+export function openDecisionBody (ring: KeyRing, uuid: string, sealed: string): Record<string, unknown> {
+  return ring.openJson<Record<string, unknown>>(sealed, aad(uuid))
 }
 
 export async function readDecision (db: Db, ring: KeyRing, uuid: string): Promise<Decision | null> {

@@ -161,25 +161,41 @@ export async function setConfigEnc (db: Pool, uuid: string, sealed: string, audi
 /** Platform API tokens as stored: sealed (contexts.oauth access/refresh) with their expiry. */
 export interface SealedTokens { accessTokenEnc: string, refreshTokenEnc: string, expiresAt: Date }
 
+const DECIDES = `$7::int IS NOT NULL AND response_status IS NULL`
 const STORE_ALLOCATION =
-  `WITH s AS (UPDATE instances SET config_enc = $2, updated_at = now() WHERE uuid = $1 RETURNING uuid, response_status),
+  `WITH s AS (
+     UPDATE instances SET config_enc = $2, updated_at = now(),
+            response_status = CASE WHEN ${DECIDES} THEN $7::int ELSE response_status END,
+            response_body_enc = CASE WHEN ${DECIDES} THEN $8 ELSE response_body_enc END,
+            state = CASE WHEN ${DECIDES} AND $7::int = 200 AND state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE state END,
+            provisioned_at = CASE WHEN ${DECIDES} AND $7::int = 200 AND state = 'provisioning' THEN now() ELSE provisioned_at END
+      WHERE uuid = $1
+     RETURNING uuid, response_status, response_body_enc, state, response_body_enc IS NOT DISTINCT FROM $8 AND $8 IS NOT NULL AS ours),
    a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('allocated'), outcome: sqlLiteral('ok'), detail: '$3::jsonb', from: 's' })}),
+   p AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: `'{"path":"sync"}'::jsonb`, from: 's', where: `ours AND state = 'provisioned'` })}),
    t AS (UPDATE oauth_tokens SET access_token_enc = $4, refresh_token_enc = $5, expires_at = $6, grant_code_enc = NULL, updated_at = now()
           WHERE instance_uuid = $1 AND $4::text IS NOT NULL RETURNING instance_uuid),
    ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
-   SELECT response_status FROM s`
+   SELECT response_status, response_body_enc, ours FROM s`
+
+/** A provision answer as stored: its status and sealed body (decision.ts). */
+export interface StoredDecision { status: number, bodyEnc: string }
 
 /**
  * A provision's allocation, in one statement: the sealed resource output with its audit
- * entry and, when the grant exchange ran alongside the allocation, the Platform API tokens
- * it returned with theirs. Returns the status the gateway answered Heroku, if it already
- * did (read under the row lock, so a decision committed before this is seen), or null.
+ * entry; when the grant exchange ran alongside the allocation, the Platform API tokens it
+ * returned with theirs; and, with `decide`, the answer to Heroku, compare-and-set like
+ * setDecisionOnce: set unless one exists, a 200 moving the instance from provisioning to
+ * provisioned and recording it. Returns the answer that stands (read under the row lock,
+ * so one committed before this is seen), or null, and whether this call set it.
  */
-export async function storeAllocation (db: Pool, uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null): Promise<{ responseStatus: number | null }> {
-  const r = await db.pool.query<{ response_status: number | null }>(STORE_ALLOCATION,
-    [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null])
-  if (!r.rows[0]) throw new Error(`instance ${uuid} does not exist`)
-  return { responseStatus: r.rows[0].response_status }
+export async function storeAllocation (db: Pool, uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null, decide: StoredDecision | null): Promise<{ decision: StoredDecision | null, ours: boolean }> {
+  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, ours: boolean }>(STORE_ALLOCATION,
+    [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null, decide?.status ?? null, decide?.bodyEnc ?? null])
+  const row = r.rows[0]
+  if (!row) throw new Error(`instance ${uuid} does not exist`)
+  const decision = row.response_status !== null && row.response_body_enc !== null ? { status: row.response_status, bodyEnc: row.response_body_enc } : null
+  return { decision, ours: row.ours }
 }
 
 /** A provision that failed for good: the instance is failed with the reason (unless it moved on meanwhile). */

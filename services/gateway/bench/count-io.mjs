@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import diagnostics from 'node:diagnostics_channel'
+import { Session } from 'node:inspector'
 
 const counts = { sql: 0, natsPublish: 0, natsSubscribe: 0, http: 0 }
 /** Statements by their first words, to see which ones a provision makes. */
@@ -33,8 +34,24 @@ try {
 diagnostics.subscribe('undici:request:create', () => { counts.http++ })
 diagnostics.subscribe('http.client.request.start', () => { counts.http++ })
 
+// With $COUNT_IO_CPU_PROFILE (a directory), the first snapshot starts a CPU profile and the
+// second writes it there (--cpu-prof is not allowed in NODE_OPTIONS): the measured phase only.
+const profileDir = process.env.COUNT_IO_CPU_PROFILE
+let session = null
+function profile (role) {
+  if (!profileDir) return
+  if (!session) {
+    session = new Session()
+    session.connect()
+    session.post('Profiler.enable', () => session.post('Profiler.start'))
+    return
+  }
+  session.post('Profiler.stop', (err, r) => { if (!err) writeFileSync(join(profileDir, `${role}-${process.pid}.cpuprofile`), JSON.stringify(r.profile)) })
+}
+
 process.on('SIGUSR2', () => {
   const role = process.argv.some((a) => a.includes('/allocator/')) ? 'allocator' : process.argv.some((a) => a.includes('/gateway/')) ? 'gateway' : 'service'
+  profile(role)
   const cpu = process.cpuUsage()
   writeFileSync(join(process.env.COUNT_IO_DIR ?? '/tmp', `${role}-${process.pid}.json`), JSON.stringify({ role, pid: process.pid, ...counts, statements, cpuMs: (cpu.user + cpu.system) / 1000, at: Date.now() }))
 })

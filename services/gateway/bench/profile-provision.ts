@@ -3,7 +3,7 @@
 // per provision of every process of the stack (gateway, allocator, PostgreSQL backends,
 // nats-server, and this process: the load generator plus the Heroku simulator), over
 // new provisions at 16 concurrent. With PROFILE_CPU=1 the two services also write
-// --cpu-prof profiles to bench/results/cpuprof/. Run:
+// CPU profiles of the measured phase to bench/results/cpuprof/ (bench/cpuprofile-top.ts summarizes one). Run:
 // node --import tsx --conditions=addonkit-source bench/profile-provision.ts
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,10 +16,11 @@ const counter = fileURLToPath(new URL('./count-io.mjs', import.meta.url))
 const countDir = mkdtempSync(join(tmpdir(), 'addonkit-count-'))
 const profDir = fileURLToPath(new URL('./results/cpuprof/', import.meta.url))
 const nodeOptions = [`--import=${counter}`]
-if (process.env.PROFILE_CPU === '1') { mkdirSync(profDir, { recursive: true }); nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${profDir}`) }
+const profiling: Record<string, string> = {}
+if (process.env.PROFILE_CPU === '1') { mkdirSync(profDir, { recursive: true }); profiling.COUNT_IO_CPU_PROFILE = profDir }
 
 const stack = await startBenchStack()
-const { gatewayUrl } = await stack.startPair({ NODE_OPTIONS: nodeOptions.join(' '), COUNT_IO_DIR: countDir })
+const { gatewayUrl } = await stack.startPair({ NODE_OPTIONS: nodeOptions.join(' '), COUNT_IO_DIR: countDir, ...profiling })
 
 const TICK_MS = 10 // /proc's clock ticks (USER_HZ 100)
 function processTree (): Map<number, { comm: string, cpuMs: number }> {

@@ -9,7 +9,7 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import { contexts, type KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, loadInstance, openResourceOutput, publishInstanceEvent, readProvisionState,
+  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, loadInstance, openDecisionBody, openResourceOutput, publishInstanceEvent, readProvisionState,
   requestDeprovision, requestedPlan, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
   type Decision, type EventWaiter
 } from '@addonkit/lifecycle'
@@ -72,11 +72,11 @@ export function createProvisioning (deps: ProvisioningDeps) {
   /**
    * Waits until the provision of `uuid` can be answered and decides the answer once.
    * Another request may decide first (a concurrent retry, or the allocator after a gateway
-   * crash); the decision that stands is returned either way. `fresh`: this request has
+   * crash, or the allocator with the output: its `ready` event carries the answer that
+   * stands, sealed, and it is returned without reading the row). `fresh`: this request has
    * just inserted the instance, subscribed before it woke the allocator, so nothing can be
-   * decided or allocated yet and the first read is skipped: the allocator's `ready` event
-   * carries the sealed output, and the answer is decided from it without reading the row.
-   * The row is read whenever 250 ms pass without a usable event (one may be lost).
+   * decided or allocated yet and the first read is skipped. The row is read whenever 250 ms
+   * pass without a usable event (one may be lost).
    */
   async function settleProvision (uuid: string, watch: EventWaiter, fresh: boolean): Promise<Decision> {
     const deadline = Date.now() + deps.syncBudgetMs
@@ -93,9 +93,9 @@ export function createProvisioning (deps: ProvisioningDeps) {
       read = true
       if (Date.now() >= deadline) return decide(uuid, { status: 202, body: asyncProvisionBody(uuid, addon.name) })
       const ev = await watch.next((e) => e.kind === 'ready' || e.kind === 'decided' || (e.kind === 'provision' && e.outcome === 'failed'), Math.min(250, deadline - Date.now()))
-      // The output as the allocator stored it (sealed: only the key ring opens it, so it is the allocator's).
-      const out = ev?.kind === 'ready' && ev.sealedOutput ? openResourceOutput(keyRing, uuid, ev.sealedOutput) : null
-      if (out) return decide(uuid, { status: 200, body: syncProvisionBody(uuid, addon.name, out) })
+      // The answer as the allocator stored it with the output (compare-and-set, so it is the
+      // one that stands; sealed: only the key ring opens it, so it is the allocator's).
+      if (ev?.kind === 'ready' && ev.decision) return { status: ev.decision.status, body: openDecisionBody(keyRing, uuid, ev.decision.sealedBody) }
     }
   }
 

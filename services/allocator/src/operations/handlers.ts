@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, recordWebhook, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealResourceOutput, storeAllocation, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, recordWebhook, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealDecisionBody, sealResourceOutput, storeAllocation, syncProvisionBody, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
 import { PlatformApiError, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -69,11 +69,11 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   }
 
   /**
-   * Waits for the gateway's answer to Heroku and returns its status. `watch` was subscribed
-   * before the output was stored, so the gateway's `decided` event (which carries the
-   * status) cannot be missed; the row is read first only when `readFirst` (a resumed run,
-   * whose earlier attempt may have been answered already) and whenever 250 ms pass without
-   * an event (one may be lost). If the gateway never decides (it crashed mid-request), the
+   * Waits for the gateway's answer to Heroku and returns its status (a resumed run whose
+   * output an earlier attempt stored). `watch` was subscribed before `ready` was published,
+   * so the gateway's `decided` event (which carries the status) cannot be missed; the row
+   * is read first when `readFirst` and whenever 250 ms pass without an event (one may be
+   * lost). If the gateway never decides (it crashed mid-request), the
    * allocator decides 202 itself once the sync budget is long over and completes
    * asynchronously; Heroku's retry then replays that 202.
    */
@@ -134,53 +134,61 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   }
 
   // A provision: the grant exchange (Heroku) and the allocation (the driver) run side by
-  // side; their results are stored in one statement that also says whether the gateway has
-  // answered yet; the `ready` event carries the sealed output, so the gateway answers Heroku
-  // without reading the row back. The output is stored only with a successful exchange, so
-  // a refused grant fails the provision as before (an allocated resource whose credentials
-  // were never stored is what a crash between allocate and store leaves: the driver's
-  // allocate is an upsert, and a retry or a deprovision finds it). Each step checks its own
-  // state (token present, config stored), so a resumed run skips what finished.
+  // side; their results are stored in one statement that also decides the answer to Heroku
+  // (a 200 with the config, compare-and-set: unless the gateway already answered, e.g. 202
+  // when its budget ran out) and returns the answer that stands; the `ready` event carries
+  // it sealed, so the gateway answers Heroku without a round trip of its own. The output is
+  // stored only with a successful exchange, so a refused grant fails the provision as
+  // before (an allocated resource whose credentials were never stored is what a crash
+  // between allocate and store leaves: the driver's allocate is an upsert, and a retry or a
+  // deprovision finds it). Each step checks its own state (token present, config stored),
+  // so a resumed run skips what finished.
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
     const pre = ctx.prefetched
     let instance = pre?.instance ?? await load(uuid)
     let out = openResourceOutput(keyRing, uuid, instance.config_enc)
-    const resumed = out !== null
     const driver = out ? null : driverFor(deps.drivers, instance.driver)
     const plan = out ? null : planOf(instance.plan)
-    // Subscribed before anything is stored: the gateway's decision cannot be missed.
-    const watch = watchInstance(deps.nc, uuid)
+    const [g, a] = await Promise.allSettled([exchangeGrant(ctx, uuid, pre?.tokens), driver ? driver.allocate(context(instance, plan!)) : Promise.resolve(null)])
+    if (g.status === 'rejected') throw g.reason
+    const grant = g.value
+    if (grant.result === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant.result })
+    const sealedTokens = grant.result === 'exchanged' ? grant.sealed : null
+    if (a.status === 'rejected') {
+      if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
+      throw a.reason
+    }
     let status: number
-    let fromGateway = false
-    try {
-      const [g, a] = await Promise.allSettled([exchangeGrant(ctx, uuid, pre?.tokens), driver ? driver.allocate(context(instance, plan!)) : Promise.resolve(null)])
-      if (g.status === 'rejected') throw g.reason
-      const grant = g.value
-      if (grant.result === 'no-grant') await audit(db.pool, uuid, 'grant_exchanged', 'noop', { result: grant.result })
-      const sealedTokens = grant.result === 'exchanged' ? grant.sealed : null
-      if (a.status === 'rejected') {
-        if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
-        throw a.reason
-      }
-      let sealedOutput = instance.config_enc!
-      let decided: number | null = null
-      if (a.value) {
-        out = a.value
-        sealedOutput = sealResourceOutput(keyRing, uuid, out)
-        decided = (await storeAllocation(db, uuid, sealedOutput, { driver: driver!.name, config_vars: Object.keys(out.config) }, sealedTokens)).responseStatus
-      } else if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
-      publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress', sealedOutput })
-      if (decided !== null) status = decided
-      else ({ status, fromGateway } = await awaitDecision(uuid, instance.created_at, watch, resumed))
-    } finally { watch.close() }
+    /** Whether the instance is known to be marked provisioned if the answer is 200. */
+    let marked = false
+    if (a.value) {
+      out = a.value
+      const body = syncProvisionBody(uuid, deps.addon.name, out)
+      const stored = await storeAllocation(db, uuid, sealResourceOutput(keyRing, uuid, out), { driver: driver!.name, config_vars: Object.keys(out.config) }, sealedTokens,
+        { status: 200, bodyEnc: sealDecisionBody(keyRing, uuid, body) })
+      const d = stored.decision!
+      publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress', decision: { status: d.status, sealedBody: d.bodyEnc } })
+      status = d.status
+      marked = stored.ours
+    } else {
+      // A resumed run: the output was stored by an earlier attempt (which decided too,
+      // unless an older version stored it): read the answer, or wait for the gateway's.
+      if (sealedTokens) await tokens.store(uuid, sealedTokens, 'grant_exchanged')
+      // Subscribed before `ready`: the gateway's decision cannot be missed.
+      const watch = watchInstance(deps.nc, uuid)
+      try {
+        publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress' })
+        ;({ status, fromGateway: marked } = await awaitDecision(uuid, instance.created_at, watch, true))
+      } finally { watch.close() }
+    }
     if (!out) throw new Error(`instance ${uuid} has no resource output after its allocation`)
     if (status === 200) {
-      // A 200 the gateway just decided (its event) moved the instance to provisioned in the
-      // statement that stored it (decideOnce with markProvisioned). A 200 read from the row
-      // may have been stored without that move (by an older gateway, or a test deciding
+      // A 200 set by this run's statement, or one the gateway just decided (its event), moved
+      // the instance to provisioned in the statement that stored it. A 200 read from the row
+      // may have been stored without that move (by an older version, or a test deciding
       // directly): mark it then. Never resurrects a deprovisioned instance.
-      if (!fromGateway) await markProvisioned(db, uuid, 'sync')
+      if (!marked) await markProvisioned(db, uuid, 'sync')
       tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
       await subscribeWebhooks(uuid, pre ? pre.webhookId : undefined)
       return { path: 'sync' }
