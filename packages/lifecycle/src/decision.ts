@@ -4,6 +4,7 @@
 import type { Db } from '@addonkit/db'
 import { contexts, type KeyRing } from '@addonkit/secrets'
 import { setDecisionOnce } from './instances.js'
+import { auditInsertSql, sqlLiteral } from './audit.js'
 
 export interface Decision { status: number, body: Record<string, unknown> }
 
@@ -70,4 +71,32 @@ export async function readProvisionState (db: Db, ring: KeyRing, uuid: string): 
   if (!row) return null
   const decision = row.response_status !== null && row.response_body_enc ? { status: row.response_status, body: ring.openJson<Record<string, unknown>>(row.response_body_enc, aad(uuid)) } : null
   return { decision, state: row.state, failureReason: row.failure_reason, configEnc: row.config_enc }
+}
+
+/** A retry of a provision request as the gateway first sees it (readProvisionReplay). */
+export interface ProvisionReplay extends ProvisionState {
+  plan: string
+  /** The plan the first request asked for (the instance's may have changed since). */
+  firstPlan: string
+}
+
+const READ_REPLAY =
+  `WITH i AS (SELECT uuid, plan, state, response_status, response_body_enc, failure_reason, config_enc FROM instances WHERE uuid = $1),
+   f AS (SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1),
+   r AS (SELECT i.*, coalesce((SELECT plan FROM f), i.plan) AS first_plan FROM i),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provision_replayed'), outcome: sqlLiteral('noop'), from: 'r', where: `state NOT IN ('deprovisioned', 'deprovisioning') AND first_plan = $2` })})
+   SELECT plan, state, response_status, response_body_enc, failure_reason, config_enc, first_plan FROM r`
+
+/**
+ * Everything the gateway needs to answer a retry of a provision request, in one statement:
+ * the instance's state and plan, the plan the first request asked for, the answer if
+ * decided and the sealed output; it records the retry (audit provision_replayed) when it
+ * will be answered, i.e. the instance is live and `plan` is the first request's.
+ */
+export async function readProvisionReplay (db: Db, ring: KeyRing, uuid: string, plan: string): Promise<ProvisionReplay | null> {
+  const r = await db.pool.query<{ plan: string, state: string, response_status: number | null, response_body_enc: string | null, failure_reason: string | null, config_enc: string | null, first_plan: string }>(READ_REPLAY, [uuid, plan])
+  const row = r.rows[0]
+  if (!row) return null
+  const decision = row.response_status !== null && row.response_body_enc ? { status: row.response_status, body: openDecisionBody(ring, uuid, row.response_body_enc) } : null
+  return { decision, state: row.state, failureReason: row.failure_reason, configEnc: row.config_enc, plan: row.plan, firstPlan: row.first_plan }
 }

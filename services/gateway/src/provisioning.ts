@@ -9,9 +9,9 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import { contexts, type KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, loadInstance, openDecisionBody, openResourceOutput, publishInstanceEvent, readProvisionState,
-  requestDeprovision, requestedPlan, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
-  type Decision, type EventWaiter
+  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, openDecisionBody, openResourceOutput, publishInstanceEvent, readProvisionReplay, readProvisionState,
+  requestDeprovision, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
+  type Decision, type EventWaiter, type ProvisionState
 } from '@addonkit/lifecycle'
 import { currentTraceparent, natsTraceHeaders, withSpan } from '@addonkit/service-kit'
 import { Conflict, Gone, Invalid, NotFound, Unavailable } from './errors.js'
@@ -75,15 +75,17 @@ export function createProvisioning (deps: ProvisioningDeps) {
    * crash, or the allocator with the output: its `ready` event carries the answer that
    * stands, sealed, and it is returned without reading the row). `fresh`: this request has
    * just inserted the instance, subscribed before it woke the allocator, so nothing can be
-   * decided or allocated yet and the first read is skipped. The row is read whenever 250 ms
-   * pass without a usable event (one may be lost).
+   * decided or allocated yet and the first read is skipped; `known`: the row as the caller
+   * just read it, used for the first read. The row is read whenever 250 ms pass without a
+   * usable event (one may be lost).
    */
-  async function settleProvision (uuid: string, watch: EventWaiter, fresh: boolean): Promise<Decision> {
+  async function settleProvision (uuid: string, watch: EventWaiter, fresh: boolean, known?: ProvisionState): Promise<Decision> {
     const deadline = Date.now() + deps.syncBudgetMs
     let read = !fresh
     for (;;) {
       if (read) {
-        const inst = await readProvisionState(db, keyRing, uuid)
+        const inst = known ?? await readProvisionState(db, keyRing, uuid)
+        known = undefined
         if (!inst) throw new Error(`instance ${uuid} vanished`)
         if (inst.decision) return inst.decision
         const out = openResourceOutput(keyRing, uuid, inst.configEnc)
@@ -139,14 +141,13 @@ export function createProvisioning (deps: ProvisioningDeps) {
       if (op) {
         return { ...await settleProvision(uuid, watch, true), replayed: false }
       }
-      // A retry (or a concurrent duplicate) of a request we already have.
-      const existing = await loadInstance(db, uuid)
+      // A retry (or a concurrent duplicate) of a request we already have: one statement reads
+      // the instance, the first request's plan and the answer, and records the retry.
+      const existing = await readProvisionReplay(db, keyRing, uuid, plan.slug)
       if (!existing) throw new Invalid('The log_drain_token of this request already belongs to another add-on.')
       if (existing.state === 'deprovisioned' || existing.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
-      const firstPlan = await requestedPlan(db, uuid) ?? existing.plan
-      if (firstPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${firstPlan} plan; change plans with \`heroku addons:upgrade\`.`)
-      await audit(db.pool, uuid, 'provision_replayed', 'noop', {})
-      return { ...await settleProvision(uuid, watch, false), replayed: true }
+      if (existing.firstPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${existing.firstPlan} plan; change plans with \`heroku addons:upgrade\`.`)
+      return { ...await settleProvision(uuid, watch, false, existing), replayed: true }
     } finally {
       watch.close()
     }
