@@ -5,6 +5,7 @@
 import type { Db, Prisma } from '@addonkit/db'
 import { validatePolicy, type AutoscaleState, type Decision, type Policy } from '@addonkit/autoscale'
 import { audit, auditInsertSql, sqlLiteral } from './audit.js'
+import { prepared } from './sql.js'
 
 export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
 
@@ -190,12 +191,12 @@ export async function saveApp (db: Db, instanceUuid: string, patch: Partial<AppR
   await db.prisma.autoscaleApp.upsert({ where: { instanceUuid }, create: { instanceUuid, ...patch }, update: patch })
 }
 
-const RECORD_WEBHOOK =
+const RECORD_WEBHOOK = prepared('lifecycle.record_webhook',
   `WITH s AS (INSERT INTO autoscale_apps (instance_uuid, webhook_id, webhook_secret_enc, webhook_problem, updated_at) VALUES ($1, $2, $3, $4, now())
      ON CONFLICT (instance_uuid) DO UPDATE SET webhook_id = coalesce(EXCLUDED.webhook_id, autoscale_apps.webhook_id),
        webhook_secret_enc = coalesce(EXCLUDED.webhook_secret_enc, autoscale_apps.webhook_secret_enc), webhook_problem = EXCLUDED.webhook_problem, updated_at = now()
      RETURNING instance_uuid)
-   ${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: '$5::text', detail: '$6::jsonb', from: 's' })}`
+   ${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: '$5::text', detail: '$6::jsonb', from: 's' })}`)
 
 /**
  * The add-on webhook of a provision, in one statement with its audit entry (plain SQL: the
@@ -204,8 +205,8 @@ const RECORD_WEBHOOK =
  */
 export async function recordWebhook (db: Pick<Db, 'pool'>, instanceUuid: string, w: { id: string, secretEnc: string, include: string[] } | { problem: string }): Promise<void> {
   const ok = 'id' in w
-  await db.pool.query(RECORD_WEBHOOK, [instanceUuid, ok ? w.id : null, ok ? w.secretEnc : null, ok ? null : w.problem, ok ? 'ok' : 'failed',
-    JSON.stringify(ok ? { include: w.include } : { reason: w.problem })])
+  await db.pool.query(RECORD_WEBHOOK([instanceUuid, ok ? w.id : null, ok ? w.secretEnc : null, ok ? null : w.problem, ok ? 'ok' : 'failed',
+    JSON.stringify(ok ? { include: w.include } : { reason: w.problem })]))
 }
 
 /** Forgets an add-on's autoscaling (at purge): policies, state, decisions, app, webhook events. */

@@ -5,6 +5,7 @@ import type { Db } from '@addonkit/db'
 import { contexts, type KeyRing } from '@addonkit/secrets'
 import { setDecisionOnce } from './instances.js'
 import { auditInsertSql, sqlLiteral } from './audit.js'
+import { prepared } from './sql.js'
 
 export interface Decision { status: number, body: Record<string, unknown> }
 
@@ -33,8 +34,10 @@ export function openDecisionBody (ring: KeyRing, uuid: string, sealed: string): 
   return ring.openJson<Record<string, unknown>>(sealed, aad(uuid))
 }
 
+const READ_DECISION = prepared('lifecycle.read_decision', 'SELECT response_status, response_body_enc FROM instances WHERE uuid = $1')
+
 export async function readDecision (db: Db, ring: KeyRing, uuid: string): Promise<Decision | null> {
-  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null }>('SELECT response_status, response_body_enc FROM instances WHERE uuid = $1', [uuid])
+  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null }>(READ_DECISION([uuid]))
   const row = r.rows[0]
   if (!row || row.response_status === null || !row.response_body_enc) return null
   return { status: row.response_status, body: ring.openJson(row.response_body_enc, aad(uuid)) }
@@ -63,10 +66,12 @@ export interface ProvisionState {
   configEnc: string | null
 }
 
+const READ_PROVISION_STATE = prepared('lifecycle.read_provision_state', 'SELECT response_status, response_body_enc, state, failure_reason, config_enc FROM instances WHERE uuid = $1')
+
 /** Everything a provision waiter needs, in one query. */
 export async function readProvisionState (db: Db, ring: KeyRing, uuid: string): Promise<ProvisionState | null> {
   const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, state: string, failure_reason: string | null, config_enc: string | null }>(
-    'SELECT response_status, response_body_enc, state, failure_reason, config_enc FROM instances WHERE uuid = $1', [uuid])
+    READ_PROVISION_STATE([uuid]))
   const row = r.rows[0]
   if (!row) return null
   const decision = row.response_status !== null && row.response_body_enc ? { status: row.response_status, body: ring.openJson<Record<string, unknown>>(row.response_body_enc, aad(uuid)) } : null
@@ -80,12 +85,12 @@ export interface ProvisionReplay extends ProvisionState {
   firstPlan: string
 }
 
-const READ_REPLAY =
+const READ_REPLAY = prepared('lifecycle.read_replay',
   `WITH i AS (SELECT uuid, plan, state, response_status, response_body_enc, failure_reason, config_enc FROM instances WHERE uuid = $1),
    f AS (SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1),
    r AS (SELECT i.*, coalesce((SELECT plan FROM f), i.plan) AS first_plan FROM i),
    a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provision_replayed'), outcome: sqlLiteral('noop'), from: 'r', where: `state NOT IN ('deprovisioned', 'deprovisioning') AND first_plan = $2` })})
-   SELECT plan, state, response_status, response_body_enc, failure_reason, config_enc, first_plan FROM r`
+   SELECT plan, state, response_status, response_body_enc, failure_reason, config_enc, first_plan FROM r`)
 
 /**
  * Everything the gateway needs to answer a retry of a provision request, in one statement:
@@ -94,7 +99,7 @@ const READ_REPLAY =
  * will be answered, i.e. the instance is live and `plan` is the first request's.
  */
 export async function readProvisionReplay (db: Db, ring: KeyRing, uuid: string, plan: string): Promise<ProvisionReplay | null> {
-  const r = await db.pool.query<{ plan: string, state: string, response_status: number | null, response_body_enc: string | null, failure_reason: string | null, config_enc: string | null, first_plan: string }>(READ_REPLAY, [uuid, plan])
+  const r = await db.pool.query<{ plan: string, state: string, response_status: number | null, response_body_enc: string | null, failure_reason: string | null, config_enc: string | null, first_plan: string }>(READ_REPLAY([uuid, plan]))
   const row = r.rows[0]
   if (!row) return null
   const decision = row.response_status !== null && row.response_body_enc ? { status: row.response_status, body: openDecisionBody(ring, uuid, row.response_body_enc) } : null

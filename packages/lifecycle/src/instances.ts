@@ -5,6 +5,7 @@
 import type { Db } from '@addonkit/db'
 import { auditInsertSql, sqlLiteral } from './audit.js'
 import { operationInsertSql, queued, type OperationRowOut, type QueuedOperation } from './operations.js'
+import { prepared } from './sql.js'
 
 export interface InstanceRow {
   uuid: string
@@ -22,9 +23,10 @@ export interface InstanceRow {
 
 type Pool = Pick<Db, 'pool'>
 
+const LOAD_INSTANCE = prepared('lifecycle.load_instance', 'SELECT uuid, name, plan, region, driver, state, options, log_drain_token, config_enc, failure_reason, created_at FROM instances WHERE uuid = $1')
+
 export async function loadInstance (db: Pool, uuid: string): Promise<InstanceRow | null> {
-  const r = await db.pool.query<InstanceRow>(
-    'SELECT uuid, name, plan, region, driver, state, options, log_drain_token, config_enc, failure_reason, created_at FROM instances WHERE uuid = $1', [uuid])
+  const r = await db.pool.query<InstanceRow>(LOAD_INSTANCE([uuid]))
   return r.rows[0] ?? null
 }
 
@@ -47,14 +49,14 @@ export interface ProvisionRequest {
   traceparent: string | null
 }
 
-const INSERT_PROVISION =
+const INSERT_PROVISION = prepared('lifecycle.insert_provision',
   `WITH ins AS (
      INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now()) ON CONFLICT DO NOTHING RETURNING uuid),
    tok AS (
      INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, $10, $11::timestamptz, now() FROM ins),
    aud AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provision_requested'), outcome: sqlLiteral('ok'), detail: '$12::jsonb', from: 'ins' })})
-   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('provision'), params: '$13::jsonb', traceparent: '$14::text', from: 'ins' })}`
+   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('provision'), params: '$13::jsonb', traceparent: '$14::text', from: 'ins' })}`)
 
 /**
  * One statement, so one round trip: the instance, its pending grant, the audit entry and
@@ -63,10 +65,10 @@ const INSERT_PROVISION =
  * and gets the provision operation; the others wait for it and get null.
  */
 export async function insertProvisionRequest (db: Pool, p: ProvisionRequest): Promise<QueuedOperation | null> {
-  const r = await db.pool.query<OperationRowOut>(INSERT_PROVISION, [
+  const r = await db.pool.query<OperationRowOut>(INSERT_PROVISION([
     p.uuid, p.name, p.plan, p.region, p.driver, JSON.stringify(p.options), p.callbackUrl, p.logInputUrlEnc, p.logDrainToken,
     p.grantCodeEnc, p.grantExpiresAt, JSON.stringify(p.auditDetail), JSON.stringify(p.operationParams), p.traceparent
-  ])
+  ]))
   return r.rows[0] ? queued(r.rows[0]) : null
 }
 
@@ -113,7 +115,7 @@ export async function requestDeprovision (db: Pool, uuid: string, purgeAfter: Da
   return r.rows[0] ? queued(r.rows[0]) : null
 }
 
-const DECIDE =
+const DECIDE = prepared('lifecycle.decide',
   `WITH d AS (
      UPDATE instances SET response_status = $1, response_body_enc = $2, updated_at = now(),
             state = CASE WHEN $4 AND state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE state END,
@@ -121,7 +123,7 @@ const DECIDE =
       WHERE uuid = $3 AND response_status IS NULL
      RETURNING uuid, state),
    a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: `'{"path":"sync"}'::jsonb`, from: 'd', where: `$4 AND state = 'provisioned'` })} RETURNING 1)
-   SELECT count(*)::int AS n FROM d`
+   SELECT count(*)::int AS n FROM d`)
 
 /**
  * Stores the (sealed) provision answer unless one exists: compare-and-set on the row.
@@ -129,14 +131,14 @@ const DECIDE =
  * provisioned and records it. Returns whether this call set it.
  */
 export async function setDecisionOnce (db: Pool, uuid: string, status: number, bodyEnc: string, markProvisioned: boolean): Promise<boolean> {
-  const r = await db.pool.query<{ n: number }>(DECIDE, [status, bodyEnc, uuid, markProvisioned])
+  const r = await db.pool.query<{ n: number }>(DECIDE([status, bodyEnc, uuid, markProvisioned]))
   return r.rows[0]?.n === 1
 }
 
-const MARK_PROVISIONED =
+const MARK_PROVISIONED = prepared('lifecycle.mark_provisioned',
   `WITH moved AS (UPDATE instances SET state = 'provisioned', provisioned_at = now(), updated_at = now()
                    WHERE uuid = $1 AND state = 'provisioning' RETURNING uuid)
-   ${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: '$2::jsonb', from: 'moved' })}`
+   ${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: '$2::jsonb', from: 'moved' })}`)
 
 /**
  * Moves an instance from provisioning to provisioned and records it, once: whichever of
@@ -144,7 +146,7 @@ const MARK_PROVISIONED =
  * Never resurrects an instance deprovisioned meanwhile.
  */
 export async function markProvisioned (db: Pool, uuid: string, path: 'sync' | 'async'): Promise<boolean> {
-  const r = await db.pool.query(MARK_PROVISIONED, [uuid, JSON.stringify({ path })])
+  const r = await db.pool.query(MARK_PROVISIONED([uuid, JSON.stringify({ path })]))
   return r.rowCount === 1
 }
 
@@ -162,7 +164,7 @@ export async function setConfigEnc (db: Pool, uuid: string, sealed: string, audi
 export interface SealedTokens { accessTokenEnc: string, refreshTokenEnc: string, expiresAt: Date }
 
 const DECIDES = `$7::int IS NOT NULL AND response_status IS NULL`
-const STORE_ALLOCATION =
+const STORE_ALLOCATION = prepared('lifecycle.store_allocation',
   `WITH s AS (
      UPDATE instances SET config_enc = $2, updated_at = now(),
             response_status = CASE WHEN ${DECIDES} THEN $7::int ELSE response_status END,
@@ -176,7 +178,7 @@ const STORE_ALLOCATION =
    t AS (UPDATE oauth_tokens SET access_token_enc = $4, refresh_token_enc = $5, expires_at = $6, grant_code_enc = NULL, updated_at = now()
           WHERE instance_uuid = $1 AND $4::text IS NOT NULL RETURNING instance_uuid),
    ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
-   SELECT response_status, response_body_enc, ours FROM s`
+   SELECT response_status, response_body_enc, ours FROM s`)
 
 /** A provision answer as stored: its status and sealed body (decision.ts). */
 export interface StoredDecision { status: number, bodyEnc: string }
@@ -190,8 +192,8 @@ export interface StoredDecision { status: number, bodyEnc: string }
  * so one committed before this is seen), or null, and whether this call set it.
  */
 export async function storeAllocation (db: Pool, uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null, decide: StoredDecision | null): Promise<{ decision: StoredDecision | null, ours: boolean }> {
-  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, ours: boolean }>(STORE_ALLOCATION,
-    [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null, decide?.status ?? null, decide?.bodyEnc ?? null])
+  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, ours: boolean }>(STORE_ALLOCATION(
+    [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null, decide?.status ?? null, decide?.bodyEnc ?? null]))
   const row = r.rows[0]
   if (!row) throw new Error(`instance ${uuid} does not exist`)
   const decision = row.response_status !== null && row.response_body_enc !== null ? { status: row.response_status, bodyEnc: row.response_body_enc } : null

@@ -12,6 +12,17 @@ export type PrismaRaw = Pick<Prisma.TransactionClient, '$queryRawUnsafe'>
 
 export type SqlExecutor = Queryable | PrismaRaw
 
+/**
+ * A statement the hot paths run often, as a named (prepared) statement: PostgreSQL parses
+ * and plans it once per connection instead of on every call. Planning the multi-table
+ * statements (CTEs) of the provisioning path costs about as much as running them (issue 20:
+ * the provision insert took 0.50 ms of backend CPU unnamed, 0.27 ms prepared). One name per
+ * statement text (node-postgres refuses a name reused with another text).
+ */
+export function prepared (name: string, text: string): (values: unknown[]) => { name: string, text: string, values: unknown[] } {
+  return (values) => ({ name, text, values })
+}
+
 /** Runs one statement and returns its rows. */
 export async function rows<T> (x: SqlExecutor, text: string, params: unknown[]): Promise<T[]> {
   if ('query' in x) return (await x.query(text, params)).rows as T[]

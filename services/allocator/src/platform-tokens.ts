@@ -3,15 +3,16 @@
 // (or when Heroku says it already has).
 import type { Db } from '@addonkit/db'
 import { contexts, type KeyRing } from '@addonkit/secrets'
-import { auditInsertSql, sqlLiteral, type SealedTokens } from '@addonkit/lifecycle'
+import { auditInsertSql, prepared, sqlLiteral, type SealedTokens } from '@addonkit/lifecycle'
 import { needsRefresh, PlatformApiError, type PlatformClient, type TokenSet } from '@addonkit/platform-api'
 import { PermanentOperationError } from './operations/runner.js'
 import type { TokenRow } from './operations/claim.js'
 
-const STORE =
+const STORE = prepared('allocator.store_tokens',
   `WITH s AS (UPDATE oauth_tokens SET access_token_enc = $2, refresh_token_enc = $3, expires_at = $4, grant_code_enc = NULL, updated_at = now()
                WHERE instance_uuid = $1 RETURNING instance_uuid)
-   ${auditInsertSql({ instance: 'instance_uuid', event: '$5::text', outcome: sqlLiteral('ok'), from: 's', where: '$5::text IS NOT NULL' })}`
+   ${auditInsertSql({ instance: 'instance_uuid', event: '$5::text', outcome: sqlLiteral('ok'), from: 's', where: '$5::text IS NOT NULL' })}`)
+const TOKEN_ROW = prepared('allocator.token_row', 'SELECT grant_code_enc, access_token_enc, refresh_token_enc, expires_at FROM oauth_tokens WHERE instance_uuid = $1')
 
 /** What an exchange gives: the tokens sealed for storing, and the access token in clear for this process's next call. */
 export type GrantExchange = { result: 'exchanged', sealed: SealedTokens } | { result: 'already' | 'no-grant' }
@@ -41,11 +42,11 @@ export class PlatformTokens {
 
   /** Stores sealed tokens; with `auditEvent`, records it in the same statement. */
   async store (uuid: string, t: SealedTokens, auditEvent?: string): Promise<void> {
-    await this.db.pool.query(STORE, [uuid, t.accessTokenEnc, t.refreshTokenEnc, t.expiresAt, auditEvent ?? null])
+    await this.db.pool.query(STORE([uuid, t.accessTokenEnc, t.refreshTokenEnc, t.expiresAt, auditEvent ?? null]))
   }
 
   async #row (uuid: string): Promise<TokenRow | undefined> {
-    const r = await this.db.pool.query<TokenRow>('SELECT grant_code_enc, access_token_enc, refresh_token_enc, expires_at FROM oauth_tokens WHERE instance_uuid = $1', [uuid])
+    const r = await this.db.pool.query<TokenRow>(TOKEN_ROW([uuid]))
     return r.rows[0]
   }
 

@@ -2,7 +2,7 @@
 // expired lease (its runner died); and only when no earlier unfinished operation of the
 // same instance exists, so operations of one instance run one at a time, in order.
 import type { Db, Operation } from '@addonkit/db'
-import type { InstanceRow } from '@addonkit/lifecycle'
+import { prepared, type InstanceRow } from '@addonkit/lifecycle'
 
 export interface OperationRow {
   id: string
@@ -42,8 +42,8 @@ interface ClaimRow extends OperationRow {
   has_tokens: boolean, grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null, webhook_id: string | null
 }
 
-export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<ClaimedOperation | null> {
-  const r = await db.pool.query<ClaimRow>(
+// Named statements (lifecycle prepared): planned once per connection, not on every call.
+const CLAIM = prepared('allocator.claim',
     `WITH c AS (
        UPDATE operations o
           SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
@@ -54,9 +54,10 @@ export async function claimOperation (db: Db, id: string, leaseMs: number): Prom
             t.instance_uuid IS NOT NULL AS has_tokens, t.grant_code_enc, t.access_token_enc, t.refresh_token_enc, t.expires_at, a.webhook_id
        FROM c LEFT JOIN instances i ON i.uuid = c.instance_uuid
               LEFT JOIN oauth_tokens t ON t.instance_uuid = c.instance_uuid
-              LEFT JOIN autoscale_apps a ON a.instance_uuid = c.instance_uuid`,
-    [id, leaseMs]
-  )
+              LEFT JOIN autoscale_apps a ON a.instance_uuid = c.instance_uuid`)
+
+export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<ClaimedOperation | null> {
+  const r = await db.pool.query<ClaimRow>(CLAIM([id, leaseMs]))
   const row = r.rows[0]
   if (!row) return null
   const op: OperationRow = { id: row.id, instance_uuid: row.instance_uuid, kind: row.kind, params: row.params, step: row.step, attempts: row.attempts, created_at: row.created_at, traceparent: row.traceparent }
@@ -67,9 +68,11 @@ export async function claimOperation (db: Db, id: string, leaseMs: number): Prom
   return { ...op, prefetched: { instance, tokens, webhookId: row.webhook_id } }
 }
 
+const RENEW = prepared('allocator.renew_lease', `UPDATE operations SET lease_until = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'running'`)
+
 /** Extends the lease of a running operation (the heartbeat of a long step). */
 export async function renewLease (db: Db, id: string, leaseMs: number): Promise<void> {
-  await db.pool.query(`UPDATE operations SET lease_until = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'running'`, [id, leaseMs])
+  await db.pool.query(RENEW([id, leaseMs]))
 }
 
 /** Ids of operations that are runnable now, oldest first. */
@@ -78,9 +81,11 @@ export async function runnableOperations (db: Db, limit = 50): Promise<string[]>
   return r.rows.map((row) => row.id)
 }
 
+const NEXT_OF = prepared('allocator.next_of', `SELECT id FROM operations WHERE instance_uuid = $1 AND status IN ('pending', 'running') ORDER BY created_at, id LIMIT 1`)
+
 /** The next unfinished operation of an instance, if any. */
 export async function nextOperationOf (db: Db, instanceUuid: string): Promise<string | null> {
-  const r = await db.pool.query<{ id: string }>(`SELECT id FROM operations WHERE instance_uuid = $1 AND status IN ('pending', 'running') ORDER BY created_at, id LIMIT 1`, [instanceUuid])
+  const r = await db.pool.query<{ id: string }>(NEXT_OF([instanceUuid]))
   return r.rows[0]?.id ?? null
 }
 
@@ -88,13 +93,14 @@ export async function setStep (db: Db, id: string, step: string): Promise<void> 
   await db.pool.query('UPDATE operations SET step = $2 WHERE id = $1', [id, step])
 }
 
+const FINISH = prepared('allocator.finish',
+  `WITH f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
+   SELECT o.id FROM operations o JOIN f ON o.instance_uuid = f.instance_uuid
+    WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`)
+
 /** Marks the operation done and returns the next unfinished operation of its instance. */
 export async function finishOperation (db: Db, id: string, result: Record<string, unknown>): Promise<string | null> {
-  const r = await db.pool.query<{ id: string }>(
-    `WITH f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
-     SELECT o.id FROM operations o JOIN f ON o.instance_uuid = f.instance_uuid
-      WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`,
-    [id, JSON.stringify(result)])
+  const r = await db.pool.query<{ id: string }>(FINISH([id, JSON.stringify(result)]))
   return r.rows[0]?.id ?? null
 }
 
