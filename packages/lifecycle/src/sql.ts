@@ -2,6 +2,7 @@
 // database: plain SQL, one statement per round trip, on the raw pool, on a client inside a
 // transaction, or (for callers already inside a Prisma transaction) on that transaction.
 // The SQL text is the same in every case, so a row is always written the same way.
+import { createHash } from 'node:crypto'
 import { inTransaction as dbInTransaction, type Db, type Prisma } from '@addonkit/db'
 
 /** db.pool, or a client checked out of it (inside inTransaction). */
@@ -21,6 +22,28 @@ export type SqlExecutor = Queryable | PrismaRaw
  */
 export function prepared (name: string, text: string): (values: unknown[]) => { name: string, text: string, values: unknown[] } {
   return (values) => ({ name, text, values })
+}
+
+const PREPARED_TEXTS_MAX = 64
+const preparedNames = new Map<string, string>()
+
+/**
+ * `pool` with every statement text it is given prepared under a name derived from the text,
+ * for hot paths that run another package's constant statements (the logs driver's tenant
+ * upsert, the app log line's URL read). At most 64 texts are prepared per process; any
+ * further text runs unnamed, so dynamic SQL cannot pile up prepared statements.
+ */
+export function preparing (pool: Queryable): Queryable {
+  const query = (text: unknown, values?: unknown) => {
+    if (typeof text !== 'string') return (pool.query as (...a: unknown[]) => unknown)(text, values)
+    let name = preparedNames.get(text)
+    if (!name && preparedNames.size < PREPARED_TEXTS_MAX) {
+      name = 'p.' + createHash('sha1').update(text).digest('base64url').slice(0, 20)
+      preparedNames.set(text, name)
+    }
+    return name ? pool.query({ name, text, values: values as unknown[] }) : (pool.query as (...a: unknown[]) => unknown)(text, values)
+  }
+  return { query } as unknown as Queryable
 }
 
 /** Runs one statement and returns its rows. */

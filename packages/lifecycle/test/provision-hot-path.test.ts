@@ -8,7 +8,7 @@ import { createDb, type Db } from '@addonkit/db'
 import { parseKeyRingSpec } from '@addonkit/config'
 import { KeyRing, generateKeyRingSpec } from '@addonkit/secrets'
 import { createTestDatabase } from '@addonkit/testkit'
-import { decideOnce, insertProvisionRequest, openDecisionBody, readDecision, readProvisionReplay, requestDeprovision, sealDecisionBody, storeAllocation } from '../src/index.js'
+import { decideOnce, insertProvisionRequest, openDecisionBody, preparing, readDecision, readProvisionReplay, requestDeprovision, sealDecisionBody, storeAllocation } from '../src/index.js'
 
 async function requested (db: Db, plan = 'hobby') {
   const uuid = randomUUID()
@@ -82,4 +82,17 @@ t.test('the provision hot path', async (t) => {
     t.equal((await readProvisionReplay(db, ring, uuid, 'hobby'))?.state, 'deprovisioned')
     t.equal((await events(db, uuid)).filter((e) => e === 'provision_replayed:noop').length, 1, 'the conflicting and the deprovisioned retries are not recorded')
   })
+})
+
+t.test('preparing: a text keeps one name; past 64 texts, statements run unnamed', async (t) => {
+  const seen: unknown[][] = []
+  const pool = { query: async (...args: unknown[]) => { seen.push(args); return { rows: [] } } }
+  const p = preparing(pool as never)
+  await p.query('SELECT 1 WHERE $1::int = 1', [1])
+  await p.query('SELECT 1 WHERE $1::int = 1', [2])
+  const [a, b] = seen.map((x) => x[0] as { name: string, text: string, values: unknown[] })
+  t.match(a, { text: 'SELECT 1 WHERE $1::int = 1', values: [1] })
+  t.equal(a!.name, b!.name, 'the same text, the same name')
+  for (let i = 0; i < 70; i++) await p.query(`SELECT ${i}`, [])
+  t.same(seen.at(-1), ['SELECT 69', []], 'beyond the cap, as given')
 })

@@ -4,10 +4,13 @@
 // Best effort: instances without a log input URL are skipped.
 import type { Db } from '@addonkit/db'
 import type { KeyRing } from '@addonkit/secrets'
+import { preparing } from '@addonkit/lifecycle'
 import { postAddonLogEvent, type AddonIdentity } from '@addonkit/platform-api'
 
 export function appLogNotifier (db: Db, keyRing: KeyRing, addon: AddonIdentity) {
+  // Its read of the log_input_url follows every provision: prepared (lifecycle preparing).
+  const prepared = { ...db, pool: preparing(db.pool) as Db['pool'] }
   return async function notify (instanceUuid: string, message: string): Promise<void> {
-    await postAddonLogEvent({ db, keyRing, addon }, instanceUuid, message)
+    await postAddonLogEvent({ db: prepared, keyRing, addon }, instanceUuid, message)
   }
 }

@@ -3,6 +3,7 @@
 // log_drain_token to the tenant, and hands out <PREFIX>_URL and the log_drain_url.
 import { randomId, randomSecret, sha256Hex } from '@addonkit/secrets'
 import { driverConfigVars, type PlanDefinition } from '@addonkit/config'
+import { preparing } from '@addonkit/lifecycle'
 import { limitsFor, purgeTenantData, revokeTenant, rotateApiSecret, setTenantPlan, tenantIdOf, tenantUsage, upsertTenant, type TenantUsage } from '@addonkit/log-store'
 import type { Driver, DriverContext, UsageMetric } from './driver.js'
 
@@ -32,7 +33,8 @@ export const logsDriver: Driver = {
     const drainSecret = randomSecret()
     // Upsert: a re-run after a crash keeps the one tenant (and its user names) and replaces
     // credentials that were never handed out (the config is stored only after this returns).
-    const { apiUser, drainUser } = await upsertTenant(ctx.db.pool, {
+    // The upsert is on every provision's path: prepared (lifecycle preparing), not planned per call.
+    const { apiUser, drainUser } = await upsertTenant(preparing(ctx.db.pool), {
       instanceUuid: ctx.instance.uuid, drainToken: ctx.instance.logDrainToken, plan: ctx.instance.plan,
       apiUser: randomId('u', 9), apiSecretHash: sha256Hex(apiSecret), drainUser: randomId('d', 9), drainSecretHash: sha256Hex(drainSecret)
     })
