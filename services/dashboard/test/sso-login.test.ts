@@ -3,6 +3,8 @@
 // per source address; Heroku's extra fields reach the landing page.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
+import { sha256Hex } from '@addonkit/secrets'
+import { replayKeys } from '../src/sso/sso-params.js'
 import { FORM, USER, createInstance, formBody, postSso, ssoForm, startDashboard } from './helper.js'
 
 const d = await startDashboard(t, { ssoFailureLimit: { max: 1000, windowMs: 60_000 } })
@@ -166,6 +168,47 @@ t.test('the same signed request posted at once to two dashboard processes signs 
   t.equal(results.filter((r) => r.res.statusCode === 303).length, 1, 'one sign-in')
   t.equal(results.filter((r) => r.res.statusCode === 403 && /already been used/.test(r.res.body)).length, 11, 'every other one a replay')
   t.equal((await d.db.pool.query('SELECT 1 FROM dashboard_sessions WHERE instance_uuid = $1', [uuid])).rowCount, 1, 'one session')
+})
+
+t.test('sign-ins at once (committed together) each get their own outcome', async (t) => {
+  // Users opening the same add-on in the same second share its resource-level key; among
+  // them a request posted twice, an add-on that is gone and one that does not exist.
+  const uuid = await createInstance(d)
+  const gone = await createInstance(d, { state: 'deprovisioned' })
+  const users = Array.from({ length: 20 }, (_, i) => ssoForm(d, uuid, { user: { user_id: randomUUID(), email: `user${i}@example.com` } }))
+  const forms = [...users, users[3]!, ssoForm(d, gone), ssoForm(d, randomUUID())]
+  const results = await Promise.all(forms.map((f) => postSso(d.app, f)))
+  const status = results.map((r) => r.res.statusCode)
+  t.equal(status.slice(0, 21).filter((s) => s === 303).length, 20, 'every user signs in once')
+  t.equal([status[3], status[20]].filter((s) => s === 303).length, 1, 'the request posted twice: one 303')
+  t.match([results[3]!, results[20]!].find((r) => r.res.statusCode === 403)!.res.body, /already been used/)
+  t.match(results[21]!.res.body, /no longer available/)
+  t.match(results[22]!.res.body, /does not exist here/)
+  t.equal((await d.db.pool.query('SELECT 1 FROM dashboard_sessions WHERE instance_uuid = $1', [uuid])).rowCount, 20, 'one session each')
+  const cookies = results.filter((r) => r.res.statusCode === 303).map((r) => r.cookie!.value)
+  t.equal(new Set(cookies).size, 20, 'each its own session id')
+  const page = await d.app.inject({ url: `/dashboard/${uuid}`, cookies: { addonkit_session: cookies[7]! } })
+  t.equal(page.statusCode, 200, 'a session of the batch opens the dashboard')
+})
+
+t.test('a sign-in that PostgreSQL ends as a deadlock runs again', async (t) => {
+  // Another replica's transaction (here a raw one) holds the resource-level key this sign-in
+  // claims too, then waits for the sign-in's user key: a cycle. PostgreSQL ends the sign-in's
+  // statement (it waited first; the other side's deadlock_timeout is long), which runs
+  // again and, once the other transaction rolls back, signs in.
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  const keys = replayKeys({ ok: true, resourceId: uuid, timestamp: form.timestamp!, method: 'user_scoped_resource_token', userId: form.user_id!, email: form.email! })
+  const other = await d.db.pool.connect()
+  try {
+    await other.query("BEGIN; SET LOCAL deadlock_timeout = '20s'")
+    await other.query("INSERT INTO dashboard_sso_nonces (hash, expires_at) VALUES ($1, now() + interval '10 minutes')", [sha256Hex(keys.shadow[0]!)])
+    const signIn = postSso(d.app, form)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await other.query("INSERT INTO dashboard_sso_nonces (hash, expires_at) VALUES ($1, now() + interval '10 minutes')", [sha256Hex(keys.required[0]!)])
+    await other.query('ROLLBACK')
+    t.equal((await signIn).res.statusCode, 303, 'signed in after the retry')
+  } finally { other.release() }
 })
 
 t.test('a refused sign-in (add-on gone or unknown) claims no once-only key and starts no session', async (t) => {

@@ -35,6 +35,32 @@ export type SignInOutcome =
   | { ok: true, id: string, instanceUuid: string }
   | { ok: false, reason: 'unknown' | 'unavailable' | 'replay' }
 
+export interface SignInRequest {
+  instanceUuid: string
+  /** The request's once-only keys (sso-params.ts replayKeys), hashed before storage. */
+  keys: { required: string[], shadow: string[] }
+  claimUntil: Date
+  userId: string | null
+  email: string | null
+  app: string | null
+}
+
+interface PendingSignIn { request: SignInRequest, resolve: (o: SignInOutcome) => void, reject: (err: unknown) => void }
+
+/** Sign-ins in one statement at most (group commit, SessionStore.signInOnce). */
+const MAX_BATCH = 64
+
+/** Runs `fn` again (up to twice) when PostgreSQL ended it as a deadlock (40P01). */
+async function retryDeadlock<T> (fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (attempt >= 2 || (err as { code?: string }).code !== '40P01') throw err
+    }
+  }
+}
+
 export class SessionStore {
   constructor (private readonly pool: Db['pool'], readonly lifetimes: SessionLifetimes) {}
 
@@ -53,51 +79,117 @@ export class SessionStore {
    * today; in memory fed by NATS: no longer instant across replicas on deprovision or
    * sign-out), and the idle expiry, the CSRF token and sign-out are server-side state today.
    *
-   * How: the add-on row is read in the statement's snapshot; the required keys are inserted
-   * only when it is open (ON CONFLICT … DO UPDATE only over an expired claim, so a live
-   * claim is not returned: a replay, also when another replica's claim commits meanwhile,
-   * since the unique index makes the second insert wait for the first); the shadow keys
-   * and the session only when every required key was claimed. Data-modifying CTEs run
-   * once and to completion whether or not the final SELECT reads them.
+   * Group commit: a sign-in that arrives while this process's statement is in flight waits
+   * for it and goes with the others that arrived meanwhile, in one statement (one commit,
+   * one round trip for all; alone, a sign-in goes at once). Each keeps its own outcome: a
+   * statement holds no two sign-ins with a once-only key in common (such a one waits for
+   * the next statement, where it meets the claim as a replay), except resource-level shadow
+   * keys, which are claimed whoever else claims them.
    */
-  async signInOnce (s: { instanceUuid: string, keys: { required: string[], shadow: string[] }, claimUntil: Date, userId: string | null, email: string | null, app: string | null }): Promise<SignInOutcome> {
-    if (s.keys.required.length === 0) return { ok: false, reason: 'replay' }
-    const id = randomSecret(32)
-    // Named: each connection parses and plans this statement once, not on every sign-in.
-    const r = await this.pool.query<{ state: string | null, claimed: boolean | null, instance_uuid: string | null }>({
-      name: 'dashboard-sso-sign-in',
-      text: `WITH inst AS (
-         SELECT uuid, state::text AS state FROM instances WHERE uuid = $1::uuid
+  signInOnce (s: SignInRequest): Promise<SignInOutcome> {
+    if (s.keys.required.length === 0) return Promise.resolve({ ok: false, reason: 'replay' })
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request: s, resolve, reject })
+      if (!this.#inFlight) this.#flush()
+    })
+  }
+
+  readonly #queue: PendingSignIn[] = []
+  #inFlight = false
+
+  #flush (): void {
+    const batch: PendingSignIn[] = []
+    const required = new Set<string>()
+    const shadow = new Set<string>()
+    const rest: PendingSignIn[] = []
+    for (const p of this.#queue) {
+      const { keys } = p.request
+      const clash = batch.length >= MAX_BATCH || keys.required.some((k) => required.has(k) || shadow.has(k)) || keys.shadow.some((k) => required.has(k))
+      if (clash) { rest.push(p); continue }
+      for (const k of keys.required) required.add(k)
+      for (const k of keys.shadow) shadow.add(k)
+      batch.push(p)
+    }
+    this.#queue.splice(0, this.#queue.length, ...rest)
+    if (batch.length === 0) return
+    this.#inFlight = true
+    this.#signIn(batch.map((p) => p.request)).then(
+      (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
+      (err: unknown) => batch.forEach((p) => p.reject(err))
+    ).finally(() => {
+      this.#inFlight = false
+      if (this.#queue.length) this.#flush()
+    })
+  }
+
+  /**
+   * The statement: the add-ons are read in the statement's snapshot; the required keys of
+   * the sign-ins whose add-on is open are inserted (ON CONFLICT … DO UPDATE only over an
+   * expired claim, so a live claim is not returned: a replay, also when another replica's
+   * claim commits meanwhile, since the unique index makes the second insert wait for the
+   * first); the shadow keys and the sessions of the sign-ins whose every required key was
+   * claimed. Data-modifying CTEs run once and to completion whether or not the final SELECT
+   * reads them. Named: each connection parses and plans it once.
+   *
+   * Two replicas' statements can contend for the same keys (a request posted to both, the
+   * resource-level key of one add-on and second): each inserts its keys in hash order, and a
+   * statement PostgreSQL still ends as a deadlock (one key required here, shadow there, and
+   * the reverse) was rolled back whole and runs again, where it meets the other's claims.
+   */
+  async #signIn (batch: SignInRequest[]): Promise<SignInOutcome[]> {
+    const ids = batch.map(() => randomSecret(32))
+    const flat = (pick: (r: SignInRequest) => string[]) => {
+      const login: number[] = []
+      const hash: string[] = []
+      batch.forEach((r, i) => { for (const k of pick(r)) { login.push(i); hash.push(sha256Hex(k)) } })
+      return [login, hash] as const
+    }
+    const [reqLogin, reqHash] = flat((r) => r.keys.required)
+    const [shadowLogin, shadowHash] = flat((r) => r.keys.shadow)
+    const r = await retryDeadlock(() => this.pool.query<{ i: number, state: string | null, instance_uuid: string | null }>({
+      name: 'dashboard-sso-sign-ins',
+      text: `WITH login AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           WITH ORDINALITY AS t(uuid, claim_until, id_hash, user_id, email, app, csrf_token, i)
+       ), state AS (
+         SELECT login.i, instances.state::text AS state FROM login LEFT JOIN instances ON instances.uuid = login.uuid
        ), open AS (
-         SELECT uuid FROM inst WHERE state IN ('provisioned', 'provisioning')
+         SELECT login.* FROM login JOIN state USING (i) WHERE state.state IN ('provisioned', 'provisioning')
+       ), wanted AS (
+         SELECT * FROM unnest($8::int[], $9::text[]) AS w(i, hash)
        ), required AS (
          INSERT INTO dashboard_sso_nonces (hash, expires_at)
-         SELECT h, $3::timestamptz FROM unnest($2::text[]) AS h WHERE EXISTS (SELECT 1 FROM open)
+         SELECT wanted.hash, open.claim_until FROM wanted JOIN open USING (i) ORDER BY wanted.hash
          ON CONFLICT (hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dashboard_sso_nonces.expires_at <= now()
-         RETURNING 1
+         RETURNING hash
        ), claimed AS (
-         SELECT EXISTS (SELECT 1 FROM open) AND (SELECT count(*) FROM required) = cardinality($2::text[]) AS ok
+         SELECT open.* FROM open
+          WHERE NOT EXISTS (SELECT 1 FROM wanted WHERE wanted.i = open.i AND wanted.hash NOT IN (SELECT hash FROM required))
        ), shadow AS (
          INSERT INTO dashboard_sso_nonces (hash, expires_at)
-         SELECT h, $3::timestamptz FROM unnest($4::text[]) AS h WHERE (SELECT ok FROM claimed)
+         SELECT s.hash, max(claimed.claim_until) FROM unnest($10::int[], $11::text[]) AS s(i, hash) JOIN claimed USING (i) GROUP BY s.hash ORDER BY s.hash
          ON CONFLICT (hash) DO UPDATE SET expires_at = GREATEST(dashboard_sso_nonces.expires_at, EXCLUDED.expires_at)
          RETURNING 1
        ), session AS (
          INSERT INTO dashboard_sessions (id_hash, instance_uuid, user_id, email, app, csrf_token, idle_expires_at, expires_at)
-         SELECT $5, open.uuid, $6, $7, $8, $9, now() + make_interval(secs => $10::float8 / 1000), now() + make_interval(secs => $11::float8 / 1000)
-           FROM open WHERE (SELECT ok FROM claimed)
-         RETURNING instance_uuid
+         SELECT id_hash, uuid, user_id, email, app, csrf_token, now() + make_interval(secs => $12::float8 / 1000), now() + make_interval(secs => $13::float8 / 1000)
+           FROM claimed
+         RETURNING id_hash, instance_uuid
        )
-       SELECT inst.state, (SELECT ok FROM claimed) AS claimed, session.instance_uuid
-         FROM (SELECT 1) AS one LEFT JOIN inst ON true LEFT JOIN session ON true`,
-      values: [s.instanceUuid, s.keys.required.map(sha256Hex), s.claimUntil, s.keys.shadow.map(sha256Hex),
-        sha256Hex(id), s.userId, s.email, s.app, randomSecret(32), Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
-    })
-    const row = r.rows[0]!
-    if (row.state === null) return { ok: false, reason: 'unknown' }
-    if (row.state !== 'provisioned' && row.state !== 'provisioning') return { ok: false, reason: 'unavailable' }
-    if (!row.claimed || !row.instance_uuid) return { ok: false, reason: 'replay' }
-    return { ok: true, id, instanceUuid: row.instance_uuid }
+       SELECT (state.i - 1)::int AS i, state.state, session.instance_uuid
+         FROM state JOIN login USING (i) LEFT JOIN session ON session.id_hash = login.id_hash`,
+      values: [batch.map((b) => b.instanceUuid), batch.map((b) => b.claimUntil), ids.map(sha256Hex), batch.map((b) => b.userId), batch.map((b) => b.email), batch.map((b) => b.app), batch.map(() => randomSecret(32)),
+        reqLogin.map((i) => i + 1), reqHash, shadowLogin.map((i) => i + 1), shadowHash, Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
+    }))
+    const outcomes: SignInOutcome[] = batch.map(() => ({ ok: false, reason: 'unknown' }))
+    for (const row of r.rows) {
+      outcomes[row.i] = row.state === null
+        ? { ok: false, reason: 'unknown' }
+        : row.state !== 'provisioned' && row.state !== 'provisioning'
+          ? { ok: false, reason: 'unavailable' }
+          : row.instance_uuid ? { ok: true, id: ids[row.i]!, instanceUuid: row.instance_uuid } : { ok: false, reason: 'replay' }
+    }
+    return outcomes
   }
 
   /**
