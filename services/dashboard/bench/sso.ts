@@ -7,8 +7,11 @@
 // SSO throughput over the bare route's in the same round, and the medians over rounds are
 // reported. The bare route is served by this process, the client's (the acceptance baseline);
 // for reference each round also drives the same route in a process of its own
-// (bench/bare-server.ts), which pays the hop between processes that the dashboard pays. Also counted: PostgreSQL transactions per login (pg_stat_database xact_commit,
-// each autocommit statement is one, so this is the round trips to PostgreSQL per login).
+// (bench/bare-server.ts), which pays the hop between processes that the dashboard pays.
+// Also counted: PostgreSQL transactions per login at c=1 and c=16 (pg_stat_database
+// xact_commit; each autocommit statement is one, so at c=1 this is the round trips to
+// PostgreSQL per login, at c=16 fewer when sign-ins share a statement), CPU per login of the
+// dashboard and of PostgreSQL at c=16 (/proc), and at c=1 the time inside the dashboard.
 // BENCH_CPU_PROF=dir runs the dashboard with --cpu-prof into dir (bench/profile.ts reads it);
 // BENCH_SERVER=path runs another copy of the dashboard (e.g. an older commit's src/server.ts,
 // extracted under this package so that its imports resolve) to compare before and after.
@@ -113,6 +116,11 @@ const counted = await runLoad({ concurrency: 1, total: 200, maxMs: 20_000, fn: (
 await sleep(11_000)
 const c1 = await commits()
 const commitsPerLogin = (c1 - c0 - 2) / counted.calls
+// The same at c=16, where concurrent sign-ins share a statement (group commit).
+const counted16 = await runLoad({ concurrency: 16, total: 800, maxMs: 20_000, fn: (i) => login(dashUrl, 3200 + i) })
+await sleep(11_000)
+const c2 = await commits()
+const commitsPerLogin16 = (c2 - c1 - 2) / counted16.calls
 
 // The dashboard's own view of its c=1 sign-ins: mean time from arrival to response (its
 // request histogram), against what the client saw; the rest is transport and the wait for a
@@ -126,7 +134,7 @@ let inside = { sum: 0, count: 0 }
 
 interface Round { bare1: LoadResult, sso1: LoadResult, bare16: LoadResult, sso16: LoadResult, own1: LoadResult, own16: LoadResult }
 const rounds: Round[] = []
-let offset = 4_000
+let offset = 5_000
 for (let r = 0; r < ROUNDS; r++) {
   const out: Partial<Round> = {}
   for (const c of [1, 16] as const) {
@@ -170,6 +178,7 @@ const result = {
   loadavg_after: loadAfter.map(round1),
   rounds: ROUNDS,
   pg_transactions_per_login: round1(commitsPerLogin),
+  pg_transactions_per_login_c16: Math.round(commitsPerLogin16 * 100) / 100,
   c16_cpu_ms_per_login: cpu.logins ? { dashboard: round3(cpu.dashboard * 1000 / cpu.logins), postgres: round3(cpu.postgres * 1000 / cpu.logins) } : null,
   c1_inside_dashboard_mean_ms: inside.count ? Math.round(inside.sum / inside.count * 1e5) / 100 : null,
   c1_client_mean_ms: Math.round(rounds.reduce((a, r) => a + r.sso1.elapsedMs, 0) / rounds.reduce((a, r) => a + r.sso1.calls, 0) * 100) / 100,
@@ -184,7 +193,7 @@ for (const c of [1, 16] as const) {
 }
 for (const c of [1, 16] as const) console.log(`c=${c}: SSO logins ${result[`c${c}`].ratio}x the bare route's throughput (rounds: ${result[`c${c}`].ratios.join(', ')}); ${result[`c${c}`].ratio_to_bare_own_process}x the bare route in its own process`)
 if (result.c16_cpu_ms_per_login) console.log(`CPU per login at c=16: dashboard ${result.c16_cpu_ms_per_login.dashboard} ms, PostgreSQL ${result.c16_cpu_ms_per_login.postgres} ms`)
-console.log(`PostgreSQL transactions per login: ${result.pg_transactions_per_login}; at c=1 a sign-in takes ${result.c1_client_mean_ms} ms as the client sees it, ${result.c1_inside_dashboard_mean_ms} ms inside the dashboard (means); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after`)
+console.log(`PostgreSQL transactions per login: ${result.pg_transactions_per_login} at c=1, ${result.pg_transactions_per_login_c16} at c=16; at c=1 a sign-in takes ${result.c1_client_mean_ms} ms as the client sees it, ${result.c1_inside_dashboard_mean_ms} ms inside the dashboard (means); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after`)
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(resultsDir, { recursive: true })
 writeFileSync(join(resultsDir, process.env.BENCH_OUT ?? 'sso.json'), JSON.stringify(result, null, 2) + '\n')
