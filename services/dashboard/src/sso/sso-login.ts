@@ -2,7 +2,8 @@
 // addresses over the failure limit, verify the token and its freshness, require an add-on
 // that is provisioned (or still provisioning), accept the signed request only once, then
 // start a session and send the browser to the add-on's dashboard with Heroku's extras. The
-// last three are one SQL statement, one round trip (SessionStore.signInOnce says why).
+// last three are one SQL statement, one round trip, shared with the sign-ins that arrive
+// meanwhile (SessionStore.signInOnce says why).
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import { SsoRateLimited, SsoRefused } from '../errors.js'
 import type { SessionStore } from '../plugins/session-store.js'
