@@ -5,7 +5,6 @@
 import type { Db, Prisma } from '@addonkit/db'
 import { validatePolicy, type AutoscaleState, type Decision, type Policy } from '@addonkit/autoscale'
 import { audit, auditInsertSql, sqlLiteral } from './audit.js'
-import { prepared } from './sql.js'
 
 export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
 
@@ -191,22 +190,32 @@ export async function saveApp (db: Db, instanceUuid: string, patch: Partial<AppR
   await db.prisma.autoscaleApp.upsert({ where: { instanceUuid }, create: { instanceUuid, ...patch }, update: patch })
 }
 
-const RECORD_WEBHOOK = prepared('lifecycle.record_webhook',
-  `WITH s AS (INSERT INTO autoscale_apps (instance_uuid, webhook_id, webhook_secret_enc, webhook_problem, updated_at) VALUES ($1, $2, $3, $4, now())
+/** The webhook record's CTEs, its parameters from $first on (instance, id, secret, problem, outcome, detail). */
+function webhookCtes (first: number): string {
+  const $ = (i: number) => `$${first + i}`
+  return `wh AS (INSERT INTO autoscale_apps (instance_uuid, webhook_id, webhook_secret_enc, webhook_problem, updated_at) VALUES (${$(0)}::uuid, ${$(1)}::text, ${$(2)}::text, ${$(3)}::text, now())
      ON CONFLICT (instance_uuid) DO UPDATE SET webhook_id = coalesce(EXCLUDED.webhook_id, autoscale_apps.webhook_id),
        webhook_secret_enc = coalesce(EXCLUDED.webhook_secret_enc, autoscale_apps.webhook_secret_enc), webhook_problem = EXCLUDED.webhook_problem, updated_at = now()
-     RETURNING instance_uuid)
-   ${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: '$5::text', detail: '$6::jsonb', from: 's' })}`)
+     RETURNING instance_uuid),
+   wha AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: `${$(4)}::text`, detail: `${$(5)}::jsonb`, from: 'wh' })})`
+}
+
+export type WebhookOutcome = { id: string, secretEnc: string, include: string[] } | { problem: string }
 
 /**
- * The add-on webhook of a provision, in one statement with its audit entry (plain SQL: the
- * provision path): created (its id and sealed secret; any earlier problem cleared), or why
- * it could not be (an existing webhook is kept).
+ * The add-on webhook of a provision with its audit entry (plain SQL: the provision path),
+ * as CTEs of the allocator's statement that finishes the operation (one round trip):
+ * created (its id and sealed secret; any earlier problem cleared), or why it could not be
+ * (an existing webhook is kept). `ctes` takes the number of its first parameter, `values`
+ * are those parameters in order.
  */
-export async function recordWebhook (db: Pick<Db, 'pool'>, instanceUuid: string, w: { id: string, secretEnc: string, include: string[] } | { problem: string }): Promise<void> {
+export function webhookRecord (instanceUuid: string, w: WebhookOutcome): { name: string, ctes: (first: number) => string, values: unknown[] } {
   const ok = 'id' in w
-  await db.pool.query(RECORD_WEBHOOK([instanceUuid, ok ? w.id : null, ok ? w.secretEnc : null, ok ? null : w.problem, ok ? 'ok' : 'failed',
-    JSON.stringify(ok ? { include: w.include } : { reason: w.problem })]))
+  return {
+    name: 'webhook',
+    ctes: webhookCtes,
+    values: [instanceUuid, ok ? w.id : null, ok ? w.secretEnc : null, ok ? null : w.problem, ok ? 'ok' : 'failed', JSON.stringify(ok ? { include: w.include } : { reason: w.problem })]
+  }
 }
 
 /** Forgets an add-on's autoscaling (at purge): policies, state, decisions, app, webhook events. */

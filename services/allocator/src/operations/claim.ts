@@ -93,14 +93,28 @@ export async function setStep (db: Db, id: string, step: string): Promise<void> 
   await db.pool.query('UPDATE operations SET step = $2 WHERE id = $1', [id, step])
 }
 
-const FINISH = prepared('allocator.finish',
-  `WITH f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
+const finishSql = (also?: FinishWrite) =>
+  `WITH ${also ? also.ctes(3) + ',' : ''} f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
    SELECT o.id FROM operations o JOIN f ON o.instance_uuid = f.instance_uuid
-    WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`)
+    WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`
+const FINISH = prepared('allocator.finish', finishSql())
 
-/** Marks the operation done and returns the next unfinished operation of its instance. */
-export async function finishOperation (db: Db, id: string, result: Record<string, unknown>): Promise<string | null> {
-  const r = await db.pool.query<{ id: string }>(FINISH([id, JSON.stringify(result)]))
+/**
+ * A handler's last write, committed with the operation's finish in one statement (lifecycle
+ * builds it, e.g. webhookRecord): CTEs whose parameters start at `ctes`'s argument, the
+ * values in order, and a name for the prepared statement (one per kind of write).
+ */
+export interface FinishWrite { name: string, ctes: (first: number) => string, values: unknown[] }
+const finishWith = new Map<string, ReturnType<typeof prepared>>()
+
+/** Marks the operation done (with `also`, the handler's last write in the same statement) and returns the next unfinished operation of its instance. */
+export async function finishOperation (db: Db, id: string, result: Record<string, unknown>, also?: FinishWrite): Promise<string | null> {
+  let statement = FINISH
+  if (also) {
+    statement = finishWith.get(also.name) ?? prepared(`allocator.finish+${also.name}`, finishSql(also))
+    finishWith.set(also.name, statement)
+  }
+  const r = await db.pool.query<{ id: string }>(statement([id, JSON.stringify(result), ...(also?.values ?? [])]))
   return r.rows[0]?.id ?? null
 }
 

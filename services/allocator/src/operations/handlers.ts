@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, recordWebhook, type InstanceRow, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealDecisionBody, sealResourceOutput, storeAllocation, syncProvisionBody, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, webhookRecord, type InstanceRow, type WebhookOutcome, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealDecisionBody, sealResourceOutput, storeAllocation, syncProvisionBody, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
 import { PlatformApiError, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -99,17 +99,23 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
    * person's `heroku ps:scale` pauses autoscaling and a deploy holds it. Best effort:
    * Heroku approves api:formation for partners case by case; without it the autoscaler
    * still sees a person's change when it reads the formation. `knownWebhookId`: the
-   * webhook id as the claim read it (undefined: not read yet).
+   * webhook id as the claim read it (undefined: not read yet). The webhook (or why there is
+   * none) is recorded in the statement that finishes the operation (the subscription is the
+   * provision's last step); a run that dies between Heroku's answer and that statement
+   * subscribes again on its retry, as one dying before its own record statement did.
    */
-  async function subscribeWebhooks (uuid: string, knownWebhookId?: string | null): Promise<void> {
+  async function subscribeWebhooks (ctx: OperationContext, uuid: string, knownWebhookId?: string | null): Promise<void> {
     if (knownWebhookId === undefined ? (await loadApp(db, uuid))?.webhookId : knownWebhookId) return
     const secret = randomSecret(32)
+    let outcome: WebhookOutcome
     try {
       const w = await tokens.call(uuid, (t) => deps.apps.createAddonWebhook(uuid, t, { include: ['api:formation', 'api:release'], level: 'sync', url: `${deps.gatewayPublicUrl}/heroku/webhooks/${uuid}`, secret }))
-      await recordWebhook(db, uuid, { id: w.id, secretEnc: keyRing.seal(secret, contexts.oauth(uuid, 'webhook')), include: w.include })
+      outcome = { id: w.id, secretEnc: keyRing.seal(secret, contexts.oauth(uuid, 'webhook')), include: w.include }
     } catch (err) {
-      await recordWebhook(db, uuid, { problem: (err as Error).message.slice(0, 500) })
+      outcome = { problem: (err as Error).message.slice(0, 500) }
     }
+    // Recorded in the statement that finishes the operation (one round trip).
+    ctx.finishWith(webhookRecord(uuid, outcome))
   }
 
   /**
@@ -190,7 +196,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       // directly): mark it then. Never resurrects a deprovisioned instance.
       if (!marked) await markProvisioned(db, uuid, 'sync')
       tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
-      await subscribeWebhooks(uuid, pre ? pre.webhookId : undefined)
+      await subscribeWebhooks(ctx, uuid, pre ? pre.webhookId : undefined)
       return { path: 'sync' }
     }
     // Heroku may deprovision while a provision is still completing: do not push config.
@@ -209,7 +215,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
     await markProvisioned(db, uuid, 'async')
     tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
-    await subscribeWebhooks(uuid, pre ? pre.webhookId : undefined)
+    await subscribeWebhooks(ctx, uuid, pre ? pre.webhookId : undefined)
     return { path: 'async' }
   }
 

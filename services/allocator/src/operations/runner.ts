@@ -8,7 +8,7 @@ import type { Db } from '@addonkit/db'
 import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
 import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
 import { contextFromNatsHeaders, contextFromTraceparent, withSpan, type TraceContext } from '@addonkit/service-kit'
-import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type OperationRow, type Prefetched } from './claim.js'
+import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type FinishWrite, type OperationRow, type Prefetched } from './claim.js'
 
 export interface OperationContext {
   op: OperationRow
@@ -17,6 +17,8 @@ export interface OperationContext {
   /** Records progress so a resumed run skips finished steps. */
   step (name: string): Promise<void>
   done (name: string): boolean
+  /** A last write to commit in the statement that marks the operation succeeded (claim.ts FinishWrite). */
+  finishWith (write: FinishWrite): void
 }
 
 export type OperationHandler = (ctx: OperationContext) => Promise<Record<string, unknown>>
@@ -138,9 +140,11 @@ export class OperationRunner {
     const steps = new Set<string>(op.step ? op.step.split(',') : [])
     const heartbeat = setInterval(() => { renewLease(db, op.id, this.#o.leaseMs).catch(() => {}) }, Math.max(100, Math.floor(this.#o.leaseMs / 3)))
     const { prefetched, ...row } = op
+    let finishWrite: FinishWrite | undefined
     const ctx: OperationContext = {
       op: row,
       prefetched,
+      finishWith: (write) => { finishWrite = write },
       done: (name) => steps.has(name),
       step: async (name) => { steps.add(name); await setStep(db, op.id, [...steps].join(',')) }
     }
@@ -148,7 +152,7 @@ export class OperationRunner {
     let next: string | null | undefined
     try {
       const result = await this.#traced(op, trace, () => this.#o.handlers[op.kind](ctx))
-      next = await finishOperation(db, op.id, result)
+      next = await finishOperation(db, op.id, result, finishWrite)
       olog.info('operation succeeded')
       this.#observe(op, 'succeeded')
       publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
