@@ -7,12 +7,13 @@
 // AUTOSCALE_WAKE_ON_WINDOWS=off. Prints p50/p99 per configuration and writes
 // bench/results/reaction.json. Needs ADDONKIT_TEST_PG_ADMIN_URL (npm test's PostgreSQL) or
 // starts its own embedded PostgreSQL.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import https from 'node:https'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createHerokuDriver, startAppTraffic, type AppTraffic } from '@addonkit/heroku-sim'
+import { benchRun, writeBenchResults } from '@addonkit/testkit'
 import { startPostgresServer, startThrowawayPlatform } from '../src/index.js'
 
 const APPS = Number(process.env.BENCH_APPS ?? 12)
@@ -78,6 +79,7 @@ async function measure (label: string, env: Record<string, string>, adminUrl: st
 
 function pct (xs: number[], p: number): number { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! }
 
+const run = benchRun()
 let ownPg: Awaited<ReturnType<typeof startPostgresServer>> | undefined
 let adminUrl = process.env.ADDONKIT_TEST_PG_ADMIN_URL
 let pgDir: string | undefined
@@ -93,13 +95,11 @@ try {
     const ok = xs.map((s) => s.reactionMs).filter((v): v is number => v !== null)
     return { samples: xs.length, reacted: ok.length, p50_s: ok.length ? +(pct(ok, 0.5) / 1000).toFixed(1) : null, p99_s: ok.length ? +(pct(ok, 0.99) / 1000).toFixed(1) : null }
   }
-  const result = { at: new Date().toISOString(), loadavg: loadavg(), apps: APPS, window_s: 10, breach_s: 10, ours: stats(ours), baseline_60s_checkups: stats(baseline) }
+  const result = { apps: APPS, window_s: 10, breach_s: 10, ours: stats(ours), baseline_60s_checkups: stats(baseline) }
   const ratio = result.ours.p99_s && result.baseline_60s_checkups.p99_s ? +(result.ours.p99_s / result.baseline_60s_checkups.p99_s).toFixed(2) : null
   const full = { ...result, ratio_p99_ours_to_baseline: ratio }
   console.log(JSON.stringify(full, null, 2))
-  const dir = fileURLToPath(new URL('./results/', import.meta.url))
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(`${dir}reaction.json`, JSON.stringify(full, null, 2) + '\n')
+  writeBenchResults(fileURLToPath(new URL('.', import.meta.url)), 'reaction', run, full)
 } finally {
   await ownPg?.stop()
   if (pgDir) rmSync(pgDir, { recursive: true, force: true })

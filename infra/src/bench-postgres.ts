@@ -8,12 +8,12 @@ import { migrate } from './stack.js'
 /**
  * Without a PostgreSQL from the caller (ADDONKIT_TEST_PG_ADMIN_URL), starts an embedded one
  * with a migrated template database, and points the harness's createTestDatabase at it;
- * removed by the teardowns (run last first). `durable: true` (default) keeps fsync on, as
+ * removed by `t`'s teardown steps. `durable: true` (default) keeps fsync on, as
  * `npm start` runs it; `false` is the throwaway setting the tests use.
  */
-export async function ownPostgres (teardowns: { teardown (fn: () => unknown): void } | Array<() => unknown>, opts: { durable?: boolean } = {}): Promise<void> {
+export async function ownPostgres (t: { teardown (fn: () => unknown): void }, opts: { durable?: boolean } = {}): Promise<void> {
   if (process.env.ADDONKIT_TEST_PG_ADMIN_URL) return
-  const add = (fn: () => unknown) => Array.isArray(teardowns) ? teardowns.push(fn) : teardowns.teardown(fn)
+  const add = (fn: () => unknown) => t.teardown(fn)
   const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-pg-'))
   add(() => rmSync(dir, { recursive: true, force: true }))
   const pgServer = await startPostgresServer({ dataDir: join(dir, 'pg'), persistent: opts.durable ?? true })

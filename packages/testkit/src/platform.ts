@@ -158,12 +158,16 @@ export async function startPlatform (t: Teardown, opts: PlatformOptions = {}): P
 
 /**
  * A Teardown for code outside tap (benchmarks): collects the steps and runs them, last
- * first, when `run` is called.
+ * first, when `run` is called; a step that fails is reported on stderr and the rest run.
  */
 export function teardownList (): Teardown & { run (): Promise<void> } {
   const steps: Array<() => unknown> = []
   return {
     teardown (fn) { steps.push(fn) },
-    async run () { for (const fn of steps.reverse()) await fn() }
+    async run () {
+      for (const fn of steps.splice(0).reverse()) {
+        try { await fn() } catch (err) { process.stderr.write(`teardown step failed: ${(err as Error).message}\n`) }
+      }
+    }
   }
 }

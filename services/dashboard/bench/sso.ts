@@ -16,9 +16,9 @@
 // BENCH_SERVER=path runs another copy of the dashboard (e.g. an older commit's src/server.ts,
 // extracted under this package so that its imports resolve) to compare before and after.
 // Figures go to bench/results/sso.json (BENCH_OUT=name for another file in results/).
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,12 +26,13 @@ import Fastify from 'fastify'
 import formbody from '@fastify/formbody'
 import { createDb } from '@addonkit/db'
 import { startPostgresServer, startNatsServer, migrate, freePort, waitForPort } from '@addonkit/infra'
-import { testEnv, runLoad, formatRow, type LoadResult } from '@addonkit/testkit'
+import { testEnv, runLoad, formatRow, benchRun, writeBenchResults, type LoadResult } from '@addonkit/testkit'
 import { userScopedResourceToken } from '../src/sso/tokens.js'
 
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 5))
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null
 const SERVER = process.env.BENCH_SERVER ? resolve(process.env.BENCH_SERVER) : fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const run = benchRun()
 const loadBefore = loadavg()
 
 const dir = mkdtempSync(join(tmpdir(), 'addonkit-bench-sso-'))
@@ -170,12 +171,7 @@ rounds.forEach((r, i) => {
   for (const [label, res] of [['bare route, c=1', r.bare1], ['bare route (own process), c=1', r.own1], ['SSO login, c=1', r.sso1], ['bare route, c=16', r.bare16], ['bare route (own process), c=16', r.own16], ['SSO login, c=16', r.sso16]] as const) console.log(`| ${i + 1} ${formatRow(label, res)}`)
 })
 const result = {
-  at: new Date().toISOString(),
-  commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() } catch { return null } })(),
-  node: process.version,
   server: process.env.BENCH_SERVER ?? 'src/server.ts',
-  loadavg_before: loadBefore.map(round1),
-  loadavg_after: loadAfter.map(round1),
   rounds: ROUNDS,
   pg_transactions_per_login: round1(commitsPerLogin),
   pg_transactions_per_login_c16: Math.round(commitsPerLogin16 * 100) / 100,
@@ -194,9 +190,7 @@ for (const c of [1, 16] as const) {
 for (const c of [1, 16] as const) console.log(`c=${c}: SSO logins ${result[`c${c}`].ratio}x the bare route's throughput (rounds: ${result[`c${c}`].ratios.join(', ')}); ${result[`c${c}`].ratio_to_bare_own_process}x the bare route in its own process`)
 if (result.c16_cpu_ms_per_login) console.log(`CPU per login at c=16: dashboard ${result.c16_cpu_ms_per_login.dashboard} ms, PostgreSQL ${result.c16_cpu_ms_per_login.postgres} ms`)
 console.log(`PostgreSQL transactions per login: ${result.pg_transactions_per_login} at c=1, ${result.pg_transactions_per_login_c16} at c=16; at c=1 a sign-in takes ${result.c1_client_mean_ms} ms as the client sees it, ${result.c1_inside_dashboard_mean_ms} ms inside the dashboard (means); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after`)
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
-mkdirSync(resultsDir, { recursive: true })
-writeFileSync(join(resultsDir, process.env.BENCH_OUT ?? 'sso.json'), JSON.stringify(result, null, 2) + '\n')
+writeBenchResults(fileURLToPath(new URL('.', import.meta.url)), (process.env.BENCH_OUT ?? 'sso.json').replace(/\.json$/, ''), run, result)
 
 for (const child of [dashboard, bareProcess]) {
   child.kill('SIGTERM')

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { ownPostgres, freePort, waitForPort } from '@addonkit/infra'
 import { startPlatform, teardownList } from '@addonkit/testkit'
+import { HEROKU_PARTNER_HEADERS, herokuBasicAuth } from '@addonkit/heroku-sim'
 import { service as allocator } from '@addonkit/allocator'
 import { service as gateway } from '../src/index.js'
 
@@ -14,8 +15,8 @@ export async function startBenchStack () {
   await ownPostgres(t, { durable: false })
   const p = await startPlatform(t, { env: { LOG_LEVEL: 'warn', DRAIN_PUBLIC_URL: 'https://drain.example.com' } })
   const { sim } = p
-  const auth = 'Basic ' + Buffer.from(`${p.addon.id}:${p.addonPassword}`).toString('base64')
-  const headers = { authorization: auth, 'content-type': 'application/json', accept: 'application/vnd.heroku-addons+json; version=3' }
+  // Exactly the headers Heroku sends on every verb (protocol §3), as the simulator spells them.
+  const headers = { ...HEROKU_PARTNER_HEADERS, Authorization: herokuBasicAuth(p.addon.id, p.addonPassword) }
 
   return {
     base: { addon: p.addon, addonPassword: p.addonPassword, ssoSalt: p.ssoSalt },
@@ -35,7 +36,6 @@ export async function startBenchStack () {
       sim.registerAddon(uuid, { plan: 'hobby' })
       return { uuid, name: `bench-${uuid.slice(0, 8)}`, plan: 'hobby', region: 'amazon-web-services::us-east-1', callback_url: `${sim.apiUrl}/addons/${uuid}`, oauth_grant: sim.issueGrant(uuid), options: {}, log_input_url: sim.logInputUrl(uuid), log_drain_token: `d.${randomUUID()}` }
     },
-    headers,
     async post (url: string, body: unknown): Promise<boolean> {
       const r = await fetch(`${url}/heroku/resources`, { method: 'POST', headers, body: JSON.stringify(body) })
       await r.arrayBuffer()

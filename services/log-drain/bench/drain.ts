@@ -28,7 +28,7 @@ import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { DUPLICATE_WINDOW_MS, encodeIngestBody } from '../src/ingest/ingest-publisher.js'
 import { benchAddonDefinition, ownPostgres } from './bench-setup.js'
-import { benchRun, writeBenchResults } from '@addonkit/testkit'
+import { benchRun, teardownList, writeBenchResults } from '@addonkit/testkit'
 import { analyzeLines, countLinesSince, fillSyntheticLines, linesCounted } from '@addonkit/log-store'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
@@ -38,7 +38,7 @@ const SEARCH_LINES = Number(process.env.BENCH_SEARCH_LINES ?? 10_000_000)
 const TAIL_SAMPLES = Number(process.env.BENCH_TAIL_SAMPLES ?? 200)
 const CONNECTIONS = 16
 
-const teardowns: Array<() => unknown> = []
+const t = teardownList()
 /** What the run measured, written to bench/results/drain.json at the end. */
 const run = benchRun()
 const figures: { settings: Record<string, unknown>, rows: Record<string, unknown>, ratios: Record<string, number>, tail: Record<string, unknown>, sustained?: Record<string, unknown>, search: Record<string, unknown> } = {
@@ -46,7 +46,6 @@ const figures: { settings: Record<string, unknown>, rows: Record<string, unknown
   rows: {}, ratios: {}, tail: {}, search: {}
 }
 const round1 = (n: number) => Math.round(n * 10) / 10
-const t = { teardown (fn: () => unknown) { teardowns.push(fn) } }
 
 // ---------- bodies ----------
 const PATHS = ['/', '/api/orders', '/api/users/42', '/search?q=shoes', '/assets/app.js', '/login', '/cart', '/api/items?page=3']
@@ -219,7 +218,7 @@ async function startFloor (natsUrl: string): Promise<Baseline> {
     await jsm.streams.delete(name)
     await nc.close()
   })())
-  teardowns.push(close) // also when a run fails before it is closed
+  t.teardown(close) // also when a run fails before it is closed
   return { url: plain.url, close }
 }
 
@@ -450,10 +449,10 @@ async function search (stack: DrainStack) {
 }
 
 try {
-  await ownPostgres(teardowns)
+  await ownPostgres(t)
   await main()
   console.log(`\nfigures: ${writeBenchResults(new URL('.', import.meta.url).pathname, 'drain', run, figures)}`)
 } finally {
-  for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
+  await t.run()
 }
 process.exit(0)

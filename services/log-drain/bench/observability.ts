@@ -7,16 +7,15 @@
 //   node --import tsx --conditions=addonkit-source bench/observability.ts
 import os from 'node:os'
 import { encodeFrames } from '@addonkit/logplex'
-import { compareInterleaved, runLoad } from '@addonkit/testkit'
+import { compareInterleaved, runLoad, teardownList } from '@addonkit/testkit'
 import { benchAddonDefinition, ownPostgres } from './bench-setup.js'
 import { postDrain, startDrainStack, type DrainStack, type TestTenant } from '../test/helper.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const teardowns: Array<() => unknown> = []
-const t = { teardown (fn: () => unknown) { teardowns.push(fn) } }
+const t = teardownList()
 
 async function main () {
-  await ownPostgres(teardowns)
+  await ownPostgres(t)
   const defFile = benchAddonDefinition()
   const env = { ADDON_DEFINITION: defFile, LOG_LEVEL: 'error', DRAIN_WRITER: 'off', DRAIN_MAX_INFLIGHT: '1024' }
   const stacks: Record<string, { stack: DrainStack, tenant: TestTenant }> = {}
@@ -48,6 +47,6 @@ async function main () {
 try {
   await main()
 } finally {
-  for (const fn of teardowns.reverse()) { try { await fn() } catch {} }
+  await t.run()
 }
 process.exit(0)
