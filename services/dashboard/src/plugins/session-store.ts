@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Db } from '@addonkit/db'
 import { randomSecret, sha256Hex } from '@addonkit/secrets'
 import { every } from './periodic-task.js'
+import { CLAIM_REQUIRED, CLAIM_SHADOW } from './sso-nonces.js'
 
 export interface Session {
   instanceUuid: string
@@ -160,7 +161,7 @@ export class SessionStore {
        ), required AS (
          INSERT INTO dashboard_sso_nonces (hash, expires_at)
          SELECT wanted.hash, open.claim_until FROM wanted JOIN open USING (i) ORDER BY wanted.hash
-         ON CONFLICT (hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dashboard_sso_nonces.expires_at <= now()
+         ${CLAIM_REQUIRED}
          RETURNING hash
        ), claimed AS (
          SELECT open.* FROM open
@@ -168,7 +169,7 @@ export class SessionStore {
        ), shadow AS (
          INSERT INTO dashboard_sso_nonces (hash, expires_at)
          SELECT s.hash, max(claimed.claim_until) FROM unnest($10::int[], $11::text[]) AS s(i, hash) JOIN claimed USING (i) GROUP BY s.hash ORDER BY s.hash
-         ON CONFLICT (hash) DO UPDATE SET expires_at = GREATEST(dashboard_sso_nonces.expires_at, EXCLUDED.expires_at)
+         ${CLAIM_SHADOW}
          RETURNING 1
        ), session AS (
          INSERT INTO dashboard_sessions (id_hash, instance_uuid, user_id, email, app, csrf_token, idle_expires_at, expires_at)

@@ -9,6 +9,15 @@ import type { Db } from '@addonkit/db'
 import { sha256Hex } from '@addonkit/secrets'
 import { every } from './periodic-task.js'
 
+/**
+ * The claim rule, written once for every statement that claims keys (also the sign-in's,
+ * SessionStore.signInOnce): a required key is claimed only if it is new or its claim has
+ * expired, so a live claim returns no row; a shadow key is claimed whoever holds it, and
+ * keeps the later expiry.
+ */
+export const CLAIM_REQUIRED = 'ON CONFLICT (hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dashboard_sso_nonces.expires_at <= now()'
+export const CLAIM_SHADOW = 'ON CONFLICT (hash) DO UPDATE SET expires_at = GREATEST(dashboard_sso_nonces.expires_at, EXCLUDED.expires_at)'
+
 export class NonceStore {
   constructor (private readonly pool: Db['pool']) {}
 
@@ -21,14 +30,14 @@ export class NonceStore {
     if (keys.required.length === 0) return false
     const r = await this.pool.query(
       `INSERT INTO dashboard_sso_nonces (hash, expires_at) SELECT h, $2 FROM unnest($1::text[]) AS h
-       ON CONFLICT (hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dashboard_sso_nonces.expires_at <= now()`,
+       ${CLAIM_REQUIRED}`,
       [keys.required.map(sha256Hex), expiresAt]
     )
     if (r.rowCount !== keys.required.length) return false
     if (keys.shadow.length) {
       await this.pool.query(
         `INSERT INTO dashboard_sso_nonces (hash, expires_at) SELECT h, $2 FROM unnest($1::text[]) AS h
-         ON CONFLICT (hash) DO UPDATE SET expires_at = GREATEST(dashboard_sso_nonces.expires_at, EXCLUDED.expires_at)`,
+         ${CLAIM_SHADOW}`,
         [keys.shadow.map(sha256Hex), expiresAt]
       )
     }
