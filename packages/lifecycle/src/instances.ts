@@ -72,12 +72,6 @@ export async function insertProvisionRequest (db: Pool, p: ProvisionRequest): Pr
   return r.rows[0] ? queued(r.rows[0]) : null
 }
 
-/** The plan Heroku asked for in the provision request (the instance's plan may have changed since). */
-export async function requestedPlan (db: Pool, uuid: string): Promise<string | null> {
-  const r = await db.pool.query<{ plan: string | null }>(`SELECT params->>'plan' AS plan FROM operations WHERE instance_uuid = $1 AND kind = 'provision' ORDER BY created_at LIMIT 1`, [uuid])
-  return r.rows[0]?.plan ?? null
-}
-
 const LIVE = `state NOT IN ('deprovisioned', 'deprovisioning')`
 
 const CHANGE_PLAN =
