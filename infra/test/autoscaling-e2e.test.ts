@@ -62,7 +62,9 @@ t.test('a load spike scales web up through the Platform API; a person\'s scale p
   const db = new pg.Pool({ connectionString: platform.env.DATABASE_URL!, max: 2 })
   t.teardown(() => db.end())
   const one = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows[0]
-  const done = await one("SELECT action, from_quantity, to_quantity, applied, reason FROM autoscale_decisions WHERE instance_uuid = $1 AND outcome = 'done' ORDER BY at LIMIT 1", [p.uuid])
+  // The scale operation notes the change (what the data API reports) and then settles the
+  // decision in a statement of its own, so the decision can be a moment behind the report.
+  const done = await until('the decision is settled', () => one("SELECT action, from_quantity, to_quantity, applied, reason FROM autoscale_decisions WHERE instance_uuid = $1 AND outcome = 'done' ORDER BY at LIMIT 1", [p.uuid]), 10_000)
   t.match(done, { action: 'scale', from_quantity: 1, to_quantity: 2, applied: true, reason: /^p95 service \d+ ms > 400 ms for 10 s → web 1 → 2$/ })
   t.ok(await one("SELECT 1 FROM audit_events WHERE instance_uuid = $1 AND event = 'autoscaled' AND outcome = 'ok'", [p.uuid]), 'audited')
   await until('the scale event reaches the app\'s own log', () => addon.logLines.some((l) => /autoscaling: web 1 → 2/.test(l)), 10_000)
