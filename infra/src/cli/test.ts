@@ -15,8 +15,9 @@ import { ensureChromium } from '../chromium.js'
 const log = (msg: string) => console.log(`[addonkit test] ${msg}`)
 const TEMPLATE = 'addonkit_template'
 
+/** Every workspace package with a test script: packages/*, services/* and infra itself. */
 function packagesWithTests (): string[] {
-  return ['packages', 'services'].flatMap((group) => readdirSync(join(repoRoot, group)).map((name) => join(repoRoot, group, name)))
+  return [...['packages', 'services'].flatMap((group) => readdirSync(join(repoRoot, group)).map((name) => join(repoRoot, group, name))), join(repoRoot, 'infra')]
     .filter((dir) => existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test)
 }
 
