@@ -3,14 +3,24 @@
 // postAddonLogEvent (@addonkit/platform-api), the writer every service shares.
 // Best effort: instances without a log input URL are skipped.
 import type { Db } from '@addonkit/db'
-import type { KeyRing } from '@addonkit/secrets'
+import { contexts, type KeyRing } from '@addonkit/secrets'
 import { preparing } from '@addonkit/lifecycle'
-import { postAddonLogEvent, type AddonIdentity } from '@addonkit/platform-api'
+import { addonUserAgent, postAddonLogEvent, postAppLogs, type AddonIdentity } from '@addonkit/platform-api'
 
-export function appLogNotifier (db: Db, keyRing: KeyRing, addon: AddonIdentity) {
-  // Its read of the log_input_url follows every provision: prepared (lifecycle preparing).
+/**
+ * Writes `message` to the instance's app log. `logInputUrlEnc`: the sealed URL if the caller
+ * already read it (null: the instance has none; the provision's claim reads it, issue 20),
+ * so the line costs no statement; undefined: read it here.
+ */
+export type AppLogNotifier = (instanceUuid: string, message: string, logInputUrlEnc?: string | null) => Promise<void>
+
+export function appLogNotifier (db: Db, keyRing: KeyRing, addon: AddonIdentity): AppLogNotifier {
+  // Its read of the log_input_url follows other operations than a provision: prepared (lifecycle preparing).
   const prepared = { ...db, pool: preparing(db.pool) as Db['pool'] }
-  return async function notify (instanceUuid: string, message: string): Promise<void> {
-    await postAddonLogEvent({ db: prepared, keyRing, addon }, instanceUuid, message)
+  return async function notify (instanceUuid, message, logInputUrlEnc) {
+    if (logInputUrlEnc === undefined) { await postAddonLogEvent({ db: prepared, keyRing, addon }, instanceUuid, message); return }
+    if (logInputUrlEnc === null) return
+    // What postAddonLogEvent does after its read: the same line, User-Agent and frame.
+    await postAppLogs(keyRing.open(logInputUrlEnc, contexts.logInputUrl(instanceUuid)), [{ message }], { addonId: instanceUuid, userAgent: addonUserAgent(addon) })
   }
 }

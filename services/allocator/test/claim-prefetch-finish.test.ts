@@ -12,14 +12,15 @@ t.test('claim with prefetch, finish with the webhook record', async (t) => {
   const db = createDb(await createTestDatabase(t))
   t.teardown(() => db.close())
   const uuid = randomUUID()
-  await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs', logDrainToken: 'd.x' } })
+  await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs', logDrainToken: 'd.x', logInputUrlEnc: 'sealed-url' } })
   await db.prisma.oAuthToken.create({ data: { instanceUuid: uuid, grantCodeEnc: 'sealed-grant' } })
   const first = await enqueueOperation(db.pool, uuid, 'provision')
   const op = await claimOperation(db, first.id, 10_000)
   t.match(op?.prefetched, {
     instance: { uuid, plan: 'hobby', driver: 'logs', state: 'provisioning', log_drain_token: 'd.x', config_enc: null },
     tokens: { grant_code_enc: 'sealed-grant', access_token_enc: null },
-    webhookId: null
+    webhookId: null,
+    logInputUrlEnc: 'sealed-url'
   })
   t.ok(op!.prefetched.instance!.created_at instanceof Date)
 

@@ -32,6 +32,8 @@ export interface Prefetched {
   instance: InstanceRow | null
   tokens: TokenRow | null
   webhookId: string | null
+  /** The instance's sealed log_input_url (null: none); set by the provision request and never changed, so the app log line after a provision needs no read of its own. */
+  logInputUrlEnc: string | null
 }
 
 export type ClaimedOperation = OperationRow & { prefetched: Prefetched }
@@ -39,7 +41,7 @@ export type ClaimedOperation = OperationRow & { prefetched: Prefetched }
 interface ClaimRow extends OperationRow {
   i_uuid: string | null, i_name: string | null, i_plan: string, i_region: string, i_driver: string, i_state: InstanceRow['state'], i_options: Record<string, unknown>,
   i_log_drain_token: string | null, i_config_enc: string | null, i_failure_reason: string | null, i_created_at: Date,
-  has_tokens: boolean, grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null, webhook_id: string | null
+  has_tokens: boolean, grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null, webhook_id: string | null, i_log_input_url_enc: string | null
 }
 
 // Named statements (lifecycle prepared): planned once per connection, not on every call.
@@ -50,7 +52,7 @@ const CLAIM = prepared('allocator.claim',
         WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
         RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at, o.traceparent)
      SELECT c.*, i.uuid AS i_uuid, i.name AS i_name, i.plan AS i_plan, i.region AS i_region, i.driver AS i_driver, i.state AS i_state, i.options AS i_options,
-            i.log_drain_token AS i_log_drain_token, i.config_enc AS i_config_enc, i.failure_reason AS i_failure_reason, i.created_at AS i_created_at,
+            i.log_drain_token AS i_log_drain_token, i.config_enc AS i_config_enc, i.failure_reason AS i_failure_reason, i.created_at AS i_created_at, i.log_input_url_enc AS i_log_input_url_enc,
             t.instance_uuid IS NOT NULL AS has_tokens, t.grant_code_enc, t.access_token_enc, t.refresh_token_enc, t.expires_at, a.webhook_id
        FROM c LEFT JOIN instances i ON i.uuid = c.instance_uuid
               LEFT JOIN oauth_tokens t ON t.instance_uuid = c.instance_uuid
@@ -65,7 +67,7 @@ export async function claimOperation (db: Db, id: string, leaseMs: number): Prom
     ? null
     : { uuid: row.i_uuid, name: row.i_name, plan: row.i_plan, region: row.i_region, driver: row.i_driver, state: row.i_state, options: row.i_options, log_drain_token: row.i_log_drain_token, config_enc: row.i_config_enc, failure_reason: row.i_failure_reason, created_at: row.i_created_at }
   const tokens: TokenRow | null = row.has_tokens ? { grant_code_enc: row.grant_code_enc, access_token_enc: row.access_token_enc, refresh_token_enc: row.refresh_token_enc, expires_at: row.expires_at } : null
-  return { ...op, prefetched: { instance, tokens, webhookId: row.webhook_id } }
+  return { ...op, prefetched: { instance, tokens, webhookId: row.webhook_id, logInputUrlEnc: row.i_log_input_url_enc } }
 }
 
 const RENEW = prepared('allocator.renew_lease', `UPDATE operations SET lease_until = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'running'`)

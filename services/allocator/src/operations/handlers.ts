@@ -10,6 +10,7 @@ import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
 import type { GrantExchange, PlatformTokens } from '../platform-tokens.js'
 import type { TokenRow } from './claim.js'
+import type { AppLogNotifier } from '../app-log-notifier.js'
 import type { AppAccess } from '../autoscale/app-access.js'
 import { scaleHandler } from '../autoscale/scale-operation.js'
 import type { UserTokens } from '../autoscale/user-tokens.js'
@@ -26,7 +27,7 @@ export interface HandlerDeps {
   credentialGraceSeconds: number
   syncBudgetMs: number
   /** Writes an add-on event into the app's own log stream (requires log_input). */
-  notify?: (instanceUuid: string, message: string) => Promise<void>
+  notify?: AppLogNotifier
   /** The add-on's Platform API tokens (shared with the autoscaler). */
   tokens: PlatformTokens
   /** Reaches the customer's app (autoscaling): the `scale` operation. */
@@ -42,7 +43,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   const { db, keyRing } = deps
   const tokens = deps.tokens
   // Best effort and off the operation's path: a log line must not fail or slow the work.
-  const tell = (uuid: string, message: string) => { void deps.notify?.(uuid, message).catch(() => {}) }
+  const tell = (uuid: string, message: string, logInputUrlEnc?: string | null) => { void deps.notify?.(uuid, message, logInputUrlEnc).catch(() => {}) }
 
   async function load (uuid: string): Promise<InstanceRow> {
     const instance = await loadInstance(db, uuid)
@@ -195,7 +196,8 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
       // may have been stored without that move (by an older version, or a test deciding
       // directly): mark it then. Never resurrects a deprovisioned instance.
       if (!marked) await markProvisioned(db, uuid, 'sync')
-      tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
+      // The log URL as the claim read it: the line costs no statement.
+      tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`, pre?.logInputUrlEnc)
       await subscribeWebhooks(ctx, uuid, pre ? pre.webhookId : undefined)
       return { path: 'sync' }
     }
@@ -214,7 +216,7 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     }
     await tokens.call(uuid, (t) => deps.platform.markProvisioned(uuid, t))
     await markProvisioned(db, uuid, 'async')
-    tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`)
+    tell(uuid, `${deps.addon.name} is provisioned on the ${instance.plan} plan.`, pre?.logInputUrlEnc)
     await subscribeWebhooks(ctx, uuid, pre ? pre.webhookId : undefined)
     return { path: 'async' }
   }
