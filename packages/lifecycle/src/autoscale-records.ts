@@ -6,6 +6,8 @@ import type { Db, Prisma } from '@addonkit/db'
 import { validatePolicy, type AutoscaleState, type Decision, type Policy } from '@addonkit/autoscale'
 import { audit, auditInsertSql, sqlLiteral } from './audit.js'
 
+type Tx = Prisma.TransactionClient
+
 export interface StoredPolicy { processType: string, policy: Policy, updatedAt: Date }
 
 export type DecisionOutcome = 'recorded' | 'pending' | 'done' | 'failed' | 'needs_authorization' | 'rate_limited' | 'skipped'
@@ -142,9 +144,13 @@ export async function recordDecision (db: Db, instanceUuid: string, d: Decision,
 
 /** Sets how a recorded decision turned out (an operation applied it, or Heroku refused it). */
 export async function settleDecision (db: Db, id: string, outcome: DecisionOutcome, error?: string): Promise<void> {
-  const row = await db.prisma.autoscaleDecision.update({ where: { id: BigInt(id) }, data: { outcome, error: error ?? null } })
+  await db.prisma.$transaction((tx) => writeSettlement(tx, id, outcome, error))
+}
+
+async function writeSettlement (tx: Tx, id: string, outcome: DecisionOutcome, error?: string): Promise<void> {
+  const row = await tx.autoscaleDecision.update({ where: { id: BigInt(id) }, data: { outcome, error: error ?? null } })
   const rec = toDecision(row)
-  await db.prisma.autoscaleState.updateMany({
+  await tx.autoscaleState.updateMany({
     where: { instanceUuid: row.instanceUuid, processType: row.processType, lastDecisionAt: row.at },
     data: { lastDecision: rec as unknown as Prisma.InputJsonValue }
   })
@@ -159,15 +165,44 @@ export async function noteFormation (db: Db, instanceUuid: string, processType: 
   })
 }
 
+export type FormationChange = { at: Date, from: number, to: number, by: 'autoscaler' | 'person' }
+
 /** A change of a process type's quantity, by us or by a person (a person's pauses autoscaling). */
-export async function noteChange (db: Db, instanceUuid: string, processType: string, change: { at: Date, from: number, to: number, by: 'autoscaler' | 'person' }): Promise<void> {
+export async function noteChange (db: Db, instanceUuid: string, processType: string, change: FormationChange): Promise<void> {
+  await db.prisma.$transaction((tx) => writeChange(tx, instanceUuid, processType, change))
+}
+
+async function writeChange (tx: Tx, instanceUuid: string, processType: string, change: FormationChange): Promise<void> {
   const data = { quantity: change.to, formationAt: change.at, lastChangeAt: change.at, lastChangeFrom: change.from, lastChangeTo: change.to, lastChangeBy: change.by }
-  await db.prisma.autoscaleState.upsert({
+  await tx.autoscaleState.upsert({
     where: { instanceUuid_processType: { instanceUuid, processType } },
     create: { instanceUuid, processType, ...data },
     update: data
   })
-  if (change.by === 'person') await audit(db.pool, instanceUuid, 'formation_changed_by_person', 'ok', { process_type: processType, from: change.from, to: change.to })
+  if (change.by === 'person') await audit(tx, instanceUuid, 'formation_changed_by_person', 'ok', { process_type: processType, from: change.from, to: change.to })
+}
+
+/** How one scale operation ended: what it saw or did to the formation, how its decision turned out, and its audit entry. */
+export interface ScaleOutcome {
+  instanceUuid: string
+  processType: string
+  change?: FormationChange
+  decision?: { id: string, outcome: DecisionOutcome, error?: string }
+  audit?: { outcome: 'ok' | 'refused', detail: Record<string, unknown> }
+}
+
+/**
+ * Records a scale operation's end in one transaction: a reader (the data API, the
+ * Autoscaling page) sees the formation change, the settled decision and the audit entry
+ * together or none of them. Written separately, a reader could see the change with its
+ * decision still `pending` (a CI run of infra/test/autoscaling-e2e.test.ts did).
+ */
+export async function recordScaleOutcome (db: Db, o: ScaleOutcome): Promise<void> {
+  await db.prisma.$transaction(async (tx) => {
+    if (o.change) await writeChange(tx, o.instanceUuid, o.processType, o.change)
+    if (o.decision) await writeSettlement(tx, o.decision.id, o.decision.outcome, o.decision.error)
+    if (o.audit) await audit(tx, o.instanceUuid, 'autoscaled', o.audit.outcome, o.audit.detail)
+  })
 }
 
 export async function loadApp (db: Db, instanceUuid: string): Promise<AppRecord | null> {

@@ -5,7 +5,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createDb, type Db } from '@addonkit/db'
 import { createTestDatabase } from '@addonkit/testkit'
-import { audit, enqueueOperation, enqueueUnlessUnfinished, insertProvisionRequest, requestDeprovision, requestPlanChange } from '../src/index.js'
+import { audit, enqueueOperation, enqueueUnlessUnfinished, insertProvisionRequest, loadStates, recordDecision, recordScaleOutcome, requestDeprovision, requestPlanChange } from '../src/index.js'
 
 async function provisioned (db: Db) {
   const uuid = randomUUID()
@@ -79,5 +79,32 @@ t.test('instances, operations and audit events through the repositories', async 
     t.same(ev.map((e) => [e.outcome, e.detail]), [['noop', { via: 1 }], ['noop', { via: 1 }]])
     const ops = await db.prisma.operation.findMany({ where: { instanceUuid: uuid, kind: 'rotate_credentials' } })
     t.same(ops.map((o) => [o.status, o.params, o.traceparent]), [['pending', { via: 1 }, null], ['pending', { via: 1 }, null]])
+  })
+
+  t.test('a scale outcome is recorded whole or not at all', async (t) => {
+    const { uuid } = await provisioned(db)
+    const d = { action: 'scale' as const, processType: 'web', from: 1, to: 2, applied: true, reason: 'busy', value: 0.9, bounds: { min: 1, max: 4 } }
+    const first = await recordDecision(db, uuid, d, 'pending')
+    await recordScaleOutcome(db, {
+      instanceUuid: uuid, processType: 'web',
+      change: { at: new Date(), from: 1, to: 2, by: 'autoscaler' },
+      decision: { id: first.id, outcome: 'done' },
+      audit: { outcome: 'ok', detail: { process_type: 'web', from: 1, to: 2 } }
+    })
+    let [web] = await loadStates(db, uuid)
+    t.match(web, { quantity: 2, lastChange: { from: 1, to: 2, by: 'autoscaler' }, lastDecision: { id: first.id, outcome: 'done' } })
+    t.equal(await db.prisma.auditEvent.count({ where: { instanceUuid: uuid, event: 'autoscaled', outcome: 'ok' } }), 1)
+
+    // A decision that is not there fails the settlement: the change and the audit entry written before it roll back.
+    await t.rejects(recordScaleOutcome(db, {
+      instanceUuid: uuid, processType: 'web',
+      change: { at: new Date(), from: 2, to: 3, by: 'person' },
+      decision: { id: '999999999', outcome: 'done' },
+      audit: { outcome: 'ok', detail: {} }
+    }))
+    ;[web] = await loadStates(db, uuid)
+    t.match(web, { quantity: 2, lastChange: { from: 1, to: 2, by: 'autoscaler' } }, 'the change rolled back')
+    t.equal(await db.prisma.auditEvent.count({ where: { instanceUuid: uuid, event: 'formation_changed_by_person' } }), 0, "the person's audit entry rolled back")
+    t.equal(await db.prisma.auditEvent.count({ where: { instanceUuid: uuid, event: 'autoscaled' } }), 1)
   })
 })

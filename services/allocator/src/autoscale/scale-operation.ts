@@ -5,7 +5,7 @@
 // (422 with Heroku's message, 403: connect an account, 429: wait for the limit); the
 // Platform API being down is retried by the outbox with backoff.
 import type { Db } from '@addonkit/db'
-import { audit, noteChange, settleDecision } from '@addonkit/lifecycle'
+import { recordScaleOutcome, type DecisionOutcome, type FormationChange, type ScaleOutcome } from '@addonkit/lifecycle'
 import { PermanentOperationError, type OperationHandler } from '../operations/runner.js'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
 
@@ -23,35 +23,42 @@ export function scaleHandler (deps: ScaleDeps): OperationHandler {
   return async (ctx) => {
     const uuid = ctx.op.instance_uuid
     const p = ctx.op.params as unknown as ScaleParams
-    const settle = async (outcome: Parameters<typeof settleDecision>[2], error?: string) => { if (p.decision_id) await settleDecision(db, p.decision_id, outcome, error) }
+    // Each ending is recorded in one transaction (recordScaleOutcome): the change, the
+    // decision's outcome and the audit entry are seen together or not at all.
+    const end = (o: { change?: FormationChange, outcome: DecisionOutcome, error?: string, audit?: ScaleOutcome['audit'] }) => recordScaleOutcome(db, {
+      instanceUuid: uuid,
+      processType: p.process_type,
+      ...(o.change ? { change: o.change } : {}),
+      ...(p.decision_id ? { decision: { id: p.decision_id, outcome: o.outcome, ...(o.error !== undefined ? { error: o.error } : {}) } } : {}),
+      ...(o.audit ? { audit: o.audit } : {})
+    })
     try {
       const current = (await access.formation(uuid)).find((f) => f.type === p.process_type)
       if (!current) {
-        await settle('failed', `the app has no ${p.process_type} process type any more`)
+        await end({ outcome: 'failed', error: `the app has no ${p.process_type} process type any more` })
         throw new PermanentOperationError(`the app has no ${p.process_type} process type`)
       }
       if (current.quantity === p.to) {
         // Already there: this run resumes one that PATCHed before it could record it.
-        await noteChange(db, uuid, p.process_type, { at: new Date(), from: p.from, to: p.to, by: 'autoscaler' })
-        await settle('done')
+        await end({ change: { at: new Date(), from: p.from, to: p.to, by: 'autoscaler' }, outcome: 'done' })
         return { quantity: p.to, resumed: true }
       }
       if (current.quantity !== p.from) {
-        await noteChange(db, uuid, p.process_type, { at: new Date(), from: p.from, to: current.quantity, by: 'person' })
-        await settle('skipped', `the formation changed to ${current.quantity} before the change was made`)
+        await end({ change: { at: new Date(), from: p.from, to: current.quantity, by: 'person' }, outcome: 'skipped', error: `the formation changed to ${current.quantity} before the change was made` })
         return { skipped: true, quantity: current.quantity }
       }
       const done = await access.scale(uuid, p.process_type, p.to)
-      await noteChange(db, uuid, p.process_type, { at: new Date(), from: p.from, to: done.quantity, by: 'autoscaler' })
-      await settle('done')
-      await audit(db.pool, uuid, 'autoscaled', 'ok', { process_type: p.process_type, from: p.from, to: done.quantity })
+      await end({
+        change: { at: new Date(), from: p.from, to: done.quantity, by: 'autoscaler' },
+        outcome: 'done',
+        audit: { outcome: 'ok', detail: { process_type: p.process_type, from: p.from, to: done.quantity } }
+      })
       deps.tell(uuid, `autoscaling: ${p.process_type} ${p.from} → ${done.quantity}`)
       return { quantity: done.quantity }
     } catch (err) {
       if (!(err instanceof AppAccessBlocked) || err.kind === 'unavailable') throw err
       const outcome = err.kind === 'rate_limited' ? 'rate_limited' : err.kind === 'needs_authorization' ? 'needs_authorization' : 'failed'
-      await settle(outcome, err.message)
-      await audit(db.pool, uuid, 'autoscaled', 'refused', { process_type: p.process_type, from: p.from, to: p.to, reason: err.message })
+      await end({ outcome, error: err.message, audit: { outcome: 'refused', detail: { process_type: p.process_type, from: p.from, to: p.to, reason: err.message } } })
       throw new PermanentOperationError(err.message, { cause: err })
     }
   }
