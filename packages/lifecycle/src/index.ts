@@ -3,6 +3,7 @@
 // tables (packages/db/README.md); instance events, the once-only provision decision, sealed
 // resource output.
 export * from './sql.js'
+export * from './group-commit.js'
 export * from './audit.js'
 export * from './events.js'
 export * from './decision.js'

@@ -5,6 +5,7 @@
 import type { Db } from '@addonkit/db'
 import { auditInsertSql, sqlLiteral } from './audit.js'
 import { operationInsertSql, queued, type OperationRowOut, type QueuedOperation } from './operations.js'
+import { groupCommit } from './group-commit.js'
 import { prepared } from './sql.js'
 
 export interface InstanceRow {
@@ -70,6 +71,53 @@ export async function insertProvisionRequest (db: Pool, p: ProvisionRequest): Pr
     p.grantCodeEnc, p.grantExpiresAt, JSON.stringify(p.auditDetail), JSON.stringify(p.operationParams), p.traceparent
   ]))
   return r.rows[0] ? queued(r.rows[0]) : null
+}
+
+// The same rows for several requests in one statement (group commit): the requests arrive
+// as one jsonb array, instances are inserted in uuid order, and each request's grant, audit
+// entry and outbox row follow its instance only if it was inserted.
+const INSERT_PROVISIONS = prepared('lifecycle.insert_provisions',
+  `WITH req AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(uuid uuid, name text, plan text, region text, driver text, options jsonb, callback_url text, log_input_url_enc text,
+       log_drain_token text, grant_code_enc text, grant_expires_at timestamptz, audit_detail jsonb, operation_params jsonb, traceparent text)),
+   ins AS (
+     INSERT INTO instances (uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, updated_at)
+     SELECT uuid, name, plan, region, driver, options, callback_url, log_input_url_enc, log_drain_token, now() FROM req ORDER BY uuid
+     ON CONFLICT DO NOTHING RETURNING uuid),
+   new AS (SELECT req.* FROM req JOIN ins USING (uuid)),
+   tok AS (
+     INSERT INTO oauth_tokens (instance_uuid, grant_code_enc, grant_expires_at, updated_at) SELECT uuid, grant_code_enc, grant_expires_at, now() FROM new),
+   aud AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provision_requested'), outcome: sqlLiteral('ok'), detail: 'audit_detail', from: 'new' })})
+   ${operationInsertSql({ instance: 'uuid', kind: sqlLiteral('provision'), params: 'operation_params', traceparent: 'traceparent', from: 'new' })}`)
+
+/**
+ * insertProvisionRequest for several requests in one statement (one round trip, one
+ * commit), each with its own outcome (null: its uuid or drain token was taken). No two may
+ * share a uuid or a drain token (provisionRequestInserter keeps them apart).
+ */
+export async function insertProvisionRequests (db: Pool, ps: ProvisionRequest[]): Promise<Array<QueuedOperation | null>> {
+  const json = JSON.stringify(ps.map((p) => ({
+    uuid: p.uuid, name: p.name, plan: p.plan, region: p.region, driver: p.driver, options: p.options, callback_url: p.callbackUrl, log_input_url_enc: p.logInputUrlEnc,
+    log_drain_token: p.logDrainToken, grant_code_enc: p.grantCodeEnc, grant_expires_at: p.grantExpiresAt, audit_detail: p.auditDetail, operation_params: p.operationParams, traceparent: p.traceparent
+  })))
+  const r = await db.pool.query<OperationRowOut>(INSERT_PROVISIONS([json]))
+  const byUuid = new Map(r.rows.map((row) => [row.instance_uuid, queued(row)]))
+  return ps.map((p) => byUuid.get(p.uuid) ?? null)
+}
+
+/**
+ * A group-committed insertProvisionRequest (group-commit.ts) for one process: a request
+ * that arrives while another's statement is in flight goes with the others that arrived
+ * meanwhile in the next one. Requests with the same uuid or drain token never share a
+ * statement: of concurrent identical requests the first inserts, and the next statement's
+ * meets its row (ON CONFLICT DO NOTHING), exactly as separate statements would.
+ */
+export function provisionRequestInserter (db: Pool): (p: ProvisionRequest) => Promise<QueuedOperation | null> {
+  return groupCommit<ProvisionRequest, QueuedOperation | null>({
+    one: (p) => insertProvisionRequest(db, p),
+    many: (batch) => insertProvisionRequests(db, batch),
+    keys: (p) => ['u:' + p.uuid, p.logDrainToken === null ? null : 'd:' + p.logDrainToken]
+  })
 }
 
 const LIVE = `state NOT IN ('deprovisioned', 'deprovisioning')`

@@ -9,7 +9,7 @@ import { checkOptions, findPlan, regionNameFor, type AddonDefinition } from '@ad
 import { decode, encode, PlanCheckReply, PlanCheckRequest, subjects } from '@addonkit/contracts'
 import { contexts, type KeyRing } from '@addonkit/secrets'
 import {
-  asyncProvisionBody, audit, decideOnce, insertProvisionRequest, openDecisionBody, openResourceOutput, publishInstanceEvent, readProvisionReplay, readProvisionState,
+  asyncProvisionBody, audit, decideOnce, openDecisionBody, provisionRequestInserter, openResourceOutput, publishInstanceEvent, readProvisionReplay, readProvisionState,
   requestDeprovision, requestPlanChange, revertPlan, sealGrantCode, syncProvisionBody, wakeAllocator, watchInstance,
   type Decision, type EventWaiter, type ProvisionState
 } from '@addonkit/lifecycle'
@@ -52,6 +52,10 @@ const DEPROVISIONED_MESSAGE = 'This add-on has been deprovisioned.'
 
 export function createProvisioning (deps: ProvisioningDeps) {
   const { db, nats, keyRing, addon } = deps
+
+  // Group commit (lifecycle provisionRequestInserter): concurrent new provisions share one
+  // statement and one commit; alone, a request's statement goes at once.
+  const insertProvisionRequest = provisionRequestInserter(db)
 
   const planList = () => addon.plans.map((p) => p.slug).join(', ')
 
@@ -114,9 +118,11 @@ export function createProvisioning (deps: ProvisioningDeps) {
     try {
       const grant = body.oauth_grant
       // One statement, so one round trip (insertProvisionRequest): the instance, its pending
-      // grant, the audit entry and the outbox row commit together. ON CONFLICT DO NOTHING on
-      // the uuid primary key (and the unique drain token): of any number of concurrent
-      // identical requests exactly one inserts; the others wait for it and then see the row.
+      // grant, the audit entry and the outbox row commit together, with those of the other
+      // new provisions that arrived meanwhile (group commit). ON CONFLICT DO NOTHING on the
+      // uuid primary key (and the unique drain token): of any number of concurrent identical
+      // requests exactly one inserts (they never share a statement); the others wait for it
+      // and then see the row.
       // The outbox write and the wake-up are the operation's "send" (OTel messaging
       // conventions): the row and the NATS message both carry this span's trace context, so
       // the allocator's work joins this request's trace however it finds the operation.
@@ -124,7 +130,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
         const [logInputUrlEnc, logDrainToken] = [
             body.log_input_url ? keyRing.seal(body.log_input_url, contexts.logInputUrl(uuid)) : null, body.log_drain_token ?? null,
         ]
-        const op = await insertProvisionRequest(db, {
+        const op = await insertProvisionRequest({
           uuid, name: body.name ?? null, plan: plan.slug, region: body.region, driver: plan.driver, options: options.value, callbackUrl: body.callback_url ?? null,
           logInputUrlEnc, logDrainToken,
           grantCodeEnc: grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
