@@ -2,7 +2,7 @@
 // expired lease (its runner died); and only when no earlier unfinished operation of the
 // same instance exists, so operations of one instance run one at a time, in order.
 import type { Db, Operation } from '@addonkit/db'
-import { prepared, type InstanceRow } from '@addonkit/lifecycle'
+import { groupCommit, prepared, type InstanceRow } from '@addonkit/lifecycle'
 
 export interface OperationRow {
   id: string
@@ -44,30 +44,60 @@ interface ClaimRow extends OperationRow {
   has_tokens: boolean, grant_code_enc: string | null, access_token_enc: string | null, refresh_token_enc: string | null, expires_at: Date | null, webhook_id: string | null, i_log_input_url_enc: string | null
 }
 
-// Named statements (lifecycle prepared): planned once per connection, not on every call.
-const CLAIM = prepared('allocator.claim',
+const claimSql = (which: string) =>
     `WITH c AS (
        UPDATE operations o
           SET status = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = o.attempts + 1
-        WHERE o.id = $1 AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
+        WHERE ${which} AND ${RUNNABLE} AND ${FIRST_OF_INSTANCE}
         RETURNING o.id, o.instance_uuid, o.kind, o.params, o.step, o.attempts, o.created_at, o.traceparent)
      SELECT c.*, i.uuid AS i_uuid, i.name AS i_name, i.plan AS i_plan, i.region AS i_region, i.driver AS i_driver, i.state AS i_state, i.options AS i_options,
             i.log_drain_token AS i_log_drain_token, i.config_enc AS i_config_enc, i.failure_reason AS i_failure_reason, i.created_at AS i_created_at, i.log_input_url_enc AS i_log_input_url_enc,
             t.instance_uuid IS NOT NULL AS has_tokens, t.grant_code_enc, t.access_token_enc, t.refresh_token_enc, t.expires_at, a.webhook_id
        FROM c LEFT JOIN instances i ON i.uuid = c.instance_uuid
               LEFT JOIN oauth_tokens t ON t.instance_uuid = c.instance_uuid
-              LEFT JOIN autoscale_apps a ON a.instance_uuid = c.instance_uuid`)
+              LEFT JOIN autoscale_apps a ON a.instance_uuid = c.instance_uuid`
 
-export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<ClaimedOperation | null> {
-  const r = await db.pool.query<ClaimRow>(CLAIM([id, leaseMs]))
-  const row = r.rows[0]
-  if (!row) return null
+// Named statements (lifecycle prepared): planned once per connection, not on every call.
+const CLAIM = prepared('allocator.claim', claimSql('o.id = $1'))
+// Several operations at once (group commit, operationClaimer). Each is claimed on the same
+// conditions as alone: of two operations of one instance in one statement the later is not
+// claimed (the earlier is unfinished in the statement's snapshot), as it would not be after
+// the earlier's claim.
+const CLAIM_MANY = prepared('allocator.claim_many', claimSql('o.id = ANY($1::uuid[])'))
+
+function claimed (row: ClaimRow): ClaimedOperation {
   const op: OperationRow = { id: row.id, instance_uuid: row.instance_uuid, kind: row.kind, params: row.params, step: row.step, attempts: row.attempts, created_at: row.created_at, traceparent: row.traceparent }
   const instance: InstanceRow | null = row.i_uuid === null
     ? null
     : { uuid: row.i_uuid, name: row.i_name, plan: row.i_plan, region: row.i_region, driver: row.i_driver, state: row.i_state, options: row.i_options, log_drain_token: row.i_log_drain_token, config_enc: row.i_config_enc, failure_reason: row.i_failure_reason, created_at: row.i_created_at }
   const tokens: TokenRow | null = row.has_tokens ? { grant_code_enc: row.grant_code_enc, access_token_enc: row.access_token_enc, refresh_token_enc: row.refresh_token_enc, expires_at: row.expires_at } : null
   return { ...op, prefetched: { instance, tokens, webhookId: row.webhook_id, logInputUrlEnc: row.i_log_input_url_enc } }
+}
+
+export async function claimOperation (db: Db, id: string, leaseMs: number): Promise<ClaimedOperation | null> {
+  const r = await db.pool.query<ClaimRow>(CLAIM([id, leaseMs]))
+  const row = r.rows[0]
+  return row ? claimed(row) : null
+}
+
+/** claimOperation for several operations in one statement; null for each that was not claimed. */
+export async function claimOperations (db: Db, ids: string[], leaseMs: number): Promise<Array<ClaimedOperation | null>> {
+  const r = await db.pool.query<ClaimRow>(CLAIM_MANY([ids, leaseMs]))
+  const byId = new Map(r.rows.map((row) => [row.id, claimed(row)]))
+  return ids.map((id) => byId.get(id) ?? null)
+}
+
+/**
+ * A group-committed claimOperation for one runner (lifecycle groupCommit): wake-ups that
+ * arrive while a claim is in flight (a gateway's group commit sends its wake-ups together)
+ * are claimed together in the next statement; alone, a claim goes at once.
+ */
+export function operationClaimer (db: Db, leaseMs: number): (id: string) => Promise<ClaimedOperation | null> {
+  return groupCommit<string, ClaimedOperation | null>({
+    one: (id) => claimOperation(db, id, leaseMs),
+    many: (ids) => claimOperations(db, ids, leaseMs),
+    keys: (id) => [id]
+  })
 }
 
 const RENEW = prepared('allocator.renew_lease', `UPDATE operations SET lease_until = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1 AND status = 'running'`)

@@ -8,7 +8,7 @@ import type { Db } from '@addonkit/db'
 import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
 import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
 import { contextFromNatsHeaders, contextFromTraceparent, withSpan, type TraceContext } from '@addonkit/service-kit'
-import { claimOperation, failOperation, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type FinishWrite, type OperationRow, type Prefetched } from './claim.js'
+import { failOperation, operationClaimer, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type ClaimedOperation, type FinishWrite, type OperationRow, type Prefetched } from './claim.js'
 
 export interface OperationContext {
   op: OperationRow
@@ -59,8 +59,13 @@ export class OperationRunner {
   #timer?: NodeJS.Timeout
   #stopped = false
   #sweeping = false
+  /** Claims group-committed (claim.ts operationClaimer): wake-ups that arrive together are claimed in one statement. */
+  readonly #claim: (id: string) => Promise<ClaimedOperation | null>
 
-  constructor (opts: RunnerOptions) { this.#o = opts }
+  constructor (opts: RunnerOptions) {
+    this.#o = opts
+    this.#claim = operationClaimer(opts.db, opts.leaseMs)
+  }
 
   start (): void {
     try {
@@ -135,7 +140,7 @@ export class OperationRunner {
 
   async #run (id: string, trace?: TraceContext): Promise<void> {
     const { db, log } = this.#o
-    const op = await claimOperation(db, id, this.#o.leaseMs)
+    const op = await this.#claim(id)
     if (!op) return
     const steps = new Set<string>(op.step ? op.step.split(',') : [])
     const heartbeat = setInterval(() => { renewLease(db, op.id, this.#o.leaseMs).catch(() => {}) }, Math.max(100, Math.floor(this.#o.leaseMs / 3)))
