@@ -220,7 +220,7 @@ const STORE_ALLOCATION = prepared('lifecycle.store_allocation',
    t AS (UPDATE oauth_tokens SET access_token_enc = $4, refresh_token_enc = $5, expires_at = $6, grant_code_enc = NULL, updated_at = now()
           WHERE instance_uuid = $1 AND $4::text IS NOT NULL RETURNING instance_uuid),
    ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
-   SELECT response_status, response_body_enc, ours FROM s`)
+   SELECT uuid, response_status, response_body_enc, ours FROM s`)
 
 /** A provision answer as stored: its status and sealed body (decision.ts). */
 export interface StoredDecision { status: number, bodyEnc: string }
@@ -234,12 +234,66 @@ export interface StoredDecision { status: number, bodyEnc: string }
  * so one committed before this is seen), or null, and whether this call set it.
  */
 export async function storeAllocation (db: Pool, uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null, decide: StoredDecision | null): Promise<{ decision: StoredDecision | null, ours: boolean }> {
-  const r = await db.pool.query<{ response_status: number | null, response_body_enc: string | null, ours: boolean }>(STORE_ALLOCATION(
+  const r = await db.pool.query<StoredRow>(STORE_ALLOCATION(
     [uuid, sealedOutput, JSON.stringify(detail), tokens?.accessTokenEnc ?? null, tokens?.refreshTokenEnc ?? null, tokens?.expiresAt ?? null, decide?.status ?? null, decide?.bodyEnc ?? null]))
-  const row = r.rows[0]
+  return stored(uuid, r.rows[0])
+}
+
+interface StoredRow { uuid: string, response_status: number | null, response_body_enc: string | null, ours: boolean }
+
+function stored (uuid: string, row: StoredRow | undefined): { decision: StoredDecision | null, ours: boolean } {
   if (!row) throw new Error(`instance ${uuid} does not exist`)
   const decision = row.response_status !== null && row.response_body_enc !== null ? { status: row.response_status, bodyEnc: row.response_body_enc } : null
   return { decision, ours: row.ours }
+}
+
+// STORE_ALLOCATION for several instances in one statement (group commit): the same writes
+// and the same compare-and-set, each instance's from its own element of $1.
+const BATCH_DECIDES = `r.status IS NOT NULL AND i.response_status IS NULL`
+const STORE_ALLOCATIONS = prepared('lifecycle.store_allocations',
+  `WITH r AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(uuid uuid, output text, detail jsonb, access text, refresh text, expires timestamptz, status int, body text)),
+   s AS (
+     UPDATE instances i SET config_enc = r.output, updated_at = now(),
+            response_status = CASE WHEN ${BATCH_DECIDES} THEN r.status ELSE i.response_status END,
+            response_body_enc = CASE WHEN ${BATCH_DECIDES} THEN r.body ELSE i.response_body_enc END,
+            state = CASE WHEN ${BATCH_DECIDES} AND r.status = 200 AND i.state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE i.state END,
+            provisioned_at = CASE WHEN ${BATCH_DECIDES} AND r.status = 200 AND i.state = 'provisioning' THEN now() ELSE i.provisioned_at END
+       FROM r WHERE i.uuid = r.uuid
+     RETURNING i.uuid, i.response_status, i.response_body_enc, i.state, r.detail, i.response_body_enc IS NOT DISTINCT FROM r.body AND r.body IS NOT NULL AS ours),
+   a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('allocated'), outcome: sqlLiteral('ok'), detail: 'detail', from: 's' })}),
+   p AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: `'{"path":"sync"}'::jsonb`, from: 's', where: `ours AND state = 'provisioned'` })}),
+   t AS (UPDATE oauth_tokens o SET access_token_enc = r.access, refresh_token_enc = r.refresh, expires_at = r.expires, grant_code_enc = NULL, updated_at = now()
+           FROM r WHERE o.instance_uuid = r.uuid AND r.access IS NOT NULL RETURNING o.instance_uuid),
+   ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
+   SELECT uuid, response_status, response_body_enc, ours FROM s`)
+
+/** What storeAllocation stores for one instance. */
+export interface Allocation { uuid: string, sealedOutput: string, detail: Record<string, unknown>, tokens: SealedTokens | null, decide: StoredDecision | null }
+
+/** storeAllocation for several instances (no two the same) in one statement; a missing instance is null. */
+export async function storeAllocations (db: Pool, xs: Allocation[]): Promise<Array<StoredRow | null>> {
+  const json = JSON.stringify(xs.map((x) => ({
+    uuid: x.uuid, output: x.sealedOutput, detail: x.detail, access: x.tokens?.accessTokenEnc ?? null, refresh: x.tokens?.refreshTokenEnc ?? null,
+    expires: x.tokens?.expiresAt ?? null, status: x.decide?.status ?? null, body: x.decide?.bodyEnc ?? null
+  })))
+  const r = await db.pool.query<StoredRow>(STORE_ALLOCATIONS([json]))
+  const byUuid = new Map(r.rows.map((row) => [row.uuid, row]))
+  return xs.map((x) => byUuid.get(x.uuid) ?? null)
+}
+
+/**
+ * A group-committed storeAllocation for one process (group-commit.ts): allocations that
+ * finish while another's statement is in flight (the provisions claimed together) are
+ * stored together in the next one; alone, at once. Same writes, same answer that stands.
+ */
+export function allocationStorer (db: Pool): (x: Allocation) => Promise<{ decision: StoredDecision | null, ours: boolean }> {
+  const run = groupCommit<Allocation, StoredRow | null>({
+    one: async (x) => (await db.pool.query<StoredRow>(STORE_ALLOCATION([x.uuid, x.sealedOutput, JSON.stringify(x.detail), x.tokens?.accessTokenEnc ?? null, x.tokens?.refreshTokenEnc ?? null, x.tokens?.expiresAt ?? null, x.decide?.status ?? null, x.decide?.bodyEnc ?? null]))).rows[0] ?? null,
+    many: (xs) => storeAllocations(db, xs),
+    keys: (x) => [x.uuid]
+  })
+  return async (x) => stored(x.uuid, await run(x) ?? undefined)
 }
 
 /** A provision that failed for good: the instance is failed with the reason (unless it moved on meanwhile). */

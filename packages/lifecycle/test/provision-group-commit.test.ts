@@ -5,7 +5,9 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createDb, type Db } from '@addonkit/db'
 import { createTestDatabase } from '@addonkit/testkit'
-import { groupCommit, provisionRequestInserter, type ProvisionRequest } from '../src/index.js'
+import { allocationStorer, decideOnce, groupCommit, provisionRequestInserter, type ProvisionRequest } from '../src/index.js'
+import { parseKeyRingSpec } from '@addonkit/config'
+import { KeyRing, generateKeyRingSpec } from '@addonkit/secrets'
 
 const request = (uuid = randomUUID(), logDrainToken: string | null = `d.${randomUUID()}`): ProvisionRequest => ({
   uuid, name: 'a', plan: 'hobby', region: 'us', driver: 'logs', options: { x: "it's" }, callbackUrl: null, logInputUrlEnc: 'sealed-url', logDrainToken,
@@ -55,6 +57,33 @@ t.test('group commit of provision requests', async (t) => {
     const results = await Promise.allSettled([request(), request(), { ...request(), uuid: 'not-a-uuid' }, request()].map((r) => insert(r)))
     t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
   })
+})
+
+t.test('allocations stored together: the same writes and compare-and-set as alone', async (t) => {
+  const db = createDb(await createTestDatabase(t))
+  t.teardown(() => db.close())
+  const ring = new KeyRing(parseKeyRingSpec(generateKeyRingSpec()))
+  const insert = provisionRequestInserter(db)
+  const reqs = Array.from({ length: 6 }, () => request())
+  await Promise.all(reqs.map((r) => insert(r)))
+  // The gateway already answered 202 for the second (its budget ran out).
+  await decideOnce(db, ring, reqs[1]!.uuid, { status: 202, body: { id: reqs[1]!.uuid } })
+  const store = allocationStorer(db)
+  const tokens = { accessTokenEnc: 'a', refreshTokenEnc: 'r', expiresAt: new Date(Date.now() + 3600_000) }
+  const all = await Promise.allSettled([...reqs.map((r, i) => store({ uuid: r.uuid, sealedOutput: `out-${i}`, detail: { driver: 'logs' }, tokens: i === 2 ? null : tokens, decide: { status: 200, bodyEnc: `body-${i}` } })),
+    store({ uuid: randomUUID(), sealedOutput: 'x', detail: {}, tokens: null, decide: null })])
+  t.match(all.map((x) => x.status === 'fulfilled' ? { ours: x.value.ours, status: x.value.decision?.status } : 'rejected'),
+    [{ ours: true, status: 200 }, { ours: false, status: 202 }, { ours: true, status: 200 }, { ours: true, status: 200 }, { ours: true, status: 200 }, { ours: true, status: 200 }, 'rejected'])
+  t.match((all[6] as PromiseRejectedResult).reason, { message: /does not exist/ })
+  for (const [i, r] of reqs.entries()) {
+    const inst = await db.prisma.instance.findUniqueOrThrow({ where: { uuid: r.uuid } })
+    t.match(inst, { configEnc: `out-${i}`, state: i === 1 ? 'provisioning' : 'provisioned', responseStatus: i === 1 ? 202 : 200 })
+    if (i !== 1) t.equal(inst.responseBodyEnc, `body-${i}`)
+    const tok = await db.prisma.oAuthToken.findUniqueOrThrow({ where: { instanceUuid: r.uuid } })
+    t.match(tok, i === 2 ? { accessTokenEnc: null, grantCodeEnc: 'sealed-grant' } : { accessTokenEnc: 'a', refreshTokenEnc: 'r', grantCodeEnc: null })
+    const events = (await db.prisma.auditEvent.findMany({ where: { instanceUuid: r.uuid } })).map((e) => e.event).sort()
+    t.same(events, ['allocated', ...(i === 2 ? [] : ['grant_exchanged']), ...(i === 1 ? [] : ['provisioned']), 'provision_requested'].sort(), `instance ${i}: each event once`)
+  }
 })
 
 t.test('groupCommit: alone at once, batched while in flight, keys apart, max batch', async (t) => {

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Db } from '@addonkit/db'
 import { findPlan, type AddonDefinition, type PlanDefinition } from '@addonkit/config'
 import { contexts, randomSecret, type KeyRing } from '@addonkit/secrets'
-import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, webhookRecord, type InstanceRow, type WebhookOutcome, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealDecisionBody, sealResourceOutput, storeAllocation, syncProvisionBody, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
+import { asyncProvisionBody, audit, loadApp, loadInstance, purgeAutoscaling, webhookRecord, type InstanceRow, type WebhookOutcome, decideOnce, markProvisioned, markPurged, openResourceOutput, publishInstanceEvent, readDecision, sealDecisionBody, sealResourceOutput, allocationStorer, syncProvisionBody, storeResourceOutput, watchInstance, type EventWaiter } from '@addonkit/lifecycle'
 import { PlatformApiError, type AppClient, type PlatformClient } from '@addonkit/platform-api'
 import type { DriverContext } from '../drivers/driver.js'
 import { driverFor, type DriverRegistry } from '../drivers/registry.js'
@@ -43,6 +43,9 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   const { db, keyRing } = deps
   const tokens = deps.tokens
   // Best effort and off the operation's path: a log line must not fail or slow the work.
+  // Group-committed (lifecycle allocationStorer): the provisions claimed together store
+  // their allocations together, one statement and one commit.
+  const storeAllocation = allocationStorer(db)
   const tell = (uuid: string, message: string, logInputUrlEnc?: string | null) => { void deps.notify?.(uuid, message, logInputUrlEnc).catch(() => {}) }
 
   async function load (uuid: string): Promise<InstanceRow> {
@@ -172,8 +175,10 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
     if (a.value) {
       out = a.value
       const body = syncProvisionBody(uuid, deps.addon.name, out)
-      const stored = await storeAllocation(db, uuid, sealResourceOutput(keyRing, uuid, out), { driver: driver!.name, config_vars: Object.keys(out.config) }, sealedTokens,
-        { status: 200, bodyEnc: sealDecisionBody(keyRing, uuid, body) })
+      const stored = await storeAllocation({
+        uuid, sealedOutput: sealResourceOutput(keyRing, uuid, out), detail: { driver: driver!.name, config_vars: Object.keys(out.config) }, tokens: sealedTokens,
+        decide: { status: 200, bodyEnc: sealDecisionBody(keyRing, uuid, body) }
+      })
       const d = stored.decision!
       publishInstanceEvent(deps.nc, { instanceUuid: uuid, operationId: ctx.op.id, kind: 'ready', outcome: 'progress', decision: { status: d.status, sealedBody: d.bodyEnc } })
       status = d.status
