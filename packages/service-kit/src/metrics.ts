@@ -78,10 +78,19 @@ async function metricsPlugin (app: FastifyInstance, opts: MetricsPluginOptions) 
     labelNames: ['method', 'route', 'status_code'],
     buckets: LATENCY_BUCKETS
   })
-  app.addHook('onResponse', async (req: FastifyRequest, reply) => {
+  // One bound series per method, route and status, looked up by a string key: the label
+  // object and its hash are made once, not on every response. The keys are bounded (route
+  // templates, not paths; HTTP methods and statuses). A callback hook, not an async one.
+  const series = new Map<string, { observe: (seconds: number) => void }>()
+  app.addHook('onResponse', (req: FastifyRequest, reply, done) => {
     const route = req.routeOptions.url
-    if (route === '/metrics') return
-    requests.observe({ method: req.method, route: route ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    if (route !== '/metrics') {
+      const key = `${req.method} ${reply.statusCode} ${route ?? ''}`
+      let s = series.get(key)
+      if (!s) { s = requests.labels({ method: req.method, route: route ?? 'unmatched', status_code: String(reply.statusCode) }); series.set(key, s) }
+      s.observe(reply.elapsedTime / 1000)
+    }
+    done()
   })
   metrics.gauge({
     name: 'addonkit_ready',
