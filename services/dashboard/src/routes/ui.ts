@@ -36,13 +36,15 @@ export default async function uiRoutes (app: FastifyInstance, opts: UiOptions) {
   const labels = { name: opts.addon.name, id: opts.addon.id }
   installHtmlErrors(app, labels)
   const csp = contentSecurityPolicy(opts.oauth)
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('content-security-policy', csp)
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('x-frame-options', 'DENY')
+  const securityHeaders = {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
     // SSO requests carry tokens (the legacy GET in its URL): never leak them as a referrer.
-    reply.header('referrer-policy', 'no-referrer')
-  })
+    'referrer-policy': 'no-referrer'
+  }
+  // A callback hook (no promise per response).
+  app.addHook('onSend', (_req, reply, payload, done) => { reply.headers(securityHeaders); done(null, payload) })
   app.get('/', { schema: { response: { 200: HtmlPage } } }, async (_req, reply) => sendPage(reply, 200, homePage(labels)))
   await app.register(assetRoutes)
   await app.register(ssoRoutes, opts.sso)

@@ -1,9 +1,23 @@
 // Heroku SSO token formulas (protocol §10.2–§10.3). Tokens are computed from the raw posted
 // strings (never a re-formatted timestamp) and compared in constant time.
-import { createHash } from 'node:crypto'
-import { safeEqual } from '@addonkit/secrets'
+import * as crypto from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 
-const hex = (algo: 'sha1' | 'sha256', s: string) => createHash(algo).update(s, 'utf8').digest('hex')
+// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object: a sign-in computes
+// one or two of these on its hot path.
+const oneShot = (crypto as { hash?: (algo: string, s: string, enc: 'hex') => string }).hash
+const hex = (algo: 'sha1' | 'sha256', s: string) => oneShot ? oneShot(algo, s, 'hex') : crypto.createHash(algo).update(s, 'utf8').digest('hex')
+
+/**
+ * Constant-time comparison of a computed token (lowercase hex) with a posted one. The length
+ * of a hex digest is public (40 or 64), so a posted value of another length is refused at
+ * once, and equal lengths are compared byte by byte in constant time (no hashing first).
+ */
+function sameToken (expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8')
+  const b = Buffer.from(given, 'utf8') // injective, unlike latin1: equal bytes, equal strings
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 /** v3, recommended since Feb 2026: sha256(resource_id:salt:timestamp:user_id:email). */
 export function userScopedResourceToken (resourceId: string, salt: string, timestamp: string, userId: string, email: string): string {
@@ -53,11 +67,11 @@ export function verifySso (p: SsoParams, salt: string, nowSeconds = Math.floor(D
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'bad-timestamp' }
   let verified: SsoVerified | null = null
   if (p.user_scoped_resource_token && p.user_id !== undefined && p.email !== undefined &&
-      safeEqual(userScopedResourceToken(resourceId, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) {
+      sameToken(userScopedResourceToken(resourceId, salt, ts, p.user_id, p.email), p.user_scoped_resource_token.toLowerCase())) {
     verified = { ok: true, resourceId, timestamp: ts, method: 'user_scoped_resource_token', userId: p.user_id, email: p.email }
-  } else if (p.resource_token && p.resource_id && safeEqual(resourceToken(resourceId, salt, ts), p.resource_token.toLowerCase())) {
+  } else if (p.resource_token && p.resource_id && sameToken(resourceToken(resourceId, salt, ts), p.resource_token.toLowerCase())) {
     verified = { ok: true, resourceId, timestamp: ts, method: 'resource_token', userId: p.user_id ?? null, email: p.email ?? null }
-  } else if (p.token && safeEqual(legacyToken(resourceId, salt, ts), p.token.toLowerCase())) {
+  } else if (p.token && sameToken(legacyToken(resourceId, salt, ts), p.token.toLowerCase())) {
     verified = { ok: true, resourceId, timestamp: ts, method: 'token', userId: p.user_id ?? null, email: p.email ?? null }
   }
   if (!verified) return { ok: false, reason: p.user_scoped_resource_token || p.resource_token || p.token ? 'bad-token' : 'missing' }
