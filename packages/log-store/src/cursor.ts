@@ -1,6 +1,6 @@
 // Opaque search cursors: the (ts, seq) of the last line returned, base64url-encoded. The
-// search continues strictly below that pair, which the (tenant_id, ts DESC, seq DESC)
-// index serves directly, so every page costs the same however deep it is.
+// search continues strictly below that pair, which the (tenant_id, ts, seq)
+// index, walked backwards, serves directly, so every page costs the same however deep it is.
 import { BadCursorError } from './log-store.js'
 
 export interface CursorPosition { ts: number, seq: string }

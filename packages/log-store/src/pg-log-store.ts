@@ -1,7 +1,7 @@
 // The PostgreSQL LogStore. append() is the writer's transaction: dedupe row, quota, COPY
 // and counters commit together, so a redelivered batch is skipped (exactly once) and the
 // quota can never be overrun by concurrent writers (the tenant's counter row is locked).
-// search() reads one tenant's time range through the (tenant_id, ts DESC, seq DESC) index
+// search() reads one tenant's time range through the (tenant_id, ts, seq) index (backwards)
 // and filters the rest (text with ILIKE) on the rows of that range: no trigram index,
 // because it would cut COPY throughput ~14× (see README "Search").
 import { Readable } from 'node:stream'
