@@ -1,6 +1,7 @@
 import t from 'tap'
 import { parseKeyRingSpec } from '@addonkit/config'
-import { KeyRing, generateKeyRingSpec, DecryptionError, verifySecret, sha256Hex, safeEqual, randomSecret } from '../src/index.js'
+import { createHash } from 'node:crypto'
+import { KeyRing, generateKeyRingSpec, DecryptionError, verifySecret, sha256Hex, safeEqual, randomSecret, randomSecrets, digestHex, sameDigest } from '../src/index.js'
 
 t.test('seal and open round-trip with the primary key', async (t) => {
   const ring = new KeyRing(parseKeyRingSpec(generateKeyRingSpec('a')))
@@ -44,4 +45,25 @@ t.test('secret verifiers', async (t) => {
   t.equal(safeEqual('abc', 'abc'), true)
   t.equal(safeEqual('abc', 'abd'), false)
   t.equal(safeEqual('abc', 'abcd'), false)
+})
+
+t.test('digests in one call, compared without hashing, and secrets in batches', async (t) => {
+  for (const v of ['', 'abc', 'ü€ and 🙂', 'x'.repeat(10_000)]) {
+    t.equal(digestHex('sha256', v), createHash('sha256').update(v, 'utf8').digest('hex'), 'sha256 as createHash makes it')
+    t.equal(digestHex('sha1', v), createHash('sha1').update(v, 'utf8').digest('hex'), 'sha1 as createHash makes it')
+    t.equal(sha256Hex(v), digestHex('sha256', v))
+  }
+  const d = sha256Hex('token')
+  t.equal(sameDigest(d, d), true)
+  t.equal(sameDigest(d, d.slice(0, -1) + (d.endsWith('0') ? '1' : '0')), false, 'one digit differs')
+  t.equal(sameDigest(d, d.slice(1)), false, 'shorter')
+  t.equal(sameDigest(d, d + '0'), false, 'longer')
+  t.equal(Buffer.from('\u0100', 'latin1').equals(Buffer.from('\u0000', 'latin1')), true, 'latin1 would make these two equal')
+  t.equal(sameDigest('\u0000', '\u0100'), false, 'UTF-8 keeps them apart')
+  const many = randomSecrets(5)
+  t.equal(many.length, 5)
+  t.equal(new Set(many).size, 5, 'all different')
+  for (const s of many) t.match(s, /^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url, as randomSecret()')
+  t.same(randomSecrets(0), [])
+  t.match(randomSecrets(1, 9)[0], /^[A-Za-z0-9_-]{12}$/)
 })

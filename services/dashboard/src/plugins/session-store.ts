@@ -6,8 +6,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '@addonkit/db'
-import * as crypto from 'node:crypto'
-import { sha256Hex } from '@addonkit/secrets'
+import { randomSecrets, sha256Hex } from '@addonkit/secrets'
 import { every } from './periodic-task.js'
 import { CLAIM_REQUIRED, CLAIM_SHADOW } from './sso-nonces.js'
 
@@ -48,17 +47,6 @@ export interface SignInRequest {
 }
 
 interface PendingSignIn { request: SignInRequest, resolve: (o: SignInOutcome) => void, reject: (err: unknown) => void }
-
-// The sign-in statement's hashes and random values, made for the whole batch at once: one
-// read from the CSPRNG for every session id and CSRF token of the batch instead of two
-// each, and SHA-256 in one call (crypto.hash, Node >= 20.12; sha256Hex before). Same
-// values as sha256Hex and randomSecret(32) make: 32 random bytes, base64url.
-const oneShot = (crypto as { hash?: (algo: string, s: string, enc: 'hex') => string }).hash
-const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'hex') : sha256Hex
-function randomSecrets (n: number): string[] {
-  const bytes = crypto.randomBytes(32 * n)
-  return Array.from({ length: n }, (_, i) => bytes.subarray(32 * i, 32 * i + 32).toString('base64url'))
-}
 
 /** Sign-ins in one statement at most (group commit, SessionStore.signInOnce). */
 const MAX_BATCH = 64
@@ -150,13 +138,14 @@ export class SessionStore {
    * the reverse) was rolled back whole and runs again, where it meets the other's claims.
    */
   async #signIn (batch: SignInRequest[]): Promise<SignInOutcome[]> {
+    // One read of the CSPRNG for every session id and CSRF token of the batch.
     const secrets = randomSecrets(2 * batch.length)
     const ids = secrets.slice(0, batch.length)
     const csrfTokens = secrets.slice(batch.length)
     const flat = (pick: (r: SignInRequest) => string[]) => {
       const login: number[] = []
       const hash: string[] = []
-      batch.forEach((r, i) => { for (const k of pick(r)) { login.push(i); hash.push(sha256(k)) } })
+      batch.forEach((r, i) => { for (const k of pick(r)) { login.push(i); hash.push(sha256Hex(k)) } })
       return [login, hash] as const
     }
     const [reqLogin, reqHash] = flat((r) => r.keys.required)
@@ -193,7 +182,7 @@ export class SessionStore {
        )
        SELECT (state.i - 1)::int AS i, state.state, session.instance_uuid
          FROM state JOIN login USING (i) LEFT JOIN session ON session.id_hash = login.id_hash`,
-      values: [batch.map((b) => b.instanceUuid), batch.map((b) => b.claimUntil), ids.map(sha256), batch.map((b) => b.userId), batch.map((b) => b.email), batch.map((b) => b.app), csrfTokens,
+      values: [batch.map((b) => b.instanceUuid), batch.map((b) => b.claimUntil), ids.map(sha256Hex), batch.map((b) => b.userId), batch.map((b) => b.email), batch.map((b) => b.app), csrfTokens,
         reqLogin.map((i) => i + 1), reqHash, shadowLogin.map((i) => i + 1), shadowHash, Math.min(this.lifetimes.idleMs, this.lifetimes.maxAgeMs), this.lifetimes.maxAgeMs]
     }))
     const outcomes: SignInOutcome[] = batch.map(() => ({ ok: false, reason: 'unknown' }))

@@ -1,23 +1,6 @@
 // Heroku SSO token formulas (protocol §10.2–§10.3). Tokens are computed from the raw posted
 // strings (never a re-formatted timestamp) and compared in constant time.
-import * as crypto from 'node:crypto'
-import { timingSafeEqual } from 'node:crypto'
-
-// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object: a sign-in computes
-// one or two of these on its hot path.
-const oneShot = (crypto as { hash?: (algo: string, s: string, enc: 'hex') => string }).hash
-const hex = (algo: 'sha1' | 'sha256', s: string) => oneShot ? oneShot(algo, s, 'hex') : crypto.createHash(algo).update(s, 'utf8').digest('hex')
-
-/**
- * Constant-time comparison of a computed token (lowercase hex) with a posted one. The length
- * of a hex digest is public (40 or 64), so a posted value of another length is refused at
- * once, and equal lengths are compared byte by byte in constant time (no hashing first).
- */
-function sameToken (expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8')
-  const b = Buffer.from(given, 'utf8') // injective, unlike latin1: equal bytes, equal strings
-  return a.length === b.length && timingSafeEqual(a, b)
-}
+import { digestHex as hex, sameDigest as sameToken } from '@addonkit/secrets'
 
 /** v3, recommended since Feb 2026: sha256(resource_id:salt:timestamp:user_id:email). */
 export function userScopedResourceToken (resourceId: string, salt: string, timestamp: string, userId: string, email: string): string {
