@@ -124,6 +124,9 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
           for (const u of url.split(',')) {
             const p = await startFaultProxy({ port: Number(new URL(u).port) })
             natsProxies.push(p)
+            // Closed at the end even when the platform then fails to start (a CI run hung
+            // for its whole timeout on these three listening proxies).
+            cleanups.push(() => p.close())
             out.push(p.rewrite(u))
           }
           return out.join(',')
@@ -131,7 +134,6 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       }
     })
     cleanups.push(() => platform.stop())
-    for (const p of natsProxies) cleanups.push(() => p.close())
     const cluster = platform.nats as NatsClusterHandle
     const db = new pg.Pool({ connectionString: databaseUrl, max: 3 })
     db.on('error', () => {})
