@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '@addonkit/db'
 import { randomSecrets, sha256Hex } from '@addonkit/secrets'
+import { retryDeadlock } from '@addonkit/lifecycle'
 import { every } from './periodic-task.js'
 import { CLAIM_REQUIRED, CLAIM_SHADOW } from './sso-nonces.js'
 
@@ -50,17 +51,6 @@ interface PendingSignIn { request: SignInRequest, resolve: (o: SignInOutcome) =>
 
 /** Sign-ins in one statement at most (group commit, SessionStore.signInOnce). */
 const MAX_BATCH = 64
-
-/** Runs `fn` again (up to twice) when PostgreSQL ended it as a deadlock (40P01). */
-async function retryDeadlock<T> (fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (err) {
-      if (attempt >= 2 || (err as { code?: string }).code !== '40P01') throw err
-    }
-  }
-}
 
 export class SessionStore {
   constructor (private readonly pool: Db['pool'], readonly lifetimes: SessionLifetimes) {}
