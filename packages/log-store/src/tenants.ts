@@ -17,20 +17,40 @@ export interface NewTenant {
   plan: string
 }
 
+const UPSERT_TENANTS =
+  `INSERT INTO log_tenants (id, instance_uuid, drain_token, api_user, api_secret_hash, drain_user, drain_secret_hash, plan)
+   SELECT gen_random_uuid(), t.instance_uuid, t.drain_token, t.api_user, t.api_secret_hash, t.drain_user, t.drain_secret_hash, t.plan
+     FROM jsonb_to_recordset($1::jsonb) AS t(instance_uuid uuid, drain_token text, api_user text, api_secret_hash text, drain_user text, drain_secret_hash text, plan text)
+    ORDER BY t.instance_uuid
+   ON CONFLICT (instance_uuid) DO UPDATE SET api_secret_hash = EXCLUDED.api_secret_hash, drain_secret_hash = EXCLUDED.drain_secret_hash,
+     drain_token = EXCLUDED.drain_token, plan = EXCLUDED.plan, revoked_at = NULL
+   RETURNING instance_uuid, id, api_user, drain_user`
+
 /**
  * Creates the instance's tenant, or (a re-run after a crash) keeps its id and user names and
  * replaces the credentials, which were never handed out. Returns its id and the user names in force.
  */
 export async function upsertTenant (db: Queryable, t: NewTenant): Promise<{ id: string, apiUser: string, drainUser: string }> {
-  const r = await db.query<{ id: string, api_user: string, drain_user: string }>(
-    `INSERT INTO log_tenants (id, instance_uuid, drain_token, api_user, api_secret_hash, drain_user, drain_secret_hash, plan)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (instance_uuid) DO UPDATE SET api_secret_hash = EXCLUDED.api_secret_hash, drain_secret_hash = EXCLUDED.drain_secret_hash,
-       drain_token = EXCLUDED.drain_token, plan = EXCLUDED.plan, revoked_at = NULL
-     RETURNING id, api_user, drain_user`,
-    [t.instanceUuid, t.drainToken, t.apiUser, t.apiSecretHash, t.drainUser, t.drainSecretHash, t.plan])
-  const row = r.rows[0]!
-  return { id: row.id, apiUser: row.api_user, drainUser: row.drain_user }
+  return (await upsertTenants(db, [t]))[0]!
+}
+
+/**
+ * upsertTenant for several instances in one statement (the allocator group-commits the
+ * provisions claimed together): answers in the order given. No two may share an instance
+ * or a drain token (PostgreSQL refuses a statement that updates one row twice); a unique
+ * conflict with another instance's tenant fails the whole statement.
+ */
+export async function upsertTenants (db: Queryable, ts: NewTenant[]): Promise<Array<{ id: string, apiUser: string, drainUser: string }>> {
+  const json = JSON.stringify(ts.map((t) => ({
+    instance_uuid: t.instanceUuid, drain_token: t.drainToken, api_user: t.apiUser, api_secret_hash: t.apiSecretHash, drain_user: t.drainUser, drain_secret_hash: t.drainSecretHash, plan: t.plan
+  })))
+  const r = await db.query<{ instance_uuid: string, id: string, api_user: string, drain_user: string }>(UPSERT_TENANTS, [json])
+  const byInstance = new Map(r.rows.map((row) => [row.instance_uuid, { id: row.id, apiUser: row.api_user, drainUser: row.drain_user }]))
+  return ts.map((t) => {
+    const row = byInstance.get(t.instanceUuid.toLowerCase())
+    if (!row) throw new Error(`no tenant row came back for instance ${t.instanceUuid}`)
+    return row
+  })
 }
 
 export async function setTenantPlan (db: Queryable, instanceUuid: string, plan: string): Promise<void> {

@@ -3,8 +3,8 @@
 // log_drain_token to the tenant, and hands out <PREFIX>_URL and the log_drain_url.
 import { randomId, randomSecret, sha256Hex } from '@addonkit/secrets'
 import { driverConfigVars, type PlanDefinition } from '@addonkit/config'
-import { preparing } from '@addonkit/lifecycle'
-import { limitsFor, purgeTenantData, revokeTenant, rotateApiSecret, setTenantPlan, tenantIdOf, tenantUsage, upsertTenant, type TenantUsage } from '@addonkit/log-store'
+import { groupCommit, preparing, type Queryable } from '@addonkit/lifecycle'
+import { limitsFor, purgeTenantData, revokeTenant, rotateApiSecret, setTenantPlan, tenantIdOf, tenantUsage, upsertTenants, type NewTenant, type TenantUsage } from '@addonkit/log-store'
 import type { Driver, DriverContext, UsageMetric } from './driver.js'
 
 function urlWithCredentials (base: string, user: string, secret: string, path: string): string {
@@ -25,6 +25,28 @@ function output (ctx: DriverContext, apiUser: string, apiSecret: string, drainUs
   return { config, ...(logDrainUrl ? { logDrainUrl } : {}) }
 }
 
+type TenantUpsert = (t: NewTenant) => Promise<{ apiUser: string, drainUser: string }>
+const upserters = new WeakMap<Queryable, TenantUpsert>()
+
+/**
+ * The tenant upsert of one pool, group-committed (lifecycle groupCommit): the provisions
+ * claimed together allocate together, so their upserts go in one statement; alone, at once.
+ * The upsert is on every provision's path: prepared (lifecycle preparing), not planned per call.
+ */
+function tenantUpserter (pool: Queryable): TenantUpsert {
+  let upsert = upserters.get(pool)
+  if (!upsert) {
+    const db = preparing(pool)
+    upsert = groupCommit<NewTenant, { apiUser: string, drainUser: string }>({
+      one: async (t) => (await upsertTenants(db, [t]))[0]!,
+      many: (ts) => upsertTenants(db, ts),
+      keys: (t) => [t.instanceUuid, t.drainToken]
+    })
+    upserters.set(pool, upsert)
+  }
+  return upsert
+}
+
 export const logsDriver: Driver = {
   name: 'logs',
 
@@ -33,8 +55,7 @@ export const logsDriver: Driver = {
     const drainSecret = randomSecret()
     // Upsert: a re-run after a crash keeps the one tenant (and its user names) and replaces
     // credentials that were never handed out (the config is stored only after this returns).
-    // The upsert is on every provision's path: prepared (lifecycle preparing), not planned per call.
-    const { apiUser, drainUser } = await upsertTenant(preparing(ctx.db.pool), {
+    const { apiUser, drainUser } = await tenantUpserter(ctx.db.pool)({
       instanceUuid: ctx.instance.uuid, drainToken: ctx.instance.logDrainToken, plan: ctx.instance.plan,
       apiUser: randomId('u', 9), apiSecretHash: sha256Hex(apiSecret), drainUser: randomId('d', 9), drainSecretHash: sha256Hex(drainSecret)
     })
