@@ -225,31 +225,38 @@ export async function saveApp (db: Db, instanceUuid: string, patch: Partial<AppR
   await db.prisma.autoscaleApp.upsert({ where: { instanceUuid }, create: { instanceUuid, ...patch }, update: patch })
 }
 
-/** The webhook record's CTEs, its parameters from $first on (instance, id, secret, problem, outcome, detail). */
-function webhookCtes (first: number): string {
-  const $ = (i: number) => `$${first + i}`
-  return `wh AS (INSERT INTO autoscale_apps (instance_uuid, webhook_id, webhook_secret_enc, webhook_problem, updated_at) VALUES (${$(0)}::uuid, ${$(1)}::text, ${$(2)}::text, ${$(3)}::text, now())
+// `rows`: a relation with a jsonb column `w`, one webhook record per row (webhookRecord's `row`).
+function webhookCtes (rows: string): string {
+  return `whr AS (SELECT x.* FROM ${rows} AS s, jsonb_to_record(s.w) AS x(instance_uuid uuid, webhook_id text, secret_enc text, problem text, outcome text, detail jsonb)),
+   wh AS (INSERT INTO autoscale_apps (instance_uuid, webhook_id, webhook_secret_enc, webhook_problem, updated_at)
+     SELECT instance_uuid, webhook_id, secret_enc, problem, now() FROM whr ORDER BY instance_uuid
      ON CONFLICT (instance_uuid) DO UPDATE SET webhook_id = coalesce(EXCLUDED.webhook_id, autoscale_apps.webhook_id),
        webhook_secret_enc = coalesce(EXCLUDED.webhook_secret_enc, autoscale_apps.webhook_secret_enc), webhook_problem = EXCLUDED.webhook_problem, updated_at = now()
      RETURNING instance_uuid),
-   wha AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: `${$(4)}::text`, detail: `${$(5)}::jsonb`, from: 'wh' })})`
+   wha AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('webhook_subscribed'), outcome: 'whr.outcome', detail: 'whr.detail', from: 'wh JOIN whr USING (instance_uuid)' })})`
 }
 
 export type WebhookOutcome = { id: string, secretEnc: string, include: string[] } | { problem: string }
 
 /**
- * The add-on webhook of a provision with its audit entry (plain SQL: the provision path),
- * as CTEs of the allocator's statement that finishes the operation (one round trip):
- * created (its id and sealed secret; any earlier problem cleared), or why it could not be
- * (an existing webhook is kept). `ctes` takes the number of its first parameter, `values`
- * are those parameters in order.
+ * A write that goes into another statement as CTEs (the allocator's statement that finishes
+ * operations, one round trip for one or several): `ctes(rows)` writes every row of the
+ * relation `rows`, whose jsonb column `w` holds one `row` each; `name` tells kinds of write
+ * apart (one statement text per set of kinds).
  */
-export function webhookRecord (instanceUuid: string, w: WebhookOutcome): { name: string, ctes: (first: number) => string, values: unknown[] } {
+export interface RowWrite { name: string, ctes: (rows: string) => string, row: Record<string, unknown> }
+
+/**
+ * The add-on webhook of a provision with its audit entry (plain SQL: the provision path),
+ * for the allocator's statement that finishes the operation: created (its id and sealed
+ * secret; any earlier problem cleared), or why it could not be (an existing webhook is kept).
+ */
+export function webhookRecord (instanceUuid: string, w: WebhookOutcome): RowWrite {
   const ok = 'id' in w
   return {
     name: 'webhook',
     ctes: webhookCtes,
-    values: [instanceUuid, ok ? w.id : null, ok ? w.secretEnc : null, ok ? null : w.problem, ok ? 'ok' : 'failed', JSON.stringify(ok ? { include: w.include } : { reason: w.problem })]
+    row: { instance_uuid: instanceUuid, webhook_id: ok ? w.id : null, secret_enc: ok ? w.secretEnc : null, problem: ok ? null : w.problem, outcome: ok ? 'ok' : 'failed', detail: ok ? { include: w.include } : { reason: w.problem } }
   }
 }
 

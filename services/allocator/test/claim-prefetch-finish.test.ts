@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { createDb } from '@addonkit/db'
 import { enqueueOperation, webhookRecord } from '@addonkit/lifecycle'
 import { createTestDatabase } from '@addonkit/testkit'
-import { claimOperation, finishOperation } from '../src/operations/claim.js'
+import { claimOperation, finishOperation, finishOperations, operationFinisher } from '../src/operations/claim.js'
 
 t.test('claim with prefetch, finish with the webhook record', async (t) => {
   const db = createDb(await createTestDatabase(t))
@@ -24,7 +24,7 @@ t.test('claim with prefetch, finish with the webhook record', async (t) => {
   })
   t.ok(op!.prefetched.instance!.created_at instanceof Date)
 
-  t.equal(await finishOperation(db, first.id, { path: 'sync' }, webhookRecord(uuid, { id: 'wh-1', secretEnc: 'sealed', include: ['api:formation'] })), null)
+  t.equal(await finishOperation(db, first.id, uuid, { path: 'sync' }, webhookRecord(uuid, { id: 'wh-1', secretEnc: 'sealed', include: ['api:formation'] })), null)
   t.match(await db.prisma.operation.findUniqueOrThrow({ where: { id: first.id } }), { status: 'succeeded', result: { path: 'sync' } })
   t.match(await db.prisma.autoscaleApp.findUniqueOrThrow({ where: { instanceUuid: uuid } }), { webhookId: 'wh-1', webhookSecretEnc: 'sealed', webhookProblem: null })
   t.match(await db.prisma.auditEvent.findMany({ where: { instanceUuid: uuid, event: 'webhook_subscribed' } }), [{ outcome: 'ok', detail: { include: ['api:formation'] } }])
@@ -34,13 +34,57 @@ t.test('claim with prefetch, finish with the webhook record', async (t) => {
   const op2 = await claimOperation(db, second.id, 10_000)
   t.equal(op2?.prefetched.webhookId, 'wh-1')
   t.equal(op2?.prefetched.tokens?.grant_code_enc, 'sealed-grant')
-  await finishOperation(db, second.id, {}, webhookRecord(uuid, { problem: 'Heroku answered 422' }))
+  await finishOperation(db, second.id, uuid, {}, webhookRecord(uuid, { problem: 'Heroku answered 422' }))
   t.match(await db.prisma.autoscaleApp.findUniqueOrThrow({ where: { instanceUuid: uuid } }), { webhookId: 'wh-1', webhookProblem: 'Heroku answered 422' })
   t.equal(await db.prisma.auditEvent.count({ where: { instanceUuid: uuid, event: 'webhook_subscribed', outcome: 'failed' } }), 1)
 
   // Without a write the finish is as before.
   const third = await enqueueOperation(db.pool, uuid, 'purge')
   await claimOperation(db, third.id, 10_000)
-  t.equal(await finishOperation(db, third.id, {}), null)
+  t.equal(await finishOperation(db, third.id, uuid, {}), null)
   t.equal((await db.prisma.operation.findUniqueOrThrow({ where: { id: third.id } })).status, 'succeeded')
+})
+
+t.test('finishes in one statement (group commit): each with its own write and its own next operation', async (t) => {
+  const db = createDb(await createTestDatabase(t))
+  t.teardown(() => db.close())
+  const uuids = Array.from({ length: 4 }, () => randomUUID())
+  for (const uuid of uuids) await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs' } })
+  const firsts = await Promise.all(uuids.map((uuid) => enqueueOperation(db.pool, uuid, 'provision')))
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const later = await enqueueOperation(db.pool, uuids[2]!, 'rotate_credentials')
+  for (const op of firsts) t.ok(await claimOperation(db, op.id, 10_000))
+
+  const next = await finishOperations(db, [
+    { id: firsts[0]!.id, instanceUuid: uuids[0]!, result: { path: 'sync' }, also: webhookRecord(uuids[0]!, { id: 'wh-a', secretEnc: 'sealed-a', include: ['api:release'] }) },
+    { id: firsts[1]!.id, instanceUuid: uuids[1]!, result: { n: 1 } },
+    { id: firsts[2]!.id, instanceUuid: uuids[2]!, result: {}, also: webhookRecord(uuids[2]!, { problem: 'Heroku answered 403' }) },
+    { id: randomUUID(), instanceUuid: uuids[3]!, result: {} }
+  ])
+  t.same(next, [null, null, later.id, null], 'the next operation of each one\'s instance; an unknown id finishes nothing')
+  const ops = await db.prisma.operation.findMany({ where: { id: { in: firsts.map((o) => o.id) } } })
+  t.same(new Map(ops.map((o) => [o.id, [o.status, o.result]])), new Map([
+    [firsts[0]!.id, ['succeeded', { path: 'sync' }]], [firsts[1]!.id, ['succeeded', { n: 1 }]], [firsts[2]!.id, ['succeeded', {}]], [firsts[3]!.id, ['running', null]]
+  ]), 'each result stored with its own operation; the one not in the statement still runs')
+  const apps = await db.prisma.autoscaleApp.findMany({ where: { instanceUuid: { in: uuids } }, orderBy: { webhookId: 'asc' } })
+  t.same(apps.map((a) => [a.instanceUuid, a.webhookId, a.webhookSecretEnc, a.webhookProblem]), [
+    [uuids[0], 'wh-a', 'sealed-a', null], [uuids[2], null, null, 'Heroku answered 403']
+  ], 'only the operations that carried a webhook record wrote one')
+  const audits = await db.prisma.auditEvent.findMany({ where: { instanceUuid: { in: uuids }, event: 'webhook_subscribed' } })
+  t.same(new Map(audits.map((a) => [a.instanceUuid, [a.outcome, a.detail]])), new Map([
+    [uuids[0], ['ok', { include: ['api:release'] }]], [uuids[2], ['failed', { reason: 'Heroku answered 403' }]]
+  ]), 'one audit entry each, with its own outcome')
+
+  // The runner's finisher: concurrent finishes share statements and each gets its own answer.
+  const more = Array.from({ length: 12 }, () => randomUUID())
+  for (const uuid of more) await db.prisma.instance.create({ data: { uuid, plan: 'hobby', region: 'r', driver: 'logs' } })
+  const ops2 = await Promise.all(more.map((uuid) => enqueueOperation(db.pool, uuid, 'provision')))
+  for (const op of ops2) await claimOperation(db, op.id, 10_000)
+  const finish = operationFinisher(db)
+  const answers = await Promise.all(ops2.map((op, i) => finish({ id: op.id, instanceUuid: more[i]!, result: { i }, also: i % 2 ? webhookRecord(more[i]!, { id: `wh-${i}`, secretEnc: 's', include: [] }) : undefined })))
+  t.same(answers, more.map(() => null))
+  const done = await db.prisma.operation.findMany({ where: { id: { in: ops2.map((o) => o.id) } } })
+  t.same(done.map((o) => o.status), more.map(() => 'succeeded'))
+  t.same(Object.fromEntries(done.map((o) => [o.id, o.result])), Object.fromEntries(ops2.map((o, i) => [o.id, { i }])))
+  t.equal(await db.prisma.autoscaleApp.count({ where: { instanceUuid: { in: more } } }), 6)
 })

@@ -34,7 +34,7 @@ t.test('operations of one instance run one at a time, in order; leases expire', 
   // A second ago, not now(): the column keeps milliseconds, rounded, so now() may round up past the next statement's now().
   await db.pool.query(`UPDATE operations SET next_attempt_at = now() - interval '1 second' WHERE id = $1`, [first.id])
   t.ok(await claimOperation(db, first.id, 10_000))
-  t.equal(await finishOperation(db, first.id, {}), second.id, 'finishing names the next operation')
+  t.equal(await finishOperation(db, first.id, uuid, {}), second.id, 'finishing names the next operation')
   const next = await claimOperation(db, second.id, 10_000)
   t.equal(next?.kind, 'change_plan')
 })

@@ -2,7 +2,7 @@
 // expired lease (its runner died); and only when no earlier unfinished operation of the
 // same instance exists, so operations of one instance run one at a time, in order.
 import type { Db, Operation } from '@addonkit/db'
-import { groupCommit, prepared, type InstanceRow } from '@addonkit/lifecycle'
+import { groupCommit, prepared, sqlLiteral, type InstanceRow, type RowWrite } from '@addonkit/lifecycle'
 
 export interface OperationRow {
   id: string
@@ -125,29 +125,58 @@ export async function setStep (db: Db, id: string, step: string): Promise<void> 
   await db.pool.query('UPDATE operations SET step = $2 WHERE id = $1', [id, step])
 }
 
-const finishSql = (also?: FinishWrite) =>
-  `WITH ${also ? also.ctes(3) + ',' : ''} f AS (UPDATE operations SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = $2, last_error = NULL WHERE id = $1 RETURNING instance_uuid)
-   SELECT o.id FROM operations o JOIN f ON o.instance_uuid = f.instance_uuid
-    WHERE o.status IN ('pending', 'running') AND o.id <> $1 ORDER BY o.created_at, o.id LIMIT 1`
-const FINISH = prepared('allocator.finish', finishSql())
-
 /**
  * A handler's last write, committed with the operation's finish in one statement (lifecycle
- * builds it, e.g. webhookRecord): CTEs whose parameters start at `ctes`'s argument, the
- * values in order, and a name for the prepared statement (one per kind of write).
+ * builds it, e.g. webhookRecord): CTEs that write the rows of a relation, one `row` per
+ * operation that carries a write of that `name`.
  */
-export interface FinishWrite { name: string, ctes: (first: number) => string, values: unknown[] }
-const finishWith = new Map<string, ReturnType<typeof prepared>>()
+export type FinishWrite = RowWrite
+
+/** An operation to mark succeeded: its result and, optionally, the handler's last write. */
+export interface Finish { id: string, instanceUuid: string, result: Record<string, unknown>, also?: FinishWrite }
+
+// One statement finishes one or several operations (group commit): each is marked
+// succeeded, each write's CTEs take the rows of its kind, and the next unfinished operation
+// of each one's instance comes back (no two operations of one instance go together).
+const finishSql = (writes: FinishWrite[]) =>
+  `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, result jsonb, writes jsonb)),
+   ${writes.map((w) => `${w.ctes(`(SELECT r.writes->${sqlLiteral(w.name)} AS w FROM r WHERE r.writes ? ${sqlLiteral(w.name)})`)},`).join('\n')}
+   f AS (UPDATE operations o SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = r.result, last_error = NULL
+           FROM r WHERE o.id = r.id RETURNING o.id, o.instance_uuid)
+   SELECT f.id, (SELECT n.id FROM operations n WHERE n.instance_uuid = f.instance_uuid AND n.status IN ('pending', 'running') AND n.id <> f.id
+                  ORDER BY n.created_at, n.id LIMIT 1) AS next
+     FROM f`
+/** Prepared statements by the kinds of write they carry (one per set of kinds). */
+const finishStatements = new Map<string, ReturnType<typeof prepared>>()
+
+/** Marks the operations (of distinct instances) done, each with its write, in one statement; returns the next unfinished operation of each one's instance. */
+export async function finishOperations (db: Db, xs: Finish[]): Promise<Array<string | null>> {
+  const writes = [...new Map(xs.flatMap((x) => x.also ? [[x.also.name, x.also] as const] : [])).values()].sort((a, b) => a.name.localeCompare(b.name))
+  const key = writes.map((w) => w.name).join('+')
+  let statement = finishStatements.get(key)
+  if (!statement) finishStatements.set(key, statement = prepared(`allocator.finish${key ? '+' + key : ''}`, finishSql(writes)))
+  const json = JSON.stringify(xs.map((x) => ({ id: x.id, result: x.result, writes: x.also ? { [x.also.name]: x.also.row } : {} })))
+  const r = await db.pool.query<{ id: string, next: string | null }>(statement([json]))
+  const byId = new Map(r.rows.map((row) => [row.id, row.next]))
+  return xs.map((x) => byId.get(x.id) ?? null)
+}
 
 /** Marks the operation done (with `also`, the handler's last write in the same statement) and returns the next unfinished operation of its instance. */
-export async function finishOperation (db: Db, id: string, result: Record<string, unknown>, also?: FinishWrite): Promise<string | null> {
-  let statement = FINISH
-  if (also) {
-    statement = finishWith.get(also.name) ?? prepared(`allocator.finish+${also.name}`, finishSql(also))
-    finishWith.set(also.name, statement)
-  }
-  const r = await db.pool.query<{ id: string }>(statement([id, JSON.stringify(result), ...(also?.values ?? [])]))
-  return r.rows[0]?.id ?? null
+export async function finishOperation (db: Db, id: string, instanceUuid: string, result: Record<string, unknown>, also?: FinishWrite): Promise<string | null> {
+  return (await finishOperations(db, [{ id, instanceUuid, result, also }]))[0]!
+}
+
+/**
+ * A group-committed finishOperation for one runner (lifecycle groupCommit): operations that
+ * end while a finish is in flight (the provisions claimed together end together) are
+ * finished in the next statement together; alone, at once.
+ */
+export function operationFinisher (db: Db): (x: Finish) => Promise<string | null> {
+  return groupCommit<Finish, string | null>({
+    one: async (x) => (await finishOperations(db, [x]))[0]!,
+    many: (xs) => finishOperations(db, xs),
+    keys: (x) => [x.id, x.instanceUuid]
+  })
 }
 
 export async function retryOperation (db: Db, id: string, delayMs: number, error: string): Promise<void> {

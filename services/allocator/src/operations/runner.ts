@@ -8,7 +8,7 @@ import type { Db } from '@addonkit/db'
 import { decode, OperationEnqueued, queueGroups, subjects } from '@addonkit/contracts'
 import { audit, publishInstanceEvent } from '@addonkit/lifecycle'
 import { contextFromNatsHeaders, contextFromTraceparent, withSpan, type TraceContext } from '@addonkit/service-kit'
-import { failOperation, operationClaimer, finishOperation, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type ClaimedOperation, type FinishWrite, type OperationRow, type Prefetched } from './claim.js'
+import { failOperation, operationClaimer, operationFinisher, nextOperationOf, renewLease, retryOperation, runnableOperations, setStep, type ClaimedOperation, type FinishWrite, type OperationRow, type Prefetched } from './claim.js'
 
 export interface OperationContext {
   op: OperationRow
@@ -61,10 +61,13 @@ export class OperationRunner {
   #sweeping = false
   /** Claims group-committed (claim.ts operationClaimer): wake-ups that arrive together are claimed in one statement. */
   readonly #claim: (id: string) => Promise<ClaimedOperation | null>
+  /** Finishes group-committed too (claim.ts operationFinisher): operations claimed together end together. */
+  readonly #finish: ReturnType<typeof operationFinisher>
 
   constructor (opts: RunnerOptions) {
     this.#o = opts
     this.#claim = operationClaimer(opts.db, opts.leaseMs)
+    this.#finish = operationFinisher(opts.db)
   }
 
   start (): void {
@@ -157,7 +160,7 @@ export class OperationRunner {
     let next: string | null | undefined
     try {
       const result = await this.#traced(op, trace, () => this.#o.handlers[op.kind](ctx))
-      next = await finishOperation(db, op.id, result, finishWrite)
+      next = await this.#finish({ id: op.id, instanceUuid: op.instance_uuid, result, also: finishWrite })
       olog.info('operation succeeded')
       this.#observe(op, 'succeeded')
       publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
