@@ -248,7 +248,11 @@ function stored (uuid: string, row: StoredRow | undefined): { decision: StoredDe
 }
 
 // STORE_ALLOCATION for several instances in one statement (group commit): the same writes
-// and the same compare-and-set, each instance's from its own element of $1.
+// and the same compare-and-set, each instance's from its own element of $1. Each join to a
+// table also names its keys as an array (`= ANY(ARRAY(SELECT …))`): the planner takes a
+// jsonb_to_recordset for 100 rows, so the join alone is planned as a hash join over a
+// sequential scan of the whole table until the table holds tens of thousands of rows (the
+// plan is generic and kept); an array of keys is looked up in the index at any size.
 const BATCH_DECIDES = `r.status IS NOT NULL AND i.response_status IS NULL`
 const STORE_ALLOCATIONS = prepared('lifecycle.store_allocations',
   `WITH r AS (
@@ -259,12 +263,12 @@ const STORE_ALLOCATIONS = prepared('lifecycle.store_allocations',
             response_body_enc = CASE WHEN ${BATCH_DECIDES} THEN r.body ELSE i.response_body_enc END,
             state = CASE WHEN ${BATCH_DECIDES} AND r.status = 200 AND i.state = 'provisioning' THEN 'provisioned'::"InstanceState" ELSE i.state END,
             provisioned_at = CASE WHEN ${BATCH_DECIDES} AND r.status = 200 AND i.state = 'provisioning' THEN now() ELSE i.provisioned_at END
-       FROM r WHERE i.uuid = r.uuid
+       FROM r WHERE i.uuid = r.uuid AND i.uuid = ANY(ARRAY(SELECT uuid FROM r))
      RETURNING i.uuid, i.response_status, i.response_body_enc, i.state, r.detail, i.response_body_enc IS NOT DISTINCT FROM r.body AND r.body IS NOT NULL AS ours),
    a AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('allocated'), outcome: sqlLiteral('ok'), detail: 'detail', from: 's' })}),
    p AS (${auditInsertSql({ instance: 'uuid', event: sqlLiteral('provisioned'), outcome: sqlLiteral('ok'), detail: `'{"path":"sync"}'::jsonb`, from: 's', where: `ours AND state = 'provisioned'` })}),
    t AS (UPDATE oauth_tokens o SET access_token_enc = r.access, refresh_token_enc = r.refresh, expires_at = r.expires, grant_code_enc = NULL, updated_at = now()
-           FROM r WHERE o.instance_uuid = r.uuid AND r.access IS NOT NULL RETURNING o.instance_uuid),
+           FROM r WHERE o.instance_uuid = r.uuid AND r.access IS NOT NULL AND o.instance_uuid = ANY(ARRAY(SELECT uuid FROM r WHERE access IS NOT NULL)) RETURNING o.instance_uuid),
    ta AS (${auditInsertSql({ instance: 'instance_uuid', event: sqlLiteral('grant_exchanged'), outcome: sqlLiteral('ok'), from: 't' })})
    SELECT uuid, response_status, response_body_enc, ours FROM s`)
 

@@ -109,3 +109,24 @@ export async function eventually<T> (fn: () => Promise<T | Falsy> | T | Falsy, t
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
+
+/** A stand-in for a pg pool that records each statement's text and runs nothing (every statement answers no rows). */
+export interface StatementCapture { query: (q: string | { text: string }, values?: unknown[]) => Promise<{ rows: never[], rowCount: 0 }>, texts: string[] }
+
+/**
+ * The generic plans (the plans a prepared statement keeps once PostgreSQL stops planning
+ * it per call) of the statements `call` sends, as EXPLAIN (GENERIC_PLAN) prints them, on the
+ * database at `url`: `call` is given a capture in place of a pool, so nothing it sends runs.
+ * For tests that a statement finds its rows by index at any parameter values.
+ */
+export async function genericPlans (url: string, call: (capture: StatementCapture) => Promise<unknown>): Promise<string[]> {
+  const texts: string[] = []
+  await call({ texts, query: async (q) => { texts.push(typeof q === 'string' ? q : q.text); return { rows: [], rowCount: 0 } } })
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const plans: string[] = []
+    for (const text of texts) plans.push((await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${text}`)).rows.map((r) => r['QUERY PLAN']).join('\n'))
+    return plans
+  } finally { await client.end() }
+}
