@@ -5,6 +5,8 @@
 // new provisions at 16 concurrent. With PROFILE_CPU=1 the two services also write
 // CPU profiles of the measured phase to bench/results/cpuprof/ (bench/cpuprofile-top.ts summarizes one). Run:
 // node --import tsx --conditions=addonkit-source bench/profile-provision.ts
+// With PERF_MAP=1 the services run with --perf-basic-prof, so `perf record -a` during the
+// measured phase names their JavaScript functions (perf-<pid>.map in /tmp).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +17,7 @@ import { startBenchStack } from './stack.js'
 const counter = fileURLToPath(new URL('./count-io.mjs', import.meta.url))
 const countDir = mkdtempSync(join(tmpdir(), 'addonkit-count-'))
 const profDir = fileURLToPath(new URL('./results/cpuprof/', import.meta.url))
-const nodeOptions = [`--import=${counter}`]
+const nodeOptions = [`--import=${counter}`, ...(process.env.PERF_MAP ? ['--perf-basic-prof'] : [])]
 const profiling: Record<string, string> = {}
 if (process.env.PROFILE_CPU === '1') { mkdirSync(profDir, { recursive: true }); profiling.COUNT_IO_CPU_PROFILE = profDir }
 
