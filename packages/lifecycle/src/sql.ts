@@ -21,7 +21,15 @@ export type SqlExecutor = Queryable | PrismaRaw
  * statement text (node-postgres refuses a name reused with another text).
  */
 export function prepared (name: string, text: string): (values: unknown[]) => { name: string, text: string, values: unknown[] } {
+  named.set(name, text)
   return (values) => ({ name, text, values })
+}
+
+const named = new Map<string, string>()
+
+/** Every statement `prepared` has named in this process (the modules loaded so far), by name: tests check the plans PostgreSQL keeps for them. */
+export function preparedStatements (): ReadonlyMap<string, string> {
+  return named
 }
 
 const PREPARED_TEXTS_MAX = 64

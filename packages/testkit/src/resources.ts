@@ -110,18 +110,12 @@ export async function eventually<T> (fn: () => Promise<T | Falsy> | T | Falsy, t
   }
 }
 
-/** A stand-in for a pg pool that records each statement's text and runs nothing (every statement answers no rows). */
-export interface StatementCapture { query: (q: string | { text: string }, values?: unknown[]) => Promise<{ rows: never[], rowCount: 0 }>, texts: string[] }
-
 /**
- * The generic plans (the plans a prepared statement keeps once PostgreSQL stops planning
- * it per call) of the statements `call` sends, as EXPLAIN (GENERIC_PLAN) prints them, on the
- * database at `url`: `call` is given a capture in place of a pool, so nothing it sends runs.
- * For tests that a statement finds its rows by index at any parameter values.
+ * EXPLAIN (GENERIC_PLAN) of each statement text (parameters as $1, $2, …) on the database at
+ * `url`: the plan a prepared statement keeps once PostgreSQL stops planning it per call. For
+ * tests that a statement finds its rows by index whatever its parameters.
  */
-export async function genericPlans (url: string, call: (capture: StatementCapture) => Promise<unknown>): Promise<string[]> {
-  const texts: string[] = []
-  await call({ texts, query: async (q) => { texts.push(typeof q === 'string' ? q : q.text); return { rows: [], rowCount: 0 } } })
+export async function explainGeneric (url: string, texts: Iterable<string>): Promise<string[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
