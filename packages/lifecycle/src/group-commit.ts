@@ -43,15 +43,21 @@ export function groupCommit<T, R> (o: GroupCommitOptions<T, R>): (item: T) => Pr
     })
   }
 
-  // A batch's statement that fails for another reason than a deadlock (retried) is run
-  // again item by item, so one item's failure (a value PostgreSQL refuses) is its own.
+  // A batch's statement that PostgreSQL refused for its data (a row updated twice, a value
+  // it cannot take, a constraint: SQLSTATE classes 21, 22 and 23; nothing was written) is
+  // run again item by item, so one item's failure is its own. A deadlock is retried. Any
+  // other failure (the connection lost, perhaps after the commit) fails every item of the
+  // batch, as it would have failed each item's own statement: running them again could
+  // write twice.
   async function run (batch: Pending<T, R>[]): Promise<void> {
     if (batch.length > 1) {
       try {
         const results = await retryDeadlock(() => o.many(batch.map((p) => p.item)))
         batch.forEach((p, i) => p.resolve(results[i]!))
         return
-      } catch {}
+      } catch (err) {
+        if (!refusedData(err)) { for (const p of batch) p.reject(err); return }
+      }
     }
     await Promise.all(batch.map((p) => o.one(p.item).then(p.resolve, p.reject)))
   }
@@ -60,6 +66,12 @@ export function groupCommit<T, R> (o: GroupCommitOptions<T, R>): (item: T) => Pr
     queue.push({ item, resolve, reject })
     if (!inFlight) flush()
   })
+}
+
+/** Whether PostgreSQL refused a statement for its data (SQLSTATE class 21, 22 or 23): it wrote nothing. */
+function refusedData (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^2[123]/.test(code)
 }
 
 /** Runs `fn` again (up to twice) when PostgreSQL ended it as a deadlock (40P01): statements of several rows can meet another process's in the other order. */

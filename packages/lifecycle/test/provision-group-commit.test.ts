@@ -100,3 +100,24 @@ t.test('groupCommit: alone at once, batched while in flight, keys apart, max bat
   await Promise.all([run(1), run(2), run(12), run(22)])
   t.same(batches, [[1], [2], [12], [22]], 'the same key never in one statement')
 })
+
+t.test('groupCommit: a batch refused for its data runs again item by item; any other failure fails the batch', async (t) => {
+  const calls: string[] = []
+  const failing = (code: string | undefined) => groupCommit<number, number>({
+    one: async (x) => { calls.push(`one ${x}`); if (x === 3) throw Object.assign(new Error('bad value'), { code: '22P02' }); return x },
+    many: async (xs) => { calls.push(`many ${xs.join(',')}`); await new Promise((resolve) => setTimeout(resolve, 1)); throw Object.assign(new Error('batch failed'), { code }) }
+  })
+  const outcomes = async (run: (x: number) => Promise<number>) => (await Promise.allSettled([1, 2, 3, 4].map(run))).map((o) => o.status === 'fulfilled' ? o.value : (o.reason as Error).message)
+
+  t.same(await outcomes(failing('23503')), [1, 2, 'bad value', 4], 'a constraint (class 23): each item alone, the offending one fails alone')
+  t.same(calls, ['one 1', 'many 2,3,4', 'one 2', 'one 3', 'one 4'])
+  calls.length = 0
+  t.same(await outcomes(failing('22P02')), [1, 2, 'bad value', 4], 'a value PostgreSQL cannot take (class 22): the same')
+  calls.length = 0
+  // The connection lost (08006), perhaps after the commit: running the items again could write twice.
+  t.same(await outcomes(failing('08006')), [1, 'batch failed', 'batch failed', 'batch failed'], 'a lost connection fails the whole batch')
+  t.same(calls, ['one 1', 'many 2,3,4'], 'and runs nothing again')
+  calls.length = 0
+  t.same(await outcomes(failing(undefined)), [1, 'batch failed', 'batch failed', 'batch failed'], 'so does an error that is not PostgreSQL\'s')
+  t.same(calls, ['one 1', 'many 2,3,4'])
+})
