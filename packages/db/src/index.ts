@@ -8,6 +8,15 @@ import { PrismaClient } from './generated/client.js'
 export * from './generated/client.js'
 export { Prisma } from './generated/client.js'
 
+/**
+ * A uuid's hex digits in lower case: the key two spellings of one uuid share. PostgreSQL
+ * answers the canonical form (lower case, hyphens); a caller may have sent another, so
+ * rows a batched statement returns are matched to its callers by this key.
+ */
+export function uuidKey (uuid: string): string {
+  return uuid.toLowerCase().replace(/[^0-9a-f]/g, '')
+}
+
 export interface Db {
   prisma: PrismaClient
   /** Raw pool for COPY and bulk SQL; shares the server with `prisma`. */

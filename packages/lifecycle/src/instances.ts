@@ -2,7 +2,7 @@
 // an instance), and the plain-SQL reads of the provisioning hot paths. This file is the
 // only one that writes instances (packages/db/README.md); each change of state records
 // its audit event and enqueues its work in the same statement, so one round trip.
-import type { Db } from '@addonkit/db'
+import { uuidKey, type Db } from '@addonkit/db'
 import { auditInsertSql, sqlLiteral } from './audit.js'
 import { operationInsertSql, queued, type OperationRowOut, type QueuedOperation } from './operations.js'
 import { groupCommit } from './group-commit.js'
@@ -101,8 +101,8 @@ export async function insertProvisionRequests (db: Pool, ps: ProvisionRequest[])
     log_drain_token: p.logDrainToken, grant_code_enc: p.grantCodeEnc, grant_expires_at: p.grantExpiresAt, audit_detail: p.auditDetail, operation_params: p.operationParams, traceparent: p.traceparent
   })))
   const r = await db.pool.query<OperationRowOut>(INSERT_PROVISIONS([json]))
-  const byUuid = new Map(r.rows.map((row) => [row.instance_uuid, queued(row)]))
-  return ps.map((p) => byUuid.get(p.uuid) ?? null)
+  const byUuid = new Map(r.rows.map((row) => [uuidKey(row.instance_uuid), queued(row)]))
+  return ps.map((p) => byUuid.get(uuidKey(p.uuid)) ?? null)
 }
 
 /**
@@ -282,8 +282,8 @@ export async function storeAllocations (db: Pool, xs: Allocation[]): Promise<Arr
     expires: x.tokens?.expiresAt ?? null, status: x.decide?.status ?? null, body: x.decide?.bodyEnc ?? null
   })))
   const r = await db.pool.query<StoredRow>(STORE_ALLOCATIONS([json]))
-  const byUuid = new Map(r.rows.map((row) => [row.uuid, row]))
-  return xs.map((x) => byUuid.get(x.uuid) ?? null)
+  const byUuid = new Map(r.rows.map((row) => [uuidKey(row.uuid), row]))
+  return xs.map((x) => byUuid.get(uuidKey(x.uuid)) ?? null)
 }
 
 /**

@@ -4,6 +4,7 @@
 // credential; the dashboard and autoscaling map an instance to its tenant. Every statement
 // on these tables is here.
 import type pg from 'pg'
+import { uuidKey } from '@addonkit/db'
 
 type Queryable = Pick<pg.Pool, 'query'>
 
@@ -45,12 +46,9 @@ export async function upsertTenants (db: Queryable, ts: NewTenant[]): Promise<Ar
     instance_uuid: t.instanceUuid, drain_token: t.drainToken, api_user: t.apiUser, api_secret_hash: t.apiSecretHash, drain_user: t.drainUser, drain_secret_hash: t.drainSecretHash, plan: t.plan
   })))
   const r = await db.query<{ instance_uuid: string, id: string, api_user: string, drain_user: string }>(UPSERT_TENANTS, [json])
-  const byInstance = new Map(r.rows.map((row) => [row.instance_uuid, { id: row.id, apiUser: row.api_user, drainUser: row.drain_user }]))
-  return ts.map((t) => {
-    const row = byInstance.get(t.instanceUuid.toLowerCase())
-    if (!row) throw new Error(`no tenant row came back for instance ${t.instanceUuid}`)
-    return row
-  })
+  const byInstance = new Map(r.rows.map((row) => [uuidKey(row.instance_uuid), { id: row.id, apiUser: row.api_user, drainUser: row.drain_user }]))
+  // Every row is inserted or updated (a refused one fails the statement), so each has its answer.
+  return ts.map((t) => byInstance.get(uuidKey(t.instanceUuid))!)
 }
 
 export async function setTenantPlan (db: Queryable, instanceUuid: string, plan: string): Promise<void> {

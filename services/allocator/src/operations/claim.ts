@@ -1,7 +1,7 @@
 // Claiming outbox rows. A row is runnable when it is pending and due, or running with an
 // expired lease (its runner died); and only when no earlier unfinished operation of the
 // same instance exists, so operations of one instance run one at a time, in order.
-import type { Db, Operation } from '@addonkit/db'
+import { uuidKey, type Db, type Operation } from '@addonkit/db'
 import { groupCommit, prepared, sqlLiteral, type InstanceRow, type RowWrite } from '@addonkit/lifecycle'
 
 export interface OperationRow {
@@ -83,8 +83,8 @@ export async function claimOperation (db: Db, id: string, leaseMs: number): Prom
 /** claimOperation for several operations in one statement; null for each that was not claimed. */
 export async function claimOperations (db: Db, ids: string[], leaseMs: number): Promise<Array<ClaimedOperation | null>> {
   const r = await db.pool.query<ClaimRow>(CLAIM_MANY([ids, leaseMs]))
-  const byId = new Map(r.rows.map((row) => [row.id, claimed(row)]))
-  return ids.map((id) => byId.get(id) ?? null)
+  const byId = new Map(r.rows.map((row) => [uuidKey(row.id), claimed(row)]))
+  return ids.map((id) => byId.get(uuidKey(id)) ?? null)
 }
 
 /**
@@ -135,37 +135,44 @@ export type FinishWrite = RowWrite
 /** An operation to mark succeeded: its result and, optionally, the handler's last write. */
 export interface Finish { id: string, instanceUuid: string, result: Record<string, unknown>, also?: FinishWrite }
 
-// One statement finishes one or several operations (group commit): each is marked
-// succeeded, each write's CTEs take the rows of its kind, and the next unfinished operation
-// of each one's instance comes back (no two operations of one instance go together). The
+// One statement finishes one or several operations (group commit): each still running is
+// marked succeeded, the writes of those it finished (each kind's CTEs take the rows of its
+// kind) and the next unfinished operation of each one's instance come back (no two
+// operations of one instance go together). One no longer running (failed or finished by
+// another runner after its lease was taken over) is left alone, and so is its write. The
 // ids also as an array: looked up in the index, not a hash join over a scan of the table
 // (lifecycle instances.ts STORE_ALLOCATIONS says why).
 const finishSql = (writes: FinishWrite[]) =>
   `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, result jsonb, writes jsonb)),
-   ${writes.map((w) => `${w.ctes(`(SELECT r.writes->${sqlLiteral(w.name)} AS w FROM r WHERE r.writes ? ${sqlLiteral(w.name)})`)},`).join('\n')}
    f AS (UPDATE operations o SET status = 'succeeded', finished_at = now(), lease_until = NULL, result = r.result, last_error = NULL
-           FROM r WHERE o.id = r.id AND o.id = ANY(ARRAY(SELECT id FROM r)) RETURNING o.id, o.instance_uuid)
+           FROM r WHERE o.id = r.id AND o.id = ANY(ARRAY(SELECT id FROM r)) AND o.status = 'running' RETURNING o.id, o.instance_uuid)
+   ${writes.map((w) => `, ${w.ctes(`(SELECT r.writes->${sqlLiteral(w.name)} AS w FROM r JOIN f USING (id) WHERE r.writes ? ${sqlLiteral(w.name)})`)}`).join('\n')}
    SELECT f.id, (SELECT n.id FROM operations n WHERE n.instance_uuid = f.instance_uuid AND n.status IN ('pending', 'running') AND n.id <> f.id
                   ORDER BY n.created_at, n.id LIMIT 1) AS next
      FROM f`
 /** Prepared statements by the kinds of write they carry (one per set of kinds). */
 const finishStatements = new Map<string, ReturnType<typeof prepared>>()
 
-/** Marks the operations (of distinct instances) done, each with its write, in one statement; returns the next unfinished operation of each one's instance. */
-export async function finishOperations (db: Db, xs: Finish[]): Promise<Array<string | null>> {
+/**
+ * Marks the operations (of distinct instances) done, each with its write, in one statement.
+ * Answers, for each, the next unfinished operation of its instance (null: none), or
+ * undefined when it was not running any more, so neither it nor its write was recorded.
+ */
+export async function finishOperations (db: Db, xs: Finish[]): Promise<Array<string | null | undefined>> {
+  if (new Set(xs.map((x) => uuidKey(x.id))).size !== xs.length) throw new Error('finishOperations: an operation given twice')
   const writes = [...new Map(xs.flatMap((x) => x.also ? [[x.also.name, x.also] as const] : [])).values()].sort((a, b) => a.name.localeCompare(b.name))
   const key = writes.map((w) => w.name).join('+')
   let statement = finishStatements.get(key)
   if (!statement) finishStatements.set(key, statement = prepared(`allocator.finish${key ? '+' + key : ''}`, finishSql(writes)))
   const json = JSON.stringify(xs.map((x) => ({ id: x.id, result: x.result, writes: x.also ? { [x.also.name]: x.also.row } : {} })))
   const r = await db.pool.query<{ id: string, next: string | null }>(statement([json]))
-  const byId = new Map(r.rows.map((row) => [row.id, row.next]))
-  return xs.map((x) => byId.get(x.id) ?? null)
+  const byId = new Map(r.rows.map((row) => [uuidKey(row.id), row.next]))
+  return xs.map((x) => byId.get(uuidKey(x.id)))
 }
 
-/** Marks the operation done (with `also`, the handler's last write in the same statement) and returns the next unfinished operation of its instance. */
-export async function finishOperation (db: Db, id: string, instanceUuid: string, result: Record<string, unknown>, also?: FinishWrite): Promise<string | null> {
-  return (await finishOperations(db, [{ id, instanceUuid, result, also }]))[0]!
+/** Marks the operation done (with `also`, the handler's last write in the same statement): finishOperations for one. */
+export async function finishOperation (db: Db, id: string, instanceUuid: string, result: Record<string, unknown>, also?: FinishWrite): Promise<string | null | undefined> {
+  return (await finishOperations(db, [{ id, instanceUuid, result, also }]))[0]
 }
 
 /**
@@ -173,11 +180,11 @@ export async function finishOperation (db: Db, id: string, instanceUuid: string,
  * end while a finish is in flight (the provisions claimed together end together) are
  * finished in the next statement together; alone, at once.
  */
-export function operationFinisher (db: Db): (x: Finish) => Promise<string | null> {
-  return groupCommit<Finish, string | null>({
-    one: async (x) => (await finishOperations(db, [x]))[0]!,
+export function operationFinisher (db: Db): (x: Finish) => Promise<string | null | undefined> {
+  return groupCommit<Finish, string | null | undefined>({
+    one: async (x) => (await finishOperations(db, [x]))[0],
     many: (xs) => finishOperations(db, xs),
-    keys: (x) => [x.id, x.instanceUuid]
+    keys: (x) => [uuidKey(x.id), uuidKey(x.instanceUuid)]
   })
 }
 

@@ -161,9 +161,14 @@ export class OperationRunner {
     try {
       const result = await this.#traced(op, trace, () => this.#o.handlers[op.kind](ctx))
       next = await this.#finish({ id: op.id, instanceUuid: op.instance_uuid, result, also: finishWrite })
-      olog.info('operation succeeded')
-      this.#observe(op, 'succeeded')
-      publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
+      if (next === undefined) {
+        // Its lease ran out and another runner ended it meanwhile: that runner's end stands.
+        olog.warn('operation was no longer running here when it finished; its end was not recorded')
+      } else {
+        olog.info('operation succeeded')
+        this.#observe(op, 'succeeded')
+        publishInstanceEvent(this.#o.nc, { instanceUuid: op.instance_uuid, operationId: op.id, kind: op.kind, outcome: 'succeeded' })
+      }
     } catch (err) {
       const reason = (err as Error).message || String(err)
       const permanent = this.#o.isPermanent(err)
