@@ -116,6 +116,12 @@ export function decisionState (s: ProcessTypeState | undefined, app: AppRecord |
 }
 
 /** Records a decision; the process type's last decision follows it. */
+/** The decision an operation carries out (recorded with its id), if any. */
+export async function decisionOfOperation (db: Db, operationId: string): Promise<string | null> {
+  const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM autoscale_decisions WHERE operation_id = $1 ORDER BY at DESC LIMIT 1', [operationId])
+  return rows[0]?.id ?? null
+}
+
 export async function recordDecision (db: Db, instanceUuid: string, d: Decision, outcome: DecisionOutcome, o: { error?: string, operationId?: string, at?: Date } = {}): Promise<DecisionRecord> {
   const row = await db.prisma.autoscaleDecision.create({
     data: {

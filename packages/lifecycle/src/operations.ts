@@ -80,8 +80,14 @@ export async function enqueueUnlessUnfinished (db: Pick<Db, 'pool'>, instanceUui
 }
 
 /** Replaces the params of an operation (the autoscaler adds the decision it carries out). */
-export async function setOperationParams (db: Queryable, id: string, params: Record<string, unknown>): Promise<void> {
-  await db.query('UPDATE operations SET params = $2::jsonb WHERE id = $1', [id, JSON.stringify(params)])
+/**
+ * Replaces an operation's params. With `due`, it also becomes runnable now: an operation
+ * enqueued not yet due (notBefore), so that no runner's sweep takes it before its params
+ * are complete, is released here.
+ */
+export async function setOperationParams (db: Queryable, id: string, params: Record<string, unknown>, o: { due?: boolean } = {}): Promise<void> {
+  // A second ago, not now(): the column keeps milliseconds, rounded, so now() may round up past a runner's now().
+  await db.query(`UPDATE operations SET params = $2::jsonb${o.due ? ", next_attempt_at = now() - interval '1 second'" : ''} WHERE id = $1`, [id, JSON.stringify(params)])
 }
 
 /** `headers`: the caller's W3C trace context (service-kit natsTraceHeaders), so the allocator's span joins its trace. */

@@ -198,9 +198,13 @@ export class Autoscaler {
 
   async #apply (uuid: string, d: Decision, now: number): Promise<void> {
     const { db } = this.#o
-    const op = await enqueueOperation(db.pool, uuid, 'scale', { process_type: d.processType, from: d.from, to: d.to })
+    // Enqueued not yet due, and released with the decision's id in its params: a runner's
+    // sweep that found it in between ran it without the id and left the decision pending
+    // for good (seen once in CI). Should this process die before the release, the
+    // operation runs a minute later and finds its decision by its own id.
+    const op = await enqueueOperation(db.pool, uuid, 'scale', { process_type: d.processType, from: d.from, to: d.to }, new Date(Date.now() + 60_000))
     const rec = await recordDecision(db, uuid, d, 'pending', { operationId: op.id, at: new Date(now) })
-    await setOperationParams(db.pool, op.id, { process_type: d.processType, from: d.from, to: d.to, decision_id: rec.id })
+    await setOperationParams(db.pool, op.id, { process_type: d.processType, from: d.from, to: d.to, decision_id: rec.id }, { due: true })
     this.#o.log.info({ instanceUuid: uuid, processType: d.processType, from: d.from, to: d.to, reason: d.reason }, 'autoscaler: scaling')
     this.#observe(d.to > d.from ? 'scale_up' : 'scale_down')
     this.#o.kick(op.id)

@@ -5,7 +5,7 @@
 // (422 with Heroku's message, 403: connect an account, 429: wait for the limit); the
 // Platform API being down is retried by the outbox with backoff.
 import type { Db } from '@addonkit/db'
-import { recordScaleOutcome, type DecisionOutcome, type FormationChange, type ScaleOutcome } from '@addonkit/lifecycle'
+import { decisionOfOperation, recordScaleOutcome, type DecisionOutcome, type FormationChange, type ScaleOutcome } from '@addonkit/lifecycle'
 import { PermanentOperationError, type OperationHandler } from '../operations/runner.js'
 import { AppAccessBlocked, type AppAccess } from './app-access.js'
 
@@ -23,13 +23,16 @@ export function scaleHandler (deps: ScaleDeps): OperationHandler {
   return async (ctx) => {
     const uuid = ctx.op.instance_uuid
     const p = ctx.op.params as unknown as ScaleParams
+    // The id is in the params once the autoscaler released the operation; one enqueued by an
+    // autoscaler that died before that finds its decision by the operation's id.
+    const decisionId = p.decision_id ?? await decisionOfOperation(db, ctx.op.id) ?? undefined
     // Each ending is recorded in one transaction (recordScaleOutcome): the change, the
     // decision's outcome and the audit entry are seen together or not at all.
     const end = (o: { change?: FormationChange, outcome: DecisionOutcome, error?: string, audit?: ScaleOutcome['audit'] }) => recordScaleOutcome(db, {
       instanceUuid: uuid,
       processType: p.process_type,
       ...(o.change ? { change: o.change } : {}),
-      ...(p.decision_id ? { decision: { id: p.decision_id, outcome: o.outcome, ...(o.error !== undefined ? { error: o.error } : {}) } } : {}),
+      ...(decisionId ? { decision: { id: decisionId, outcome: o.outcome, ...(o.error !== undefined ? { error: o.error } : {}) } } : {}),
       ...(o.audit ? { audit: o.audit } : {})
     })
     try {
