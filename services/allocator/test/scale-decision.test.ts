@@ -36,6 +36,6 @@ t.test('a scale operation is not runnable until its decision is in its params, a
   const run = scaleHandler({ db, access, tell: () => {} })
   const ctx = { op: { id: op.id, instance_uuid: uuid, kind: 'scale', params: { process_type: 'web', from: 1, to: 2 }, step: null, attempts: 1, created_at: new Date(), traceparent: null } } as unknown as OperationContext
   t.same(await run(ctx), { quantity: 2, resumed: true })
-  const settled = await db.prisma.autoscaleDecision.findUniqueOrThrow({ where: { id: rec.id } })
-  t.equal(settled.outcome, 'done', 'the decision found by the operation\'s id is settled')
+  const settled = await db.pool.query<{ outcome: string }>('SELECT outcome FROM autoscale_decisions WHERE id = $1', [rec.id])
+  t.equal(settled.rows[0]?.outcome, 'done', 'the decision found by the operation\'s id is settled')
 })
