@@ -6,7 +6,9 @@ import { decode, encode, InstanceEvent, subjects } from '@addonkit/contracts'
 
 export function publishInstanceEvent (nc: NatsConnection, ev: Omit<InstanceEvent, 'at'>): void {
   try {
-    nc.publish(subjects.instanceEvents(ev.instanceUuid), encode(InstanceEvent, { ...ev, at: new Date().toISOString() }))
+    // The subject names the instance in lower case, however its uuid was spelt (Heroku's
+    // request may carry capitals; the allocator's rows are canonical), so watchers meet it.
+    nc.publish(subjects.instanceEvents(ev.instanceUuid.toLowerCase()), encode(InstanceEvent, { ...ev, at: new Date().toISOString() }))
   } catch {
     // NATS down: the outbox and the waiters' database checks carry the state instead.
   }
@@ -60,7 +62,8 @@ function hubOf (nc: NatsConnection): Hub | null {
  * so nothing published after the work is missed): the connection's shared subscription is
  * already at the server, or its SUB precedes the caller's next message on the connection.
  */
-export function watchInstance (nc: NatsConnection, instanceUuid: string): EventWaiter {
+export function watchInstance (nc: NatsConnection, uuid: string): EventWaiter {
+  const instanceUuid = uuid.toLowerCase() // as publishInstanceEvent names it
   const queue: InstanceEvent[] = []
   const waiters = new Set<{ match: (ev: InstanceEvent) => boolean, resolve: (ev: InstanceEvent) => void }>()
   const deliver = (ev: InstanceEvent): void => {
