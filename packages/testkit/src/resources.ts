@@ -124,3 +124,18 @@ export async function explainGeneric (url: string, texts: Iterable<string>): Pro
     return plans
   } finally { await client.end() }
 }
+
+/**
+ * `pool` as it is, plus the number of rows each batched statement carried: for every
+ * statement whose first parameter is a JSON array (how the group-committed statements pass
+ * their rows), its length goes into `sizes`. Tests see which requests shared a statement.
+ */
+export function batchSizes (pool: Pick<pg.Pool, 'query'>): { pool: Pick<pg.Pool, 'query'>, sizes: number[] } {
+  const sizes: number[] = []
+  const query = (q: string | { values?: unknown[] }, v?: unknown[]) => {
+    const first = (typeof q === 'string' ? v : q.values)?.[0]
+    if (typeof first === 'string' && first.startsWith('[')) sizes.push((JSON.parse(first) as unknown[]).length)
+    return (pool.query as (...a: unknown[]) => unknown)(q, v)
+  }
+  return { pool: { query } as unknown as Pick<pg.Pool, 'query'>, sizes }
+}

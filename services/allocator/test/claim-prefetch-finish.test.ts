@@ -5,7 +5,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createDb } from '@addonkit/db'
 import { enqueueOperation, webhookRecord } from '@addonkit/lifecycle'
-import { createTestDatabase } from '@addonkit/testkit'
+import { batchSizes, createTestDatabase } from '@addonkit/testkit'
 import { claimOperation, finishOperation, finishOperations, operationFinisher } from '../src/operations/claim.js'
 
 t.test('claim with prefetch, finish with the webhook record', async (t) => {
@@ -87,9 +87,8 @@ t.test('finishes in one statement (group commit): each with its own write and it
   const laters = new Map<number, string>()
   for (const i of [3, 6, 7]) laters.set(i, (await enqueueOperation(db.pool, more[i]!, 'rotate_credentials')).id)
   for (const op of ops2) await claimOperation(db, op.id, 10_000)
-  const statements: number[] = []
-  const counted = { ...db, pool: { query: (q: { values: unknown[] }) => { statements.push(JSON.parse(String(q.values[0])).length); return db.pool.query(q as never) } } } as unknown as typeof db
-  const finish = operationFinisher(counted)
+  const { pool, sizes: statements } = batchSizes(db.pool)
+  const finish = operationFinisher({ ...db, pool } as unknown as typeof db)
   // The ninth carries a webhook record for an instance that does not exist: PostgreSQL refuses
   // its statement (a foreign key), which then runs again one finish at a time.
   const missing = randomUUID()

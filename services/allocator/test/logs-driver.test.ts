@@ -8,7 +8,7 @@ import { findPlan } from '@addonkit/config'
 import { createDb, type Db } from '@addonkit/db'
 import { countTenants } from '@addonkit/log-store'
 import { KeyRing } from '@addonkit/secrets'
-import { createTestDatabase, testEnv } from '@addonkit/testkit'
+import { batchSizes, createTestDatabase, testEnv } from '@addonkit/testkit'
 import { loadAllocatorConfig } from '../src/config.js'
 import { logsDriver } from '../src/drivers/logs-driver.js'
 
@@ -20,8 +20,7 @@ t.test('allocations at once: one tenant each, upserts shared, one instance never
   const uuids = Array.from({ length: 6 }, () => randomUUID())
   for (const uuid of uuids) await db.prisma.instance.create({ data: { uuid, plan: plan.slug, region: 'us', driver: 'logs', logDrainToken: `d.${uuid}` } })
   // The statements' sizes (rows of each upsert), through a pool of its own (the driver keeps one group commit per pool).
-  const sizes: number[] = []
-  const pool = { query: (q: { values?: unknown[] } | string, v?: unknown[]) => { const values = typeof q === 'string' ? v : q.values; if (typeof values?.[0] === 'string' && values[0].startsWith('[')) sizes.push(JSON.parse(values[0]).length); return (db.pool.query as (...a: unknown[]) => unknown)(q, v) } }
+  const { pool, sizes } = batchSizes(db.pool)
   const ctx = (uuid: string) => ({
     instance: { uuid, plan: plan.slug, region: 'us', options: {}, logDrainToken: `d.${uuid}` }, plan: findPlan(config.addon, plan.slug)!, addon: config.addon,
     db: { ...db, pool } as unknown as Db, keyRing: new KeyRing(config.encryptionKeys), drainPublicUrl: config.drainPublicUrl, credentialGraceSeconds: 300
