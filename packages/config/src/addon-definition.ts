@@ -112,15 +112,20 @@ export function findPlan (def: AddonDefinition, slug: string): PlanDefinition | 
 /**
  * Checks customer-supplied provision options (protocol §4.1: values arrive as strings, bare
  * CLI flags as booleans). Returns the normalised options or a message a customer can act on.
+ * Options are free-form on Heroku's side (§4.1: whatever the customer passed after `--`), and
+ * the protocol's own example of a valid provision carries options no particular add-on
+ * declares: an option this add-on does not declare is ignored (returned in `ignored`, for
+ * the audit trail), not refused. A declared option with a bad value is refused (§4.5).
  */
-export function checkOptions (def: AddonDefinition, options: Record<string, unknown>): { ok: true, value: Record<string, string | number | boolean> } | { ok: false, message: string } {
+export function checkOptions (def: AddonDefinition, options: Record<string, unknown>): { ok: true, value: Record<string, string | number | boolean>, ignored: string[] } | { ok: false, message: string } {
   const known = def.options ?? {}
   const out: Record<string, string | number | boolean> = {}
+  const ignored: string[] = []
   for (const [key, value] of Object.entries(options)) {
-    const spec = known[key]
+    const spec = Object.hasOwn(known, key) ? known[key] : undefined
     if (!spec) {
-      const names = Object.keys(known)
-      return { ok: false, message: `Unknown option "${key}". ${names.length ? `Supported options: ${names.join(', ')}.` : 'This add-on takes no options.'}` }
+      ignored.push(key)
+      continue
     }
     if (spec.type === 'boolean') {
       if (value === true || value === 'true') out[key] = true
@@ -138,5 +143,5 @@ export function checkOptions (def: AddonDefinition, options: Record<string, unkn
       out[key] = value
     }
   }
-  return { ok: true, value: out }
+  return { ok: true, value: out, ignored }
 }

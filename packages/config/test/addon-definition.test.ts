@@ -34,10 +34,14 @@ t.test('a file with broken JSON is reported with its name', async (t) => {
 
 t.test('provision options are checked and normalised', async (t) => {
   const def = loadAddonDefinition(DEFAULT_ADDON_DEFINITION)
-  t.same(checkOptions(def, { retention_days: '3' }), { ok: true, value: { retention_days: 3 } })
+  t.same(checkOptions(def, { retention_days: '3' }), { ok: true, value: { retention_days: 3 }, ignored: [] })
   t.match(checkOptions(def, { retention_days: '99' }), { ok: false, message: /at most 30/ })
   t.match(checkOptions(def, { retention_days: 'soon' }), { ok: false, message: /whole number/ })
-  t.match(checkOptions(def, { colour: 'red' }), { ok: false, message: /Unknown option "colour". Supported options: retention_days/ })
+  // Undeclared options are ignored, not refused (the protocol's example provision carries
+  // `retention` and `fast`); a declared one with a bad value is still refused.
+  t.same(checkOptions(def, { retention: '30', fast: 'true', retention_days: '7' }), { ok: true, value: { retention_days: 7 }, ignored: ['retention', 'fast'] })
+  t.same(checkOptions(def, { constructor: 'x', __proto__: 'y' } as Record<string, unknown>), { ok: true, value: {}, ignored: ['constructor'] })
+  t.match(checkOptions(def, { colour: 'red', retention_days: '0' }), { ok: false, message: /at least/ })
 })
 
 t.test('regions map from provider::region to region names', async (t) => {

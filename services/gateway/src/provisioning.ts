@@ -135,7 +135,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
           logInputUrlEnc, logDrainToken,
           grantCodeEnc: grant ? sealGrantCode(keyRing, uuid, grant.code) : null,
           grantExpiresAt: grant?.expires_at && !Number.isNaN(Date.parse(grant.expires_at)) ? new Date(grant.expires_at) : null,
-          auditDetail: { plan: plan.slug, region: body.region, options: Object.keys(options.value), grant: Boolean(grant) },
+          auditDetail: { plan: plan.slug, region: body.region, options: Object.keys(options.value), ...(options.ignored.length ? { ignored_options: options.ignored.slice(0, 20).map((k) => k.slice(0, 64)) } : {}), grant: Boolean(grant) },
           operationParams: { plan: plan.slug },
           traceparent: currentTraceparent() ?? null
         })

@@ -1,5 +1,6 @@
 // Spec §18 item 8 and the OAuth failure outcomes: the async path completes through the
 // Platform API for Partners with the grant exchanged at once and tokens refreshed.
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { enqueueOperation } from '@addonkit/lifecycle'
 import { eventually } from '@addonkit/testkit'
@@ -37,14 +38,16 @@ t.test('async provisioning through the Platform API', async (t) => {
     t.same(replay.body, r.body)
   })
 
-  t.test('an expired grant → failed state with the reason', async (t) => {
+  t.test('an expired grant on the async path → failed state with the reason (the config cannot be pushed)', async (t) => {
     const r = await s.heroku.provision({ grant: 'expired' })
     t.equal(r.status, 202)
     const inst = await eventually(async () => {
       const i = await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: r.uuid } })
       return i.state === 'failed' && i
     })
-    t.match(inst.failureReason, /OAuth grant/)
+    t.match(inst.failureReason, /no Platform API token.*no usable OAuth grant/)
+    const lost = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: r.uuid, event: 'grant_exchanged' } })
+    t.match(lost, [{ outcome: 'failed', detail: { result: 'lost', reason: /Heroku refused the OAuth grant/ } }], 'the refused grant is recorded as lost')
     const trail = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: r.uuid } })
     t.ok(trail.some((e) => e.event === 'provision' && e.outcome === 'failed'), 'the failure is in the audit log')
     const op = await s.db.prisma.operation.findFirstOrThrow({ where: { instanceUuid: r.uuid, kind: 'provision' } })
@@ -86,4 +89,53 @@ t.test('transient Platform API errors are retried with backoff until they pass',
   await s.heroku.waitForState(r.uuid, 'provisioned', 30_000)
   const trail = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: r.uuid }, orderBy: { at: 'asc' } })
   t.ok(trail.some((e) => e.event === 'config_pushed'))
+})
+
+// Protocol §4.5 lists what refuses a provision (plan, region, quota, options); a grant is not
+// among them, and §18 item 2 expects any valid body to get 200 or 202.
+t.test('a grant Heroku refuses does not fail a synchronous provision', async (t) => {
+  const s = await startStack(t)
+
+  t.test('an expired grant: 200 with config, the grant recorded as lost', async (t) => {
+    const r = await s.heroku.provision({ grant: 'expired' })
+    t.equal(r.status, 200, JSON.stringify(r.body))
+    t.match(r.body.config, { ADDONKIT_URL: /^https?:\/\// })
+    const inst = await s.db.prisma.instance.findUniqueOrThrow({ where: { uuid: r.uuid } })
+    t.equal(inst.state, 'provisioned')
+    const lost = await s.db.prisma.auditEvent.findMany({ where: { instanceUuid: r.uuid, event: 'grant_exchanged' } })
+    t.match(lost, [{ outcome: 'failed', detail: { result: 'lost', reason: /Heroku refused the OAuth grant.*expired/ } }])
+    const tokens = await s.db.prisma.oAuthToken.findUniqueOrThrow({ where: { instanceUuid: r.uuid } })
+    t.equal(tokens.accessTokenEnc, null, 'no token was stored')
+    const replay = await s.heroku.replay(r.request)
+    t.same([replay.status, replay.body], [r.status, r.body], 'a retry gets the same answer')
+  })
+
+  t.test('a wrong client secret still fails it', async (t) => {
+    // The refusal is our configuration's, not the grant's: provisioning on would hide it.
+    const bad = await startStack(t, { env: { HEROKU_CLIENT_SECRET: 'definitely-not-the-secret' }, simClientSecret: 'the-real-client-secret' })
+    const r = await bad.heroku.provision()
+    t.equal(r.status, 422, JSON.stringify(r.body))
+    t.match(r.body.message, /Heroku refused the OAuth grant/)
+  })
+
+  t.test('the protocol reference §4.1 example body (a grant code Heroku never issued, undeclared options): 200', async (t) => {
+    const uuid = randomUUID()
+    const body = {
+      uuid,
+      name: 'acme-metrics-shaped-12345',
+      plan: 'hobby',
+      region: 'amazon-web-services::us-east-1',
+      callback_url: `https://api.heroku.com/addons/${uuid}`,
+      oauth_grant: { code: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d', expires_at: '2025-03-03T18:01:31-0800', type: 'authorization_code' },
+      options: { retention: '30', fast: 'true' },
+      log_drain_token: `d.${randomUUID()}`,
+      an_unknown_field: true
+    }
+    const res = await s.heroku.send(s.heroku.request('POST', undefined, body))
+    t.equal(res.status, 200, JSON.stringify(res.body))
+    t.equal(res.body.id, uuid)
+    t.match(res.body, { config: { ADDONKIT_URL: String }, log_drain_url: /^https?:\/\// })
+    const requested = await s.db.prisma.auditEvent.findFirstOrThrow({ where: { instanceUuid: uuid, event: 'provision_requested' } })
+    t.match(requested.detail, { options: [], ignored_options: ['retention', 'fast'] }, 'the ignored options are on record')
+  })
 })

@@ -223,7 +223,7 @@ type Conflict = 'other-plan' | 'unknown-plan' | 'bad-option' | 'other-region'
 
 /**
  * The same uuid with a different body. Validation comes first (422 for an unknown plan or
- * option); a deprovisioned uuid is gone (410); another plan than the first request's is a
+ * a bad value of a declared option; an undeclared option is ignored); a deprovisioned uuid is gone (410); another plan than the first request's is a
  * conflict (409); other fields do not matter: the uuid is the idempotency key (§3.6, §4.4),
  * so the first answer is repeated and nothing changes. Sent without letting the simulator
  * read the answer: Heroku itself never sends such a request.
@@ -237,12 +237,12 @@ class ConflictingReplayCmd implements Cmd {
     const others = PLANS.filter((p) => p !== e.originalPlan)
     if (this.kind === 'other-plan') body.plan = others[this.planIndex % others.length]
     else if (this.kind === 'unknown-plan') body.plan = 'platinum'
-    else if (this.kind === 'bad-option') body.options = { colour: 'blue' }
+    else if (this.kind === 'bad-option') body.options = { colour: 'blue', retention_days: '99' }
     else body.region = e.region === REGIONS.us ? REGIONS.eu : REGIONS.us
     const res = await r.s.heroku.send({ ...e.request, body })
     const what = `${this} (${JSON.stringify({ plan: body.plan, region: body.region, options: body.options })}) of ${e.state} ${e.uuid}`
     if (this.kind === 'unknown-plan') checkRefusal(res, 422, /Available plans/, what)
-    else if (this.kind === 'bad-option') checkRefusal(res, 422, /Unknown option/, what)
+    else if (this.kind === 'bad-option') checkRefusal(res, 422, /Option "retention_days" must be at most/, what)
     else if (e.state === 'deprovisioned') checkRefusal(res, 410, /deprovisioned/, what)
     else if (this.kind === 'other-plan') checkRefusal(res, 409, new RegExp(`already provisioned on the ${e.originalPlan} plan`), what)
     else {

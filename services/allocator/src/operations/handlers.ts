@@ -123,22 +123,26 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   }
 
   /**
-   * The grant exchange, first step of a provision. A grant code works once (RFC 6749
-   * §4.1.2): an attempt that exchanged it and died before storing the tokens leaves a code
-   * Heroku now refuses. That loss cannot be undone, but it need not fail the add-on: on a
-   * retry, a refused grant is recorded as lost and the provision goes on without Platform
-   * API tokens (a synchronous provision is complete without them; an asynchronous one fails
-   * when it must push its config, saying why). Found by the model-based test (an allocator
-   * SIGKILLed mid-provision). The tokens come back sealed; the caller stores them.
+   * The grant exchange, first step of a provision. A grant Heroku refuses (`invalid_grant`:
+   * unknown, expired or already used) need not fail the add-on: it is recorded as lost and
+   * the provision goes on without Platform API tokens. A synchronous provision is complete
+   * without them (the customer gets the add-on; what needs a token later, a config push on
+   * rotation or autoscaling, fails then, saying why); an asynchronous one fails when it must
+   * push its config. The protocol lists no grant problem among the refusals of a provision
+   * (§4.5), and a retry after an attempt that exchanged the code and died before storing the
+   * tokens meets exactly this refusal (a code works once, RFC 6749 §4.1.2; found by the
+   * model-based test). Any other refusal (a wrong client secret: our configuration) still
+   * fails the provision. The tokens come back sealed; the caller stores them.
    */
   async function exchangeGrant (ctx: OperationContext, uuid: string, row: TokenRow | null | undefined): Promise<GrantExchange | { result: 'lost' }> {
     try {
       return await tokens.exchange(uuid, row)
     } catch (err) {
-      // Only a refused grant on a retry: a wrong client secret or any other refusal still fails.
+      // Only a refused grant: a wrong client secret or any other refusal still fails.
       const refusedGrant = err instanceof PermanentOperationError && err.cause instanceof PlatformApiError && err.cause.herokuId === 'invalid_grant'
-      if (!refusedGrant || ctx.op.attempts <= 1) throw err
-      await audit(db.pool, uuid, 'grant_exchanged', 'failed', { result: 'lost', reason: `refused on attempt ${ctx.op.attempts}, after an attempt that may have used it: ${err.message}`.slice(0, 500) })
+      if (!refusedGrant) throw err
+      const reason = ctx.op.attempts <= 1 ? err.message : `refused on attempt ${ctx.op.attempts}, after an attempt that may have used it: ${err.message}`
+      await audit(db.pool, uuid, 'grant_exchanged', 'failed', { result: 'lost', reason: reason.slice(0, 500) })
       return { result: 'lost' }
     }
   }
@@ -148,11 +152,12 @@ export function createHandlers (deps: HandlerDeps): Record<OperationContext['op'
   // (a 200 with the config, compare-and-set: unless the gateway already answered, e.g. 202
   // when its budget ran out) and returns the answer that stands; the `ready` event carries
   // it sealed, so the gateway answers Heroku without a round trip of its own. The output is
-  // stored only with a successful exchange, so a refused grant fails the provision as
-  // before (an allocated resource whose credentials were never stored is what a crash
-  // between allocate and store leaves: the driver's allocate is an upsert, and a retry or a
-  // deprovision finds it). Each step checks its own state (token present, config stored),
-  // so a resumed run skips what finished.
+  // stored only when the exchange succeeded or the grant was refused (recorded as lost, see
+  // exchangeGrant); any other exchange failure fails or retries the provision (an allocated
+  // resource whose credentials were never stored is what a crash between allocate and store
+  // leaves: the driver's allocate is an upsert, and a retry or a deprovision finds it). Each
+  // step checks its own state (token present, config stored), so a resumed run skips what
+  // finished.
   const provision: OperationHandler = async (ctx) => {
     const uuid = ctx.op.instance_uuid
     const pre = ctx.prefetched
