@@ -61,9 +61,9 @@ const INSERT_PROVISION = prepared('lifecycle.insert_provision',
 
 /**
  * One statement, so one round trip: the instance, its pending grant, the audit entry and
- * the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key (and the
- * unique drain token): of any number of concurrent identical requests exactly one inserts
- * and gets the provision operation; the others wait for it and get null.
+ * the outbox row commit together. ON CONFLICT DO NOTHING on the uuid primary key: of any
+ * number of concurrent identical requests exactly one inserts and gets the provision
+ * operation; the others wait for it and get null.
  */
 export async function insertProvisionRequest (db: Pool, p: ProvisionRequest): Promise<QueuedOperation | null> {
   const r = await db.pool.query<OperationRowOut>(INSERT_PROVISION([
@@ -108,15 +108,16 @@ export async function insertProvisionRequests (db: Pool, ps: ProvisionRequest[])
 /**
  * A group-committed insertProvisionRequest (group-commit.ts) for one process: a request
  * that arrives while another's statement is in flight goes with the others that arrived
- * meanwhile in the next one. Requests with the same uuid or drain token never share a
- * statement: of concurrent identical requests the first inserts, and the next statement's
- * meets its row (ON CONFLICT DO NOTHING), exactly as separate statements would.
+ * meanwhile in the next one. Requests with the same uuid never share a statement: of
+ * concurrent identical requests the first inserts, and the next statement's meets its row
+ * (ON CONFLICT DO NOTHING), exactly as separate statements would. A drain token may repeat
+ * another add-on's (the log drain finds its tenant by the drain credentials).
  */
 export function provisionRequestInserter (db: Pool): (p: ProvisionRequest) => Promise<QueuedOperation | null> {
   return groupCommit<ProvisionRequest, QueuedOperation | null>({
     one: (p) => insertProvisionRequest(db, p),
     many: (batch) => insertProvisionRequests(db, batch),
-    keys: (p) => ['u:' + p.uuid, p.logDrainToken === null ? null : 'd:' + p.logDrainToken]
+    keys: (p) => ['u:' + p.uuid]
   })
 }
 

@@ -38,8 +38,8 @@ export async function upsertTenant (db: Queryable, t: NewTenant): Promise<{ id: 
 /**
  * upsertTenant for several instances in one statement (the allocator group-commits the
  * provisions claimed together): answers in the order given. No two may share an instance
- * or a drain token (PostgreSQL refuses a statement that updates one row twice); a unique
- * conflict with another instance's tenant fails the whole statement.
+ * (PostgreSQL refuses a statement that updates one row twice). Drain tokens need not be
+ * unique: the drain finds a tenant by its drain user and checks the token against it.
  */
 export async function upsertTenants (db: Queryable, ts: NewTenant[]): Promise<Array<{ id: string, apiUser: string, drainUser: string }>> {
   const json = JSON.stringify(ts.map((t) => ({
@@ -119,9 +119,9 @@ export interface TenantRecord {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const KEYS = { drainToken: 't.drain_token', apiUser: 't.api_user', id: 't.id', instanceUuid: 't.instance_uuid' } as const
+const KEYS = { drainUser: 't.drain_user', apiUser: 't.api_user', id: 't.id', instanceUuid: 't.instance_uuid' } as const
 
-/** Finds a tenant by its drain token, its data-API user, its id or its instance (null when none). */
+/** Finds a tenant by its drain user, its data-API user, its id or its instance (null when none). */
 export async function findTenant (db: Queryable, by: keyof typeof KEYS, value: string): Promise<TenantRecord | null> {
   // The id column is a uuid: anything else can never match (and would be a SQL error).
   if ((by === 'id' || by === 'instanceUuid') && !UUID.test(value)) return null

@@ -4,7 +4,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createTestDatabase } from '@addonkit/testkit'
-import { countTenants, upsertTenant, upsertTenants, type NewTenant } from '../src/tenants.js'
+import { countTenants, findTenant, upsertTenant, upsertTenants, type NewTenant } from '../src/tenants.js'
 
 /** Instances for the tenants to belong to (a tenant's instance must exist). */
 async function instances (pool: pg.Pool, n: number): Promise<string[]> {
@@ -36,8 +36,12 @@ t.test('several tenants in one statement: answers in order; a re-run keeps ids a
   t.same(rows.rows.map((r) => [r.api_secret_hash, r.plan]), [['api-c', 'hobby'], ['api-b3', 'pro'], ['api-b2', 'pro'], ['api-b1', 'pro'], ['api-b0', 'pro']], 'credentials and plan replaced')
   for (const u of uuids) t.equal(await countTenants(pool, u), 1)
 
-  // A drain token another instance's tenant holds fails the statement, and writes nothing of it.
-  const [fresh, other] = await instances(pool, 2)
-  await t.rejects(upsertTenants(pool, [tenant(fresh!, 'x'), { ...tenant(other!, 'y'), drainToken: 'd.a0' }]), { code: '23505' })
+  // A drain user another instance's tenant holds fails the statement, and writes nothing of it.
+  const [fresh, other, third] = await instances(pool, 3)
+  await t.rejects(upsertTenants(pool, [tenant(fresh!, 'x'), { ...tenant(other!, 'y'), drainUser: first[0]!.drainUser }]), { code: '23505' })
   t.equal(await countTenants(pool, fresh!), 0)
+  // A drain token need not be unique (the drain finds a tenant by its drain user).
+  const shared = await upsertTenants(pool, [{ ...tenant(fresh!, 'x'), drainToken: 'd.a0' }, { ...tenant(third!, 'z'), drainToken: 'd.a0' }])
+  t.equal(new Set(shared.map((r) => r.id)).size, 2, 'two tenants with one drain token')
+  t.equal((await findTenant(pool, 'drainUser', 'd-z'))?.instanceUuid, third, 'found by its drain user')
 })

@@ -120,7 +120,7 @@ export function createProvisioning (deps: ProvisioningDeps) {
       // One statement, so one round trip (insertProvisionRequest): the instance, its pending
       // grant, the audit entry and the outbox row commit together, with those of the other
       // new provisions that arrived meanwhile (group commit). ON CONFLICT DO NOTHING on the
-      // uuid primary key (and the unique drain token): of any number of concurrent identical
+      // uuid primary key: of any number of concurrent identical
       // requests exactly one inserts (they never share a statement); the others wait for it
       // and then see the row.
       // The outbox write and the wake-up are the operation's "send" (OTel messaging
@@ -150,7 +150,9 @@ export function createProvisioning (deps: ProvisioningDeps) {
       // A retry (or a concurrent duplicate) of a request we already have: one statement reads
       // the instance, the first request's plan and the answer, and records the retry.
       const existing = await readProvisionReplay(db, keyRing, uuid, plan.slug)
-      if (!existing) throw new Invalid('The log_drain_token of this request already belongs to another add-on.')
+      // Not inserted and not found: the row was there for the insert and is gone now (nothing
+      // deletes instances today); Heroku retries a 503.
+      if (!existing) throw new Unavailable('This add-on could not be provisioned right now; please try again.')
       if (existing.state === 'deprovisioned' || existing.state === 'deprovisioning') throw new Gone(DEPROVISIONED_MESSAGE)
       if (existing.firstPlan !== plan.slug) throw new Conflict(`This add-on was already provisioned on the ${existing.firstPlan} plan; change plans with \`heroku addons:upgrade\`.`)
       return { ...await settleProvision(uuid, watch, false, existing), replayed: true }

@@ -54,6 +54,15 @@ t.test('provisioning conformance', async (t) => {
     const a = await s.heroku.provision()
     const b = await s.heroku.provision()
     t.not(a.body.id, b.body.id)
+    // The same body again with only the uuid changed (its grant code already used, its drain
+    // token another add-on's): Heroku never repeats a token, but nothing in the protocol
+    // refuses it, and a test built from one template would send exactly this.
+    const uuid = randomUUID()
+    const c = await s.heroku.send(s.heroku.request('POST', undefined, { ...(a.request.body as Record<string, unknown>), uuid }))
+    t.equal(c.status, 200, JSON.stringify(c.body))
+    t.equal(c.body.id, uuid)
+    t.not(c.body.log_drain_url, a.body.log_drain_url, 'its own drain credentials')
+    t.equal(await countTenants(s.db.pool, uuid), 1)
   })
 
   t.test('6. unsupported plan, region or options → 422 with a message', async (t) => {
@@ -61,7 +70,7 @@ t.test('provisioning conformance', async (t) => {
       { plan: 'enterprise-xl' },
       { region: 'amazon-web-services::ap-northeast-1' },
       { options: { retention_days: 'forever' } },
-      { options: { colour: 'blue' } }
+      { options: { retention_days: '0', colour: 'blue' } }
     ]
     for (const c of cases) {
       const r = await s.heroku.provision(c)

@@ -78,6 +78,18 @@ t.test('a drain batch is stored, parsed and searchable; bad inputs get their sta
     t.equal((await postDrain(stack, tenant, body, { authorization: 'Basic ' + Buffer.from('nobody:wrong').toString('base64') })).status, 403)
     const other = await stack.tenant()
     t.equal((await postDrain(stack, tenant, body, { 'logplex-drain-token': other.drainToken })).status, 403, "another tenant's token with these credentials")
+    t.equal((await postDrain(stack, tenant, body, { authorization: '' })).status, 403, 'no credentials')
+  })
+  await t.test('two add-ons provisioned with one drain token: each batch reaches the tenant of its credentials', async (t) => {
+    const a = await stack.tenant('hobby', { drainToken: tenant.drainToken })
+    const b = await stack.tenant('hobby', { drainToken: tenant.drainToken })
+    const one = encodeFrames([{ pri: 190, timestamp: now, appName: 'app', procId: 'web.1', message: 'for a' }])
+    const two = encodeFrames([{ pri: 190, timestamp: now, appName: 'app', procId: 'web.1', message: 'for b' }, { pri: 190, timestamp: now, appName: 'app', procId: 'web.2', message: 'for b too' }])
+    t.equal((await postDrain(stack, a, one, { 'logplex-msg-count': '1' })).status, 204)
+    t.equal((await postDrain(stack, b, two, { 'logplex-msg-count': '2' })).status, 204)
+    await eventually(async () => (await stack.storedCount(a)) === 1 && (await stack.storedCount(b)) === 2)
+    t.same(await storedMessages(stack.db.pool, a.id), ['for a'])
+    t.same((await storedMessages(stack.db.pool, b.id)).sort(), ['for b', 'for b too'])
   })
   await t.test('invalid UTF-8 is stored with U+FFFD', async (t) => {
     const head = Buffer.from(`<190>1 ${now} host app web.9 - bad `)
@@ -148,7 +160,7 @@ t.test('without the event, instances.state is re-read within the cache time', as
   t.ok(Date.now() - started < 2500, 'refused within the cache time')
 })
 
-t.test('tenant lookups: one read per key at a time; drain tokens are read again ahead of expiry, data-API users are not', async (t) => {
+t.test('tenant lookups: one read per key at a time; drain users are read again ahead of expiry, data-API users are not', async (t) => {
   const CACHE_MS = 4000
   const stack = await startDrainStack(t, { env: { DRAIN_TENANT_CACHE_MS: String(CACHE_MS) } })
   const tenant = await stack.tenant()
@@ -186,12 +198,12 @@ t.test('tenant lookups: one read per key at a time; drain tokens are read again 
       return await Promise.race([p, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('waited for a held read')), 3000) })])
     } finally { clearTimeout(timer) }
   }
-  const byToken = () => tenants.byDrainToken(tenant.drainToken)
+  const byToken = () => tenants.byDrainUser(decodeURIComponent(new URL(tenant.drainUrl).username))
   const byUser = () => tenants.byApiUser(apiUser)
 
   tenants.invalidateInstance(tenant.instanceUuid)
   readAt.length = 0
-  t.ok(found(await twenty(byToken)), 'found by drain token')
+  t.ok(found(await twenty(byToken)), 'found by drain user')
   t.equal(readAt.length, 1, '20 concurrent lookups of a missing entry share one read')
   t.ok(found(await twenty(byUser)), 'found by data-API user')
   t.equal(readAt.length, 2, 'the same for another key: one read')
@@ -200,7 +212,7 @@ t.test('tenant lookups: one read per key at a time; drain tokens are read again 
   // Both entries past half of their cache time; reads held at the gate.
   await sleepUntil(userReadAt + CACHE_MS / 2 + 100)
   hold()
-  t.ok(found(await unheld(twenty(byToken))), 'the drain token is answered from its entry while it is read again')
+  t.ok(found(await unheld(twenty(byToken))), 'the drain user is answered from its entry while it is read again')
   t.equal(readAt.length, 3, 'read again once, in the background')
   t.ok(found(await unheld(twenty(byUser))), 'the data-API user is answered from its entry')
   t.equal(readAt.length, 3, 'and is not read ahead')
@@ -211,7 +223,7 @@ t.test('tenant lookups: one read per key at a time; drain tokens are read again 
   // the background (held reads show it does not wait), the data-API user is read again.
   await sleepUntil(Math.max(tokenReadAt, userReadAt) + CACHE_MS + 100)
   hold()
-  t.ok(found(await unheld(twenty(byToken))), 'past its first cache time the drain token does not wait for a read')
+  t.ok(found(await unheld(twenty(byToken))), 'past its first cache time the drain user does not wait for a read')
   const before = readAt.length
   const users = twenty(byUser)
   await new Promise((resolve) => setImmediate(resolve))

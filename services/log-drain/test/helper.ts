@@ -50,7 +50,8 @@ export interface DrainStack {
   addon: AddonDefinition
   keyRing: KeyRing
   logs: LogCapture
-  tenant (plan?: string): Promise<TestTenant>
+  /** A provisioned instance with its tenant; `drainToken` repeats a given token (default: a fresh one). */
+  tenant (plan?: string, opts?: { drainToken?: string }): Promise<TestTenant>
   driverContext (instanceUuid: string): Promise<DriverContext>
   deprovision (t: TestTenant, opts?: { event?: boolean }): Promise<void>
   storedCount (t: TestTenant): Promise<number>
@@ -91,9 +92,9 @@ export async function startDrainStack (t: Teardown, opts: DrainStackOptions = {}
 
   const stack: DrainStack = {
     env, nats, cluster, sim, app, url, db, addon, keyRing, logs, driverContext,
-    async tenant (plan = 'hobby') {
+    async tenant (plan = 'hobby', o = {}) {
       const uuid = randomUUID()
-      const drainToken = `d.${randomUUID()}`
+      const drainToken = o.drainToken ?? `d.${randomUUID()}`
       sim.registerAddon(uuid, { plan })
       await db.pool.query(
         `INSERT INTO instances (uuid, plan, region, driver, state, log_drain_token, log_input_url_enc, updated_at, provisioned_at)

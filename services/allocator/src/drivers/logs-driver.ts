@@ -40,7 +40,7 @@ function tenantUpserter (pool: Queryable): TenantUpsert {
     upsert = groupCommit<NewTenant, { apiUser: string, drainUser: string }>({
       one: async (t) => (await upsertTenants(db, [t]))[0]!,
       many: (ts) => upsertTenants(db, ts),
-      keys: (t) => [t.instanceUuid, t.drainToken]
+      keys: (t) => [t.instanceUuid]
     })
     upserters.set(pool, upsert)
   }

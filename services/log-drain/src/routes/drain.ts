@@ -63,10 +63,13 @@ export default async function drainRoutes (app: FastifyInstance, opts: DrainRout
     if (mediaType(req.headers['content-type']) !== 'application/logplex-1') throw new UnsupportedMediaType('Content-Type must be application/logplex-1.')
     const token = header(req.headers['logplex-drain-token'])
     if (!token || token.length > 256) throw new Forbidden()
-    const tenant = await app.tenants.byDrainToken(token)
-    if (!tenant || !tenant.live) throw new Forbidden()
+    // The tenant comes from the drain credentials of its log_drain_url (unique per tenant);
+    // the token Heroku sends must be the one this tenant was provisioned with. Tokens are not
+    // unique keys: a provision may repeat another add-on's (nothing in the protocol refuses it).
     const creds = basicCredentials(req.headers.authorization)
-    if (!creds || !safeEqual(creds.user, tenant.drainUser) || !verifySecret(creds.pass, tenant.drainSecretHash)) throw new Forbidden()
+    if (!creds || creds.user.length > 256) throw new Forbidden()
+    const tenant = await app.tenants.byDrainUser(creds.user)
+    if (!tenant || !tenant.live || tenant.drainToken === null || !safeEqual(token, tenant.drainToken) || !verifySecret(creds.pass, tenant.drainSecretHash)) throw new Forbidden()
 
     const countHeader = header(req.headers['logplex-msg-count'])
     if (countHeader !== undefined && !COUNT.test(countHeader)) throw new BadFraming(`Logplex-Msg-Count must be a whole number, got ${JSON.stringify(countHeader.slice(0, 32))}.`)

@@ -1,4 +1,4 @@
-// Log tenants by drain token, data-API user or id, cached briefly in memory. Revocation
+// Log tenants by drain user, data-API user or id, cached briefly in memory. Revocation
 // must stop ingestion at once (issue 4): an InstanceEvent for the instance (deprovision,
 // rotation, plan change — published by the gateway and the allocator) drops its entries,
 // and no entry is trusted longer than `cacheMs` (instances.state is re-read that often).
@@ -19,7 +19,8 @@ export interface Tenant extends Omit<TenantRecord, 'options'> {
 }
 
 export interface TenantDirectory {
-  byDrainToken (token: string): Promise<Tenant | null>
+  /** By the user name of its drain credentials (the drain's Basic auth): unique, unlike drain tokens. */
+  byDrainUser (user: string): Promise<Tenant | null>
   byApiUser (user: string): Promise<Tenant | null>
   byId (id: string): Promise<Tenant | null>
   /** Forgets every entry of an instance (and every negative entry). */
@@ -74,8 +75,8 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
   /**
    * `readAhead`: an entry in use is read again in the background once half its time has
    * passed, so that a busy drain does not wait for the database every cacheMs; while
-   * PostgreSQL answers it is still never used longer than cacheMs. Only drain tokens read
-   * ahead: with it on for data-API users too, the benchmark's first text searches were slow,
+   * PostgreSQL answers it is still never used longer than cacheMs. Only drain lookups read
+   * ahead (drain users): with it on for data-API users too, the benchmark's first text searches were slow,
    * for a reason not found (README, "Tried and dropped").
    */
   async function lookup (key: string, by: Parameters<typeof findTenant>[1], value: string, readAhead = false): Promise<Tenant | null> {
@@ -96,7 +97,7 @@ async function tenantDirectory (app: FastifyInstance, opts: TenantDirectoryOptio
   }
 
   const directory: TenantDirectory = {
-    byDrainToken: (token) => lookup(`d:${token}`, 'drainToken', token, true),
+    byDrainUser: (user) => lookup(`d:${user}`, 'drainUser', user, true),
     byApiUser: (user) => lookup(`a:${user}`, 'apiUser', user),
     byId: (id) => lookup(`i:${id}`, 'id', id),
     invalidateInstance (uuid) {
