@@ -20,7 +20,11 @@ export interface DashboardOptions {
   sessionIdleMs?: number
   /** A session ends this long after sign-in. Default 12 hours. */
   sessionMaxAgeMs?: number
-  /** Failed SSO attempts allowed per source address. Default 20 a minute. */
+  /**
+   * SSO requests that fail verification (bad or missing token, bad timestamp) allowed per
+   * source address, in all across replicas (each allows its share, at least 30); more get 429.
+   * Signed requests are never limited. Default 300 a minute.
+   */
   ssoFailureLimit?: FailureLimit
   /** How long the overview waits for the allocator's usage answer. Default 1 s. */
   usageTimeoutMs?: number
@@ -33,7 +37,7 @@ export interface DashboardOptions {
 export const DASHBOARD_DEFAULTS = {
   sessionIdleMs: 30 * 60_000,
   sessionMaxAgeMs: 12 * 3600_000,
-  ssoFailureLimit: { max: 20, windowMs: 60_000 },
+  ssoFailureLimit: { max: 300, windowMs: 60_000 },
   usageTimeoutMs: 1000,
   housekeepingMs: 60_000,
   tailHeartbeatMs: 15_000

@@ -84,7 +84,8 @@ export interface SsoFormOptions {
  * Timestamps already used by forms of the default age. Heroku signs a fresh timestamp for
  * each sign-in, and the dashboard refuses a second sign-in with the same once-only key as a
  * replay (sso-params.ts, replayKeys): a user-scoped form's key is (add-on, timestamp, user),
- * a resource or legacy form's is (add-on, timestamp), which every form of the add-on claims.
+ * a resource or legacy form's is (add-on, timestamp), which every form of the add-on claims
+ * (these user-scoped forms carry a resource_token too, whose key they claim as a shadow).
  * Two sign-ins to one add-on within the same second (a fast machine runs subtests that
  * quickly) would otherwise get a 403, so a later form takes an earlier second.
  */

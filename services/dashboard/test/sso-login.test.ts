@@ -4,7 +4,9 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { sha256Hex } from '@addonkit/secrets'
+import { DASHBOARD_DEFAULTS } from '../src/app.js'
 import { replayKeys } from '../src/sso/sso-params.js'
+import { legacyToken, resourceToken } from '../src/sso/tokens.js'
 import { FORM, USER, createInstance, formBody, postSso, ssoForm, startDashboard } from './helper.js'
 
 const d = await startDashboard(t, { ssoFailureLimit: { max: 1000, windowMs: 60_000 } })
@@ -59,6 +61,22 @@ t.test('legacy id/token POST → 303', async (t) => {
   t.equal(res.statusCode, 303)
   t.equal(res.headers.location, `/dashboard/${uuid}`)
   t.ok(cookie)
+})
+
+t.test('the legacy token is signed over id (protocol §10.2), also when resource_id is posted too', async (t) => {
+  // Heroku's v1 field is the provider id, which is the add-on's uuid here; the resource_id
+  // beside it is spelled differently, so a token over resource_id would not match.
+  const uuid = await createInstance(d)
+  const ts = ssoForm(d, uuid, { kind: 'legacy' }).timestamp!
+  const form = { id: uuid, resource_id: uuid.toUpperCase(), token: legacyToken(uuid, d.config.ssoSalt, ts), timestamp: ts, email: USER.email, app: 'my-app' }
+  const { res, cookie } = await postSso(d.app, form)
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, `/dashboard/${uuid}`, 'the add-on the id names')
+  t.ok(cookie)
+  const overResourceId = { ...form, id: uuid.toUpperCase(), resource_id: uuid, timestamp: String(Number(ts) - 1), token: legacyToken(uuid, d.config.ssoSalt, String(Number(ts) - 1)) }
+  const refused = await postSso(d.app, overResourceId)
+  t.equal(refused.res.statusCode, 403, 'a token over resource_id when id differs does not verify')
+  t.match(refused.res.body, /could not be verified/)
 })
 
 t.test('kensa\'s v1 form: nav-data is kept as the heroku-nav-data cookie; the page carries div#heroku-header', async (t) => {
@@ -138,6 +156,26 @@ t.test('replay of the exact same signed request → 403', async (t) => {
   t.equal((await postSso(d.app, resourceOnly)).res.statusCode, 403)
 })
 
+t.test('a user-scoped form without a resource_token claims no resource-level key: a resource_token form of the same add-on and second signs in', async (t) => {
+  const uuid = await createInstance(d)
+  const { resource_token: _r, ...userOnly } = ssoForm(d, uuid)
+  const ts = userOnly.timestamp!
+  const resourceOnly = { resource_id: uuid, timestamp: ts, resource_token: resourceToken(uuid, d.config.ssoSalt, ts), email: 'teammate@example.com', app: 'my-app' }
+  t.equal((await postSso(d.app, userOnly)).res.statusCode, 303, 'the user-scoped form')
+  t.equal((await postSso(d.app, resourceOnly)).res.statusCode, 303, 'the resource_token form, same add-on, same second')
+  t.equal((await postSso(d.app, userOnly)).res.statusCode, 403, 'each is still used once')
+  t.equal((await postSso(d.app, resourceOnly)).res.statusCode, 403)
+})
+
+t.test('a form that carried a legacy token beside the used one cannot be replayed with that token alone', async (t) => {
+  const uuid = await createInstance(d)
+  const form = ssoForm(d, uuid)
+  const { user_scoped_resource_token: _u, resource_token: _r, ...rest } = form
+  const legacyOnly = { ...rest, id: uuid, token: legacyToken(uuid, d.config.ssoSalt, form.timestamp!) }
+  t.equal((await postSso(d.app, { ...form, id: uuid, token: legacyOnly.token })).res.statusCode, 303)
+  t.equal((await postSso(d.app, legacyOnly)).res.statusCode, 403, 'the legacy token alone is a replay')
+})
+
 t.test('two users opening the same add-on in the same second both get in; each request once', async (t) => {
   const uuid = await createInstance(d)
   const first = ssoForm(d, uuid)
@@ -198,7 +236,7 @@ t.test('a sign-in that PostgreSQL ends as a deadlock runs again', async (t) => {
   // again and, once the other transaction rolls back, signs in.
   const uuid = await createInstance(d)
   const form = ssoForm(d, uuid)
-  const keys = replayKeys({ ok: true, resourceId: uuid, timestamp: form.timestamp!, method: 'user_scoped_resource_token', userId: form.user_id!, email: form.email! })
+  const keys = replayKeys({ ok: true, resourceId: uuid, timestamp: form.timestamp!, otherTokens: [{ method: 'resource_token', resourceId: uuid }], method: 'user_scoped_resource_token', userId: form.user_id!, email: form.email! })
   const other = await d.db.pool.connect()
   try {
     await other.query("BEGIN; SET LOCAL deadlock_timeout = '20s'")
@@ -265,28 +303,65 @@ t.test('the SSO endpoint needs neither Basic auth nor a CSRF token, and logs no 
   t.notOk(d.logs.text.includes(form.resource_token!), 'token not logged')
 })
 
-t.test('failed SSO attempts are limited per source address → 429 page', async (t) => {
+t.test('failed SSO attempts are limited per source address → 429 page; a signed request never is', async (t) => {
   const d = await startDashboard(t, { ssoFailureLimit: { max: 3, windowMs: 60_000 } })
   const uuid = await createInstance(d)
-  for (let i = 0; i < 3; i++) t.equal((await postSso(d.app, ssoForm(d, uuid, { salt: 'wrong-salt-wrong-salt' }), '10.0.0.1')).res.statusCode, 403)
-  const limited = (await postSso(d.app, ssoForm(d, uuid), '10.0.0.1')).res
-  t.equal(limited.statusCode, 429, 'even a valid request is refused while the address is over the limit')
+  const bad = () => ssoForm(d, uuid, { salt: 'wrong-salt-wrong-salt' })
+  for (let i = 0; i < 3; i++) t.equal((await postSso(d.app, bad(), '10.0.0.1')).res.statusCode, 403)
+  const limited = (await postSso(d.app, bad(), '10.0.0.1')).res
+  t.equal(limited.statusCode, 429, 'a request that fails verification is refused with 429 while the address is over the limit')
   t.match(limited.headers['content-type'], /^text\/html/)
   t.match(limited.body, /Too many sign-in attempts/)
   t.match(limited.body, /data-error-code="DASH_SSO_RATE_LIMITED"/)
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'Retry-After')
-  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.2')).res.statusCode, 303, 'another address is not affected')
-  // Successful sign-ins do not count.
+  t.equal((await postSso(d.app, ssoForm(d, uuid, { age: 360 }), '10.0.0.1')).res.statusCode, 429, 'a stale one too')
+  t.equal((await postSso(d.app, { resource_id: uuid, timestamp: '1' }, '10.0.0.1')).res.statusCode, 429, 'and one without a token')
+
+  const valid = ssoForm(d, uuid)
+  const ok = await postSso(d.app, valid, '10.0.0.1')
+  t.equal(ok.res.statusCode, 303, 'a correctly signed request from the same address signs in')
+  t.equal(ok.res.headers.location, `/dashboard/${uuid}`)
+  t.ok(ok.cookie)
+  const replay = (await postSso(d.app, valid, '10.0.0.1')).res
+  t.equal(replay.statusCode, 403, 'its replay goes through the normal checks: 403, not 429')
+  t.match(replay.body, /already been used/)
+  const unknown = (await postSso(d.app, ssoForm(d, randomUUID()), '10.0.0.1')).res
+  t.equal(unknown.statusCode, 403, 'a signed request for an unknown add-on: 403')
+  t.match(unknown.body, /does not exist here/)
+  t.equal((await postSso(d.app, bad(), '10.0.0.1')).res.statusCode, 429, 'a further bad request is still limited')
+
+  t.equal((await postSso(d.app, bad(), '10.0.0.2')).res.statusCode, 403, 'another address is not affected')
+  // Neither successful nor signed-but-refused sign-ins count.
   for (let i = 0; i < 5; i++) t.equal((await postSso(d.app, ssoForm(d, await createInstance(d)), '10.0.0.3')).res.statusCode, 303)
+  for (let i = 0; i < 5; i++) t.equal((await postSso(d.app, ssoForm(d, randomUUID()), '10.0.0.3')).res.statusCode, 403)
+  t.equal((await postSso(d.app, bad(), '10.0.0.3')).res.statusCode, 403, 'no failure counted for 10.0.0.3 yet')
+  const metrics = await d.app.inject({ url: '/metrics' })
+  t.equal(metrics.statusCode, 200)
+  t.match(metrics.body, /addonkit_sso_logins_total\{result="rate_limited",service="dashboard"\} 4\n/, 'limited requests counted as rate_limited')
 })
 
 t.test('the limit window passes', async (t) => {
   const d = await startDashboard(t, { ssoFailureLimit: { max: 2, windowMs: 800 } })
   const uuid = await createInstance(d)
-  for (let i = 0; i < 2; i++) await postSso(d.app, ssoForm(d, uuid, { age: 400 }), '10.0.0.9')
-  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.9')).res.statusCode, 429)
+  for (let i = 0; i < 2; i++) t.equal((await postSso(d.app, ssoForm(d, uuid, { age: 400 }), '10.0.0.9')).res.statusCode, 403)
+  t.equal((await postSso(d.app, ssoForm(d, uuid, { age: 400 }), '10.0.0.9')).res.statusCode, 429)
   await new Promise((resolve) => setTimeout(resolve, 900))
-  t.equal((await postSso(d.app, ssoForm(d, uuid), '10.0.0.9')).res.statusCode, 303)
+  t.equal((await postSso(d.app, ssoForm(d, uuid, { age: 400 }), '10.0.0.9')).res.statusCode, 403, 'refused, no longer limited')
+})
+
+t.test('by default a conformance suite\'s many bad requests from one address get 403, and its valid ones still sign in', async (t) => {
+  t.same(DASHBOARD_DEFAULTS.ssoFailureLimit, { max: 300, windowMs: 60_000 }, '300 failures a minute per address')
+  const d = await startDashboard(t)
+  const uuid = await createInstance(d)
+  const statuses = new Map<number, number>()
+  for (let i = 0; i < 300; i++) {
+    const form = i % 2 ? ssoForm(d, uuid, { salt: 'not-the-salt-at-all' }) : ssoForm(d, uuid, { age: 360 })
+    const s = (await postSso(d.app, form)).res.statusCode
+    statuses.set(s, (statuses.get(s) ?? 0) + 1)
+  }
+  t.same([...statuses], [[403, 300]], '300 failures from 127.0.0.1: each a 403')
+  t.equal((await postSso(d.app, ssoForm(d, uuid))).res.statusCode, 303, 'a valid request still signs in')
+  t.equal((await postSso(d.app, ssoForm(d, uuid, { salt: 'not-the-salt-at-all' }))).res.statusCode, 429, 'the 301st failure is limited')
 })
 
 t.test('an https DASHBOARD_PUBLIC_URL does not make a cookie set over plain http Secure', async (t) => {

@@ -1,9 +1,13 @@
-// One SSO sign-in (protocol §10.3), shared by the v3 form POST and the legacy v1 GET: refuse
-// addresses over the failure limit, verify the token and its freshness, require an add-on
-// that is provisioned (or still provisioning), accept the signed request only once, then
-// start a session and send the browser to the add-on's dashboard with Heroku's extras. The
-// last three are one SQL statement, one round trip, shared with the sign-ins that arrive
-// meanwhile (SessionStore.signInOnce says why).
+// One SSO sign-in (protocol §10.3), shared by the v3 form POST and the legacy v1 GET: verify
+// the token and its freshness (a request that fails is refused with 403, or 429 when its
+// address is over the failure limit), require an add-on that is provisioned (or still
+// provisioning), accept the signed request only once, then start a session and send the
+// browser to the add-on's dashboard with Heroku's extras. The last three are one SQL
+// statement, one round trip, shared with the sign-ins that arrive meanwhile
+// (SessionStore.signInOnce says why). The failure limit applies only to requests that fail
+// verification, and only they count towards it: a correctly signed request always gets its
+// answer (a conformance suite's bad requests from one address must not lock out its good
+// ones), and one cannot be guessed, so it is nothing the limit has to slow down.
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import { SsoRateLimited, SsoRefused } from '../errors.js'
 import type { SessionStore } from '../plugins/session-store.js'
@@ -53,22 +57,28 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const NONCE_TTL_MS = 10 * 60_000
 
 export async function ssoLogin (deps: SsoLoginDeps, a: SsoAttempt, reply: FastifyReply): Promise<string> {
-  const wait = deps.limiter.retryAfterMs(a.ip)
-  if (wait > 0) {
-    a.log.warn({ sso: 'rate-limited', ip: a.ip, via: a.via }, 'SSO refused: too many failures from this address')
-    reply.header('retry-after', String(Math.ceil(wait / 1000)))
-    deps.observe?.('rate_limited')
-    throw new SsoRateLimited()
-  }
   const fail = (reason: Failure, resourceId?: string): never => {
-    deps.limiter.record(a.ip)
     deps.observe?.(reason.replace('-', '_') as SsoResult)
     a.log.warn({ sso: reason, ip: a.ip, via: a.via, resourceId }, 'SSO refused')
     throw Object.assign(new SsoRefused(MESSAGES[reason]), { app: a.params?.app })
   }
-  if (!a.params) return fail('malformed')
+  // A request that does not verify: 429 while its address is over the limit (not counted
+  // again), else counted and refused with 403.
+  const unverified = (reason: Failure, resourceId?: string): never => {
+    const wait = deps.limiter.retryAfterMs(a.ip)
+    if (wait > 0) {
+      a.log.warn({ sso: 'rate-limited', reason, ip: a.ip, via: a.via, resourceId }, 'SSO refused: too many failures from this address')
+      reply.header('retry-after', String(Math.ceil(wait / 1000)))
+      deps.observe?.('rate_limited')
+      throw new SsoRateLimited()
+    }
+    deps.limiter.record(a.ip)
+    return fail(reason, resourceId)
+  }
+  if (!a.params) return unverified('malformed')
   const verdict = verifySso(a.params, deps.salt)
-  if (!verdict.ok) return fail(verdict.reason, a.params.resource_id ?? a.params.id)
+  if (!verdict.ok) return unverified(verdict.reason, a.params.resource_id ?? a.params.id)
+  // Signed and fresh: from here on, never limited.
   const uuid = verdict.resourceId
   if (!UUID.test(uuid)) return fail('unknown', uuid)
   const ts = Number(a.params.timestamp) * 1000

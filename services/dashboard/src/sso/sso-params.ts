@@ -50,15 +50,20 @@ export interface ReplayKeys {
 /**
  * The once-only keys of a verified request, from what verifySso established (no token is
  * computed again). A request with a valid user-scoped token is identified by it (two users
- * opening the same add-on in the same second are different requests), and it also claims
- * the resource-level key, so that a replay that strips the user-scoped token to present the
- * resource token alone meets that claim. A request with only a resource (or legacy) token
- * is identified by the resource-level key.
+ * opening the same add-on in the same second are different requests); a request whose best
+ * token is a resource (or legacy) token is identified by the resource-level key of the
+ * add-on and second. The other valid tokens the form carried are claimed as shadow keys (the
+ * resource-level key of the add-on each names), so that a replay that strips the token used
+ * to present another one alone meets that claim. Only tokens the form carried: a form with a
+ * user-scoped token alone claims no resource-level key, so a request with only a
+ * resource_token for the same add-on in the same second still signs in. Add-on ids are
+ * lowercased (the sign-in opens the add-on by its lowercase uuid).
  */
 export function replayKeys (v: SsoVerified): ReplayKeys {
-  const resourceKey = `resource:${v.resourceId}:${v.timestamp}`
-  if (v.method === 'user_scoped_resource_token') {
-    return { required: [`user:${v.resourceId}:${v.timestamp}:${v.userId}:${v.email}`], shadow: [resourceKey] }
-  }
-  return { required: [resourceKey], shadow: [] }
+  const resourceKey = (id: string) => `resource:${id.toLowerCase()}:${v.timestamp}`
+  const required = v.method === 'user_scoped_resource_token'
+    ? `user:${v.resourceId.toLowerCase()}:${v.timestamp}:${v.userId}:${v.email}`
+    : resourceKey(v.resourceId)
+  const shadow = [...new Set(v.otherTokens.map((o) => resourceKey(o.resourceId)))].filter((k) => k !== required)
+  return { required: [required], shadow }
 }
