@@ -21,7 +21,7 @@ export { resourceToken, userScopedResourceToken, legacyToken } from './addons-ss
 export { SimError } from './errors.js'
 export { LogplexParseError, parseLogplexBody, parseDrainBody, parseDrainFrame, type DrainFrame } from './logplex/logplex-parser.js'
 export { HEROKU_ACCEPT } from './platform-api/platform-api-routes.js'
-export { createDrainSender, encodeDrainFrame, type DrainSender, type DrainSenderOptions, type DrainSenderCounters, type DrainLine, type DrainBatchRecord } from './logplex/drain-sender.js'
+export { createDrainSender, drainTimestamp, encodeDrainFrame, type DrainSender, type DrainSenderOptions, type DrainSenderCounters, type DrainLine, type DrainBatchRecord } from './logplex/drain-sender.js'
 export { OAUTH_SCOPES } from './model/oauth-scopes.js'
 export { signWebhookBody, verifyWebhookSignature } from './webhooks/webhook-signature.js'
 export { herokuWebhookRetryDelaysMs } from './webhooks/retry-schedule.js'

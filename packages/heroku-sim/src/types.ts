@@ -296,6 +296,7 @@ export interface SsoRequest {
 
 export interface IssuedGrant {
   code: string
+  /** ISO 8601 to the second with a colon-less offset, as Heroku sends it (§4.1): `2026-12-07T07:01:31+0000`. */
   expires_at: string
   type: 'authorization_code'
 }

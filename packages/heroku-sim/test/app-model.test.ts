@@ -158,6 +158,9 @@ t.test('the runner sends router frames a Logplex drain parser accepts, and follo
   const dynosAfter = new Set(after.lines.filter((l) => l.at.getTime() > Date.UTC(2024, 4, 1) + 1000 && l.dyno !== null && l.serviceMs < 500).map((l) => l.dyno))
   t.ok(dynosAfter.size > 1, `after scaling, requests reach ${[...dynosAfter].join(', ')}`)
   t.ok(drain.frames[0]!.timestamp.startsWith('2024-05-01T00:00:0'), 'stamped in simulated time')
+  // Logplex stamps drain frames with microsecond precision (§11.1): six fraction digits.
+  t.ok(drain.frames.every((f) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/.test(f.timestamp)), 'six fraction digits, +00:00')
+  t.same(drain.frames.map((f) => f.timestamp), [...before.lines, ...after.lines].map((l) => `${l.at.toISOString().slice(0, -1)}000+00:00`), 'each frame carries its line\'s time')
   traffic.setLoad(0)
   const idle = await traffic.tick()
   t.ok(idle.lines.every((l) => l.arrivedAt.getTime() < Date.UTC(2024, 4, 1) + 2000), 'no new arrivals once the load is 0')

@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap'
 import { postAppLogs } from '@addonkit/platform-api'
 import { randomUUID } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
+import { MAX_INFLATED } from '../src/logplex/log-input-route.js'
 import { rawRequest, startSim } from './helper.js'
 
 function frame (syslog: string): string {
@@ -62,4 +64,24 @@ t.test('postAppLogs from the platform-api package is accepted byte for byte', as
   t.same(addon.logLines, ['héllo ✓', 'a', 'b'])
   t.same(addon.logFrames.map((f) => [f.hostname, f.appName, f.procId]), [[uuid, 'app', 'web.1'], [uuid, 'app', uuid], [uuid, 'app', uuid]])
   t.equal(sim.calls[0]!.status, 204)
+})
+
+t.test('Content-Encoding: gzip is accepted (§11.2); a broken gzip body is 400, an unknown coding 415', async (t) => {
+  const { sim, uuid, url, auth } = await setup(t)
+  const headers = { Authorization: auth, 'Content-Type': 'application/logplex-1' }
+  const plain = frame(LINE1) + frame(LINE2)
+  const gz = gzipSync(Buffer.from(plain))
+  const res = await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip', 'Logplex-Msg-Count': '2' }, body: gz })
+  t.equal(res.status, 204, 'gzip body accepted')
+  t.same(sim.addons.get(uuid)!.logLines, ['héllo ✓', 'two words'])
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'identity' }, body: frame(LINE1) })).status, 204, 'identity')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip', 'Logplex-Msg-Count': '3' }, body: gz })).status, 400, 'the count is checked against the inflated frames')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body: plain })).status, 400, 'not gzip')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body: gz.subarray(0, gz.length - 6) })).status, 400, 'truncated gzip')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body: gzipSync(Buffer.from(`${LINE1.length} ${LINE1}`)) })).status, 400, 'bad framing inside gzip')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'br' }, body: frame(LINE1) })).status, 415, 'unknown coding')
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' }, body: gz })).status, 415, 'wrong Content-Type stays 415')
+  const bomb = gzipSync(Buffer.alloc(MAX_INFLATED + 1, 0x20))
+  t.equal((await rawRequest(url, { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body: bomb })).status, 413, 'inflating past the bound')
+  t.same(sim.addons.get(uuid)!.logLines, ['héllo ✓', 'two words', 'héllo ✓'], 'nothing stored from refused bodies')
 })

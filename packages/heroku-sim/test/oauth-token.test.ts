@@ -8,6 +8,8 @@ t.test('a grant code exchanges once, bound to its add-on', async (t) => {
   sim.registerAddon(uuid)
   const grant = sim.issueGrant(uuid)
   t.equal(grant.type, 'authorization_code')
+  // ISO 8601 to the second with a colon-less offset, as in Heroku's provision body (§4.1).
+  t.match(grant.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/)
   t.ok(Date.parse(grant.expires_at) > Date.now() + 290_000)
   const first = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: 'authorization_code', code: grant.code, client_secret: SECRET }))
   t.equal(first.status, 200)
@@ -40,6 +42,7 @@ t.test('a wrong client secret is 401 and does not use up the grant', async (t) =
 t.test('an expired grant is 400 invalid_grant', async (t) => {
   const sim = await startSim(t)
   const grant = sim.issueGrant(randomUUID(), { expired: true })
+  t.match(grant.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/)
   t.ok(Date.parse(grant.expires_at) < Date.now())
   const res = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: 'authorization_code', code: grant.code, client_secret: SECRET }))
   t.same([res.status, res.body.id], [400, 'invalid_grant'])
@@ -66,12 +69,23 @@ t.test('refresh_token returns a new access token for the same add-on', async (t)
   t.same([bad.status, bad.body.id], [400, 'invalid_grant'])
 })
 
-t.test('the token endpoint wants a form, a grant type, and lives under idUrl only', async (t) => {
+t.test('the token endpoint wants a form and a known grant type, and lives under idUrl only', async (t) => {
   const sim = await startSim(t)
   const json = await rawRequest(`${sim.idUrl}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ client_secret: SECRET }) })
   t.equal(json.status, 400)
+  // identity defaults a missing grant_type to authorization_code (§6.1).
   const noType = await rawRequest(`${sim.idUrl}/oauth/token`, form({ code: 'x', client_secret: SECRET }))
-  t.same([noType.status, noType.body.id], [400, 'unsupported_grant_type'])
+  t.same([noType.status, noType.body.id], [400, 'invalid_grant'], 'no grant_type: read as authorization_code, the unknown code is invalid_grant')
+  const noTypeNoCode = await rawRequest(`${sim.idUrl}/oauth/token`, form({ client_secret: SECRET }))
+  t.same([noTypeNoCode.status, noTypeNoCode.body.id], [400, 'invalid_request'], 'no grant_type and no code: the code is missing')
+  const grant = sim.issueGrant(randomUUID())
+  const defaulted = await rawRequest(`${sim.idUrl}/oauth/token`, form({ code: grant.code, client_secret: SECRET }))
+  t.equal(defaulted.status, 200, 'a grant code without grant_type is exchanged')
+  t.match(defaulted.body, { access_token: String, refresh_token: String, token_type: 'Bearer' })
+  for (const other of ['password', 'client_credentials', '']) {
+    const res = await rawRequest(`${sim.idUrl}/oauth/token`, form({ grant_type: other, code: 'x', client_secret: SECRET }))
+    t.same([res.status, res.body.id], [400, 'unsupported_grant_type'], `grant_type=${other}`)
+  }
   const wrongHost = await rawRequest(`${sim.apiUrl}/oauth/token`, form({ grant_type: 'authorization_code', code: 'x', client_secret: SECRET }))
   t.equal(wrongHost.status, 404)
   t.equal(sim.idUrl, `${sim.url}/id`)

@@ -4,7 +4,7 @@
 // alone, so does the sim: the add-on's own client (`clientSecret`, whose codes are grants for
 // one add-on) or the third-party OAuth client (`oauthClient`, whose codes come from
 // /oauth/authorize for one user). A code or refresh token of the other client is
-// `invalid_grant` and is not used up.
+// `invalid_grant` and is not used up. A missing grant_type means authorization_code, as in identity.
 import { timingSafeEqual } from 'node:crypto'
 import { type SimReply, type SimRequest, basicCredentials, herokuError, mediaType, ok } from '../sim-http.js'
 import type { SimState } from '../model/sim-state.js'
@@ -18,7 +18,8 @@ export function handleOAuthToken (state: SimState, req: SimRequest): SimReply {
   const secret = form.get('client_secret') ?? basicCredentials(req.headers.authorization)?.pass
   const clients = secret === undefined ? new Set<ClientKind>() : clientsWithSecret(state, secret)
   if (clients.size === 0) return herokuError(401, 'unauthorized', 'Invalid OAuth client secret.')
-  const grantType = form.get('grant_type')
+  // identity defaults a missing grant_type to authorization_code (§6.1); an explicit other value is refused below.
+  const grantType = form.get('grant_type') ?? 'authorization_code'
   if (grantType === 'authorization_code') {
     const code = form.get('code')
     if (!code) return herokuError(400, 'invalid_request', 'Missing grant code.')

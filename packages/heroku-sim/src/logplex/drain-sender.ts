@@ -75,9 +75,20 @@ export interface DrainSender {
   close (): void
 }
 
+/**
+ * A Date as Logplex stamps drain frames (§11.1): RFC 3339 in UTC with microsecond precision,
+ * `2014-08-04T18:28:43.078581+00:00`. A Date holds milliseconds, so the last three digits
+ * are zeros (deterministic: the same Date always gives the same stamp).
+ */
+export function drainTimestamp (at: Date): string {
+  const iso = at.toISOString()
+  // toISOString: YYYY-MM-DDTHH:mm:ss.sssZ (or ±YYYYYY-… beyond year 9999); keep what precedes Z.
+  return `${iso.slice(0, -1)}000+00:00`
+}
+
 /** `<len> <PRI>1 TS host APP PROC - MSG\n`, the length in UTF-8 bytes including the LF. */
 export function encodeDrainFrame (l: DrainLine): Buffer {
-  const ts = l.at === undefined ? new Date().toISOString().replace('Z', '+00:00') : typeof l.at === 'string' ? l.at : l.at.toISOString().replace('Z', '+00:00')
+  const ts = typeof l.at === 'string' ? l.at : drainTimestamp(l.at ?? new Date())
   const payload = Buffer.from(`<${l.pri ?? 190}>1 ${ts} host ${l.appName ?? 'app'} ${l.procId ?? 'web.1'} - ${l.message}${l.noTrailingLf ? '' : '\n'}`, 'utf8')
   return Buffer.concat([Buffer.from(`${payload.length} `, 'latin1'), payload])
 }

@@ -19,6 +19,15 @@ export type ClientKind = 'partner' | 'user'
 interface Code { principal: Principal, expiresAt: number, used: boolean }
 interface AccessToken { principal: Principal, expiresAt: number }
 
+/**
+ * `oauth_grant.expires_at` as Heroku writes it (protocol §4.1, `2025-03-03T18:01:31-0800`):
+ * ISO 8601 to the second with a colon-less offset, here UTC, e.g. `2026-12-07T07:01:31+0000`.
+ * Date.parse reads it back.
+ */
+export function grantExpiry (ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}+0000`
+}
+
 export class TokenStore {
   /** Live user authorizations, by id. */
   readonly authorizations = new Map<string, SimAuthorization>()
@@ -32,7 +41,7 @@ export class TokenStore {
     const code = randomUUID()
     const expiresAt = opts.expired === true ? Date.now() - 60_000 : Date.now() + this.grantTtlMs
     this.#codes.set(code, { principal: { kind: 'partner', uuid }, expiresAt, used: false })
-    return { code, expires_at: new Date(expiresAt).toISOString(), type: 'authorization_code' }
+    return { code, expires_at: grantExpiry(expiresAt), type: 'authorization_code' }
   }
 
   /** A code for a user's new authorization (what /oauth/authorize redirects with). */
