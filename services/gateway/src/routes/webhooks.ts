@@ -2,7 +2,8 @@
 // the app's formation and release events. The signature (Heroku-Webhook-Hmac-SHA256, a
 // base64 HMAC-SHA256 of the raw body with the secret made at subscription) is checked in
 // constant time over the bytes as received; an event is acted on once, by its id (sync
-// deliveries are retried, and may be replayed); the answer comes at once. A formation
+// deliveries are retried, and may be replayed; two at once wait for each other); the answer
+// comes at once. A formation
 // change that is not the autoscaler's own is a person's and pauses autoscaling; a release
 // holds it (packages/autoscale decide.ts).
 import { createHmac } from 'node:crypto'
@@ -11,6 +12,7 @@ import { Type } from '@sinclair/typebox'
 import type { KeyRing } from '@addonkit/secrets'
 import { contexts, safeEqual } from '@addonkit/secrets'
 import { loadApp, loadStates, noteChange, noteFormation, saveApp } from '@addonkit/lifecycle'
+import { withClient } from '@addonkit/db'
 import { ErrorReply } from './schemas.js'
 
 const Params = Type.Object({ uuid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }) })
@@ -42,10 +44,24 @@ export default async function webhookRoutes (app: FastifyInstance, opts: { keyRi
     try { event = JSON.parse(raw.toString('utf8')) as WebhookEnvelope } catch { return reply.code(400).send({ code: 'GW_BAD_REQUEST', message: 'The body is not JSON.' }) }
     const eventId = String(event?.webhook_metadata?.event?.id ?? event?.id ?? '')
     if (!/^[\w-]{1,100}$/.test(eventId)) return reply.code(400).send({ code: 'GW_BAD_REQUEST', message: 'The event has no id.' })
-    const seen = await app.db.pool.query('SELECT 1 FROM webhook_events WHERE event_id = $1', [eventId])
-    if ((seen.rowCount ?? 0) > 0) return reply.code(204).send()
-    await apply(app, uuid, event)
-    await app.db.pool.query('INSERT INTO webhook_events (event_id, instance_uuid, resource) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [eventId, uuid, String(event.resource ?? '')])
+    // Once per event id, also when two deliveries of one event arrive together (a sync retry
+    // while the first attempt is still running, or two gateway replicas): the check, the
+    // change and its record run under the event's advisory lock, a session lock on a
+    // connection of its own, so the second waits and then finds the record. Recorded after
+    // the change: a gateway that dies in between leaves no record and no lock, and Heroku's
+    // retry applies the event (at least once, never twice at once).
+    await withClient(app.db.pool, async (client, markBroken) => {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`webhook:${eventId}`])
+      try {
+        const seen = await client.query('SELECT 1 FROM webhook_events WHERE event_id = $1', [eventId])
+        if ((seen.rowCount ?? 0) > 0) return
+        await apply(app, uuid, event)
+        await client.query('INSERT INTO webhook_events (event_id, instance_uuid, resource) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [eventId, uuid, String(event.resource ?? '')])
+      } finally {
+        // A connection whose unlock failed may still hold the lock: it is closed, not pooled.
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`webhook:${eventId}`]).catch(markBroken)
+      }
+    })
     return reply.code(204).send()
   })
 }
