@@ -20,7 +20,9 @@ export function benchRun (): BenchRun {
 function commit (dir: string): string | null {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
+    // Uncommitted results files (earlier runs' output) are not changes to what is measured.
+    const status = ['status', '--porcelain', '--untracked-files=no', '--', ':/', ':(top,exclude,glob)**/bench/results/**']
+    const dirty = execFileSync('git', status, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
     return dirty ? `${head}+changes` : head
   } catch { return null }
 }
